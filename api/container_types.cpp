@@ -1,0 +1,204 @@
+#include "api/container_types.hpp"
+
+#include "api/json_fields.hpp"
+
+namespace gocker::api {
+
+using nlohmann::json;
+
+void from_json(const json& j, ContainerConfig& v) {
+  if (!j.is_object()) throw json::type_error::create(302, "container config must be an object", &j);
+  read_field(j, "Hostname", v.hostname);
+  read_field(j, "Domainname", v.domainname);
+  read_field(j, "User", v.user);
+  read_field(j, "AttachStdin", v.attach_stdin);
+  read_field(j, "AttachStdout", v.attach_stdout);
+  read_field(j, "AttachStderr", v.attach_stderr);
+  read_field(j, "Tty", v.tty);
+  read_field(j, "OpenStdin", v.open_stdin);
+  read_field(j, "StdinOnce", v.stdin_once);
+  read_field(j, "Env", v.env);
+  // Docker accepts Cmd and Entrypoint as a string as well as a list.
+  if (auto it = j.find("Cmd"); it != j.end() && !it->is_null()) {
+    if (it->is_string()) v.cmd = {it->get<std::string>()};
+    else it->get_to(v.cmd);
+  }
+  if (auto it = j.find("Entrypoint"); it != j.end() && !it->is_null()) {
+    if (it->is_string()) v.entrypoint = std::vector<std::string>{it->get<std::string>()};
+    else v.entrypoint = it->get<std::vector<std::string>>();
+  }
+  read_field(j, "Image", v.image);
+  read_field(j, "WorkingDir", v.working_dir);
+  read_field(j, "Labels", v.labels);
+  read_field(j, "StopSignal", v.stop_signal);
+  if (auto it = j.find("StopTimeout"); it != j.end() && !it->is_null()) v.stop_timeout = it->get<int>();
+}
+
+void to_json(json& j, const ContainerConfig& v) {
+  j = json{{"Hostname", v.hostname},
+           {"Domainname", v.domainname},
+           {"User", v.user},
+           {"AttachStdin", v.attach_stdin},
+           {"AttachStdout", v.attach_stdout},
+           {"AttachStderr", v.attach_stderr},
+           {"Tty", v.tty},
+           {"OpenStdin", v.open_stdin},
+           {"StdinOnce", v.stdin_once},
+           {"Env", v.env},
+           {"Cmd", v.cmd},
+           {"Image", v.image},
+           {"WorkingDir", v.working_dir},
+           {"Labels", v.labels}};
+  j["Entrypoint"] = v.entrypoint ? json(*v.entrypoint) : json(nullptr);
+  if (!v.stop_signal.empty()) j["StopSignal"] = v.stop_signal;
+  if (v.stop_timeout) j["StopTimeout"] = *v.stop_timeout;
+}
+
+void from_json(const json& j, HostConfig& v) {
+  if (!j.is_object()) throw json::type_error::create(302, "host config must be an object", &j);
+  read_field(j, "Memory", v.memory);
+  read_field(j, "MemorySwap", v.memory_swap);
+  read_field(j, "NanoCpus", v.nano_cpus);
+  read_field(j, "CpuShares", v.cpu_shares);
+  read_field(j, "CpuPeriod", v.cpu_period);
+  read_field(j, "CpuQuota", v.cpu_quota);
+  read_field(j, "CpusetCpus", v.cpuset_cpus);
+  read_field(j, "CpusetMems", v.cpuset_mems);
+  if (auto it = j.find("PidsLimit"); it != j.end() && !it->is_null()) v.pids_limit = it->get<int64_t>();
+  read_field(j, "AutoRemove", v.auto_remove);
+  read_field(j, "Privileged", v.privileged);
+  read_field(j, "NetworkMode", v.network_mode);
+  read_field(j, "Binds", v.binds);
+}
+
+void to_json(json& j, const HostConfig& v) {
+  j = json{{"Memory", v.memory},         {"MemorySwap", v.memory_swap}, {"NanoCpus", v.nano_cpus},
+           {"CpuShares", v.cpu_shares},  {"CpuPeriod", v.cpu_period},   {"CpuQuota", v.cpu_quota},
+           {"CpusetCpus", v.cpuset_cpus}, {"CpusetMems", v.cpuset_mems}, {"AutoRemove", v.auto_remove},
+           {"Privileged", v.privileged}, {"NetworkMode", v.network_mode.empty() ? "default" : v.network_mode},
+           {"Binds", v.binds}};
+  j["PidsLimit"] = v.pids_limit ? json(*v.pids_limit) : json(nullptr);
+}
+
+void from_json(const json& j, ContainerCreateRequest& v) {
+  if (!j.is_object()) throw json::type_error::create(302, "request body must be a JSON object", &j);
+  from_json(j, v.config);
+  if (auto it = j.find("HostConfig"); it != j.end() && !it->is_null()) from_json(*it, v.host_config);
+}
+
+void to_json(json& j, const ContainerCreateRequest& v) {
+  to_json(j, v.config);
+  j["HostConfig"] = v.host_config;
+}
+
+void from_json(const json& j, ContainerCreateResponse& v) {
+  read_field(j, "Id", v.id);
+  read_field(j, "Warnings", v.warnings);
+}
+
+void to_json(json& j, const ContainerCreateResponse& v) { j = json{{"Id", v.id}, {"Warnings", v.warnings}}; }
+
+void from_json(const json& j, ContainerState& v) {
+  read_field(j, "Status", v.status);
+  read_field(j, "Running", v.running);
+  read_field(j, "Paused", v.paused);
+  read_field(j, "Restarting", v.restarting);
+  read_field(j, "OOMKilled", v.oom_killed);
+  read_field(j, "Dead", v.dead);
+  read_field(j, "Pid", v.pid);
+  read_field(j, "ExitCode", v.exit_code);
+  read_field(j, "Error", v.error);
+  read_field(j, "StartedAt", v.started_at);
+  read_field(j, "FinishedAt", v.finished_at);
+}
+
+void to_json(json& j, const ContainerState& v) {
+  j = json{{"Status", v.status},         {"Running", v.running},       {"Paused", v.paused},
+           {"Restarting", v.restarting}, {"OOMKilled", v.oom_killed},  {"Dead", v.dead},
+           {"Pid", v.pid},               {"ExitCode", v.exit_code},    {"Error", v.error},
+           {"StartedAt", v.started_at},  {"FinishedAt", v.finished_at}};
+}
+
+void from_json(const json& j, ContainerInspect& v) {
+  read_field(j, "Id", v.id);
+  read_field(j, "Created", v.created);
+  read_field(j, "Path", v.path);
+  read_field(j, "Args", v.args);
+  read_field(j, "State", v.state);
+  read_field(j, "Image", v.image);
+  read_field(j, "Name", v.name);
+  read_field(j, "LogPath", v.log_path);
+  read_field(j, "HostnamePath", v.hostname_path);
+  read_field(j, "HostsPath", v.hosts_path);
+  read_field(j, "ResolvConfPath", v.resolv_conf_path);
+  read_field(j, "RestartCount", v.restart_count);
+  read_field(j, "Driver", v.driver);
+  read_field(j, "Platform", v.platform);
+  read_field(j, "Config", v.config);
+  read_field(j, "HostConfig", v.host_config);
+}
+
+void to_json(json& j, const ContainerInspect& v) {
+  j = json{{"Id", v.id},
+           {"Created", v.created},
+           {"Path", v.path},
+           {"Args", v.args},
+           {"State", v.state},
+           {"Image", v.image},
+           {"Name", v.name},
+           {"LogPath", v.log_path},
+           {"HostnamePath", v.hostname_path},
+           {"HostsPath", v.hosts_path},
+           {"ResolvConfPath", v.resolv_conf_path},
+           {"RestartCount", v.restart_count},
+           {"Driver", v.driver},
+           {"Platform", v.platform},
+           {"Config", v.config},
+           {"HostConfig", v.host_config},
+           {"Mounts", json::array()},
+           {"NetworkSettings", json{{"Networks", json::object()}}}};
+}
+
+void from_json(const json& j, ContainerSummary& v) {
+  read_field(j, "Id", v.id);
+  read_field(j, "Names", v.names);
+  read_field(j, "Image", v.image);
+  read_field(j, "ImageID", v.image_id);
+  read_field(j, "Command", v.command);
+  read_field(j, "Created", v.created);
+  read_field(j, "State", v.state);
+  read_field(j, "Status", v.status);
+  read_field(j, "Labels", v.labels);
+}
+
+void to_json(json& j, const ContainerSummary& v) {
+  j = json{{"Id", v.id},
+           {"Names", v.names},
+           {"Image", v.image},
+           {"ImageID", v.image_id},
+           {"Command", v.command},
+           {"Created", v.created},
+           {"State", v.state},
+           {"Status", v.status},
+           {"Labels", v.labels},
+           {"Ports", json::array()},
+           {"Mounts", json::array()},
+           {"HostConfig", json{{"NetworkMode", "default"}}},
+           {"NetworkSettings", json{{"Networks", json::object()}}}};
+}
+
+void from_json(const json& j, WaitResponse& v) {
+  read_field(j, "StatusCode", v.status_code);
+  if (auto it = j.find("Error"); it != j.end() && it->is_object()) {
+    std::string message;
+    read_field(*it, "Message", message);
+    v.error_message = message;
+  }
+}
+
+void to_json(json& j, const WaitResponse& v) {
+  j = json{{"StatusCode", v.status_code}};
+  j["Error"] = v.error_message ? json{{"Message", *v.error_message}} : json(nullptr);
+}
+
+}  // namespace gocker::api

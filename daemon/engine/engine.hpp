@@ -1,0 +1,116 @@
+#pragma once
+// The engine: gocker's use cases (create, start, stop, kill, wait, attach, logs, rm, list,
+// inspect) over the runtime and the state store. Handlers in server/ call only this interface.
+// Containers are named by full id, unique id prefix, or name ("ref" below).
+//
+// Blocking work here is short (SQLite, mounts, spawning a monitor); everything that waits on a
+// container (stop, wait, attach, logs -f) is a coroutine on the daemon's io_context.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include "api/container_types.hpp"
+#include "api/system_types.hpp"
+#include "base/result.hpp"
+
+namespace gocker::engine {
+
+template <typename T>
+using Task = boost::asio::awaitable<T>;
+using UnixSocket = boost::asio::local::stream_protocol::socket;
+
+struct EngineOptions {
+  std::string root;                // --root: state.db, containers/, layers/, images
+  std::string cgroup_parent = "gocker";
+  std::string monitor_binary;      // gocker-monitor
+  std::string builtin_image_dir;   // where the built-in busybox image tarball is installed
+  std::string version;             // gocker's version string
+};
+
+struct ListOptions {
+  bool all = false;
+  int limit = -1;
+  // Docker's filters (already decoded from either the CLI's map-of-bools or docker-py's lists).
+  std::vector<std::pair<std::string, std::string>> filters;
+};
+
+enum class WaitCondition { NotRunning, NextExit, Removed };
+
+class ExitWaiter {
+ public:
+  virtual ~ExitWaiter() = default;
+  // Completes when the condition registered by Engine::watch_exit is met.
+  virtual Task<api::WaitResponse> wait() = 0;
+};
+
+struct AttachOptions {
+  bool stream = true;
+  bool logs = false;
+  bool stdin = false;
+  bool stdout = false;
+  bool stderr = false;
+};
+
+struct LogOptions {
+  bool follow = false;
+  bool stdout = true;
+  bool stderr = true;
+  bool timestamps = false;
+  std::optional<size_t> tail;  // nullopt: all
+  int64_t since = 0;           // unix seconds, 0 = from the start
+  int64_t until = 0;           // 0 = no bound
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Opens the store, imports the built-in image if missing, and reconciles recorded containers
+  // with their monitors (reattaching to live ones, collecting exit codes of finished ones).
+  static Result<std::unique_ptr<Engine>> open(const EngineOptions& options, boost::asio::any_io_executor executor);
+
+  virtual api::VersionInfo version() const = 0;
+  virtual api::SystemInfo info() const = 0;
+  virtual Result<std::vector<api::ImageSummary>> list_images() const = 0;
+
+  virtual Result<api::ContainerCreateResponse> create_container(const std::string& name,
+                                                                const api::ContainerCreateRequest& request) = 0;
+  virtual Result<std::vector<api::ContainerSummary>> list_containers(const ListOptions& options) const = 0;
+  virtual Result<api::ContainerInspect> inspect_container(const std::string& ref) const = 0;
+
+  // NotModified if already running.
+  virtual Task<Status> start_container(std::string ref) = 0;
+  // Signal (the container's stop signal, default SIGTERM), then SIGKILL after timeout (default the
+  // container's StopTimeout or 10 s). NotModified if not running.
+  virtual Task<Status> stop_container(std::string ref, std::optional<int> timeout_seconds) = 0;
+  // signal: a name ("KILL", "SIGKILL") or a number; empty means SIGKILL. Conflict if not running.
+  virtual Status kill_container(const std::string& ref, const std::string& signal) = 0;
+  // Conflict for a running container unless force (then it is killed first).
+  virtual Task<Status> remove_container(std::string ref, bool force) = 0;
+  virtual Status resize_container(const std::string& ref, int height, int width) = 0;
+
+  // Registers interest now (so a later start's exit is never missed); await the result later.
+  virtual Result<std::shared_ptr<ExitWaiter>> watch_exit(const std::string& ref, WaitCondition condition) = 0;
+
+  // The server has already sent the response head (101 UPGRADED or 200 with the stream's content
+  // type) and hands over the connection. Non-tty output is multiplexed with Docker's 8-byte frames;
+  // tty output is raw. Returns when the stream ends. Works on created containers: the attach is
+  // connected before the command starts, so no output is lost.
+  virtual Result<bool> container_has_tty(const std::string& ref) const = 0;
+  virtual Task<void> attach_container(std::string ref, AttachOptions options, UnixSocket client,
+                                      std::string buffered_input) = 0;
+  // Writes the logs (framed unless tty) to the connection, following new lines when asked.
+  virtual Task<void> stream_logs(std::string ref, LogOptions options, UnixSocket client) = 0;
+  // Validates the ref and options before the server commits to a 200 response.
+  virtual Status check_logs(const std::string& ref, const LogOptions& options) const = 0;
+
+  // Stops accepting work; containers keep running (their monitors outlive the daemon).
+  virtual void shutdown() = 0;
+};
+
+}  // namespace gocker::engine

@@ -1,0 +1,79 @@
+#pragma once
+// gocker's metadata store: one SQLite file (WAL) under the daemon root, opened through SQLiteCpp.
+// Schema changes are numbered migrations applied in order at open (PRAGMA user_version records the
+// last one). Every multi-step change is one BEGIN IMMEDIATE transaction, so concurrent writers queue
+// on the lock instead of failing with SQLITE_BUSY.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace gocker::state {
+
+struct ContainerRecord {
+  std::string id;          // 64 hex
+  std::string name;        // without the leading "/"; unique
+  std::string image_ref;   // as the user named it ("busybox")
+  std::string image_id;    // "sha256:..."
+  std::string created_at;  // RFC 3339 with nanoseconds
+  std::string config_json;       // api ContainerConfig as JSON
+  std::string host_config_json;  // api HostConfig as JSON
+  // Runtime state, changed by update_container_state().
+  std::string status = "created";  // created | running | exited | dead | removing
+  int64_t pid = 0;
+  uint64_t pid_start_time = 0;
+  int64_t monitor_pid = 0;
+  uint64_t monitor_start_time = 0;
+  int exit_code = 0;
+  bool oom_killed = false;
+  std::string error;
+  std::string started_at;
+  std::string finished_at;
+  std::vector<std::string> cgroup_paths;  // absolute
+  int restart_count = 0;
+};
+
+// A content-addressed layer (OCI image spec): diff_id is the sha256 of the uncompressed tar,
+// chain_id identifies the layer with everything below it.
+struct LayerRecord {
+  std::string chain_id;
+  std::string diff_id;
+  std::string parent_chain_id;  // empty for a base layer
+  int64_t size = 0;
+  std::string path;  // extracted directory under the root
+};
+
+struct ImageRecord {
+  std::string id;  // "sha256:" + sha256 of the image config JSON
+  std::string config_json;  // the OCI image config
+  std::vector<std::string> layer_chain_ids;  // bottom to top
+  std::vector<std::string> tags;  // normalized references, e.g. "docker.io/library/busybox:latest"
+  int64_t created = 0;  // unix seconds
+  int64_t size = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  static Result<std::unique_ptr<Store>> open(const std::string& db_path);
+
+  virtual int schema_version() const = 0;
+
+  // Conflict if the id or the name is taken.
+  virtual Status insert_container(const ContainerRecord& record) = 0;
+  // Writes the runtime-state fields of the record (status .. restart_count) for record.id.
+  virtual Status update_container_state(const ContainerRecord& record) = 0;
+  virtual Status delete_container(const std::string& id) = 0;  // NotFound if absent
+  virtual Result<std::vector<ContainerRecord>> list_containers() const = 0;
+
+  // Inserts the layers not yet known and the image, then points each tag at it (moving a tag
+  // from another image), all in one transaction.
+  virtual Status put_image(const ImageRecord& image, const std::vector<LayerRecord>& layers) = 0;
+  virtual Result<std::vector<ImageRecord>> list_images() const = 0;
+  virtual Result<std::vector<LayerRecord>> list_layers() const = 0;
+};
+
+}  // namespace gocker::state

@@ -1,0 +1,124 @@
+#include "state/migrations.hpp"
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <string>
+
+namespace gocker::state {
+namespace {
+
+// Migration 1: containers and the content-addressed image store (OCI image spec terms).
+//
+// - containers: one row per container; cgroup_paths is a JSON array of absolute paths. The name is
+//   stored without Docker's leading "/". image_id is deliberately not a foreign key: Docker lets
+//   `rmi -f` untag an image a container still uses, and the engine decides what "in use" means.
+// - layers: keyed by chain id (a layer together with everything below it); parent_chain_id is NULL
+//   for a base layer. The parent reference is deferred so a transaction may insert a stack of
+//   layers in any order; it also keeps a parent from being deleted while a child needs it.
+// - images: keyed by "sha256:" + sha256 of the config JSON; image_layers lists its layers bottom
+//   (position 0) to top; a layer used by any image cannot be deleted (the foreign key refuses),
+//   which is the reference count rmi and prune rely on.
+// - image_tags: a normalized reference ("docker.io/library/busybox:latest") points at one image;
+//   re-tagging moves the row.
+// The indexes on the child side of each foreign key keep the constraint checks off table scans.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE containers (
+  id                 TEXT PRIMARY KEY NOT NULL,
+  name               TEXT NOT NULL UNIQUE,
+  image_ref          TEXT NOT NULL,
+  image_id           TEXT NOT NULL,
+  created_at         TEXT NOT NULL,
+  config_json        TEXT NOT NULL,
+  host_config_json   TEXT NOT NULL,
+  status             TEXT NOT NULL,
+  pid                INTEGER NOT NULL DEFAULT 0,
+  pid_start_time     INTEGER NOT NULL DEFAULT 0,
+  monitor_pid        INTEGER NOT NULL DEFAULT 0,
+  monitor_start_time INTEGER NOT NULL DEFAULT 0,
+  exit_code          INTEGER NOT NULL DEFAULT 0,
+  oom_killed         INTEGER NOT NULL DEFAULT 0,
+  error              TEXT NOT NULL DEFAULT '',
+  started_at         TEXT NOT NULL DEFAULT '',
+  finished_at        TEXT NOT NULL DEFAULT '',
+  cgroup_paths       TEXT NOT NULL DEFAULT '[]',
+  restart_count      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX containers_by_image ON containers(image_id);
+
+CREATE TABLE layers (
+  chain_id        TEXT PRIMARY KEY NOT NULL,
+  diff_id         TEXT NOT NULL,
+  parent_chain_id TEXT REFERENCES layers(chain_id) DEFERRABLE INITIALLY DEFERRED,
+  size            INTEGER NOT NULL,
+  path            TEXT NOT NULL
+);
+CREATE INDEX layers_by_parent ON layers(parent_chain_id);
+
+CREATE TABLE images (
+  id          TEXT PRIMARY KEY NOT NULL,
+  config_json TEXT NOT NULL,
+  created     INTEGER NOT NULL,
+  size        INTEGER NOT NULL
+);
+
+CREATE TABLE image_layers (
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  chain_id TEXT NOT NULL REFERENCES layers(chain_id),
+  PRIMARY KEY (image_id, position)
+);
+CREATE INDEX image_layers_by_layer ON image_layers(chain_id);
+
+CREATE TABLE image_tags (
+  reference TEXT PRIMARY KEY NOT NULL,
+  image_id  TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
+);
+CREATE INDEX image_tags_by_image ON image_tags(image_id);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "containers, layers, images, image_layers, image_tags", kMigration1},
+};
+
+int read_user_version(SQLite::Database& database) {
+  return database.execAndGet("PRAGMA user_version").getInt();
+}
+
+}  // namespace
+
+std::span<const Migration> schema_migrations() { return kMigrations; }
+
+Result<int> apply_migrations(SQLite::Database& database) {
+  const int latest = kMigrations[std::size(kMigrations) - 1].version;
+  int current = 0;
+  try {
+    current = read_user_version(database);
+  } catch (const SQLite::Exception& e) {
+    return Error::internal(std::string("read schema version: ") + e.what());
+  }
+  if (current > latest) {
+    return Error::internal("database schema version " + std::to_string(current) +
+                           " is newer than this gocker understands (" + std::to_string(latest) +
+                           "); refusing to open it");
+  }
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= current) continue;
+    try {
+      SQLite::Transaction transaction(database, SQLite::TransactionBehavior::IMMEDIATE);
+      // Re-read under the write lock: another process may have migrated since we looked.
+      current = read_user_version(database);
+      if (migration.version <= current) continue;
+      database.exec(migration.sql);
+      // user_version lives in the database header and is covered by the transaction.
+      database.exec("PRAGMA user_version = " + std::to_string(migration.version));
+      transaction.commit();
+      current = migration.version;
+    } catch (const SQLite::Exception& e) {
+      return Error::internal("apply schema migration " + std::to_string(migration.version) + " (" +
+                             migration.description + "): " + e.what());
+    }
+  }
+  return current;
+}
+
+}  // namespace gocker::state

@@ -1,0 +1,152 @@
+// CgroupLimits -> the interface-file writes for each cgroup version, as plain data.
+//
+// Value conventions follow the OCI runtime spec and runc: a zero (or unset) value means "leave the
+// kernel default", -1 means unlimited, pids <= 0 means unlimited.
+#include <algorithm>
+#include <string>
+
+#include "runtime/cgroups/cgroup_plan.hpp"
+
+namespace gocker::runtime {
+
+namespace {
+
+bool is_set(const std::optional<int64_t>& value) { return value.has_value() && *value != 0; }
+bool is_set(const std::optional<uint64_t>& value) { return value.has_value() && *value != 0; }
+
+// Memory and memory+swap: positive bytes or -1; and memory+swap may not be below memory.
+Status validate_memory(const CgroupLimits& limits) {
+  if (is_set(limits.memory_limit) && *limits.memory_limit < -1) {
+    return Error::invalid("invalid memory limit " + std::to_string(*limits.memory_limit) +
+                          ": must be positive or -1 (unlimited)");
+  }
+  if (is_set(limits.memory_swap) && *limits.memory_swap < -1) {
+    return Error::invalid("invalid memory+swap limit " + std::to_string(*limits.memory_swap) +
+                          ": must be positive or -1 (unlimited)");
+  }
+  if (is_set(limits.memory_swap) && *limits.memory_swap > 0 && is_set(limits.memory_limit)) {
+    if (*limits.memory_limit == -1) {
+      return Error::invalid("memory+swap limit " + std::to_string(*limits.memory_swap) +
+                            " needs a memory limit, not an unlimited one");
+    }
+    if (*limits.memory_swap < *limits.memory_limit) {
+      return Error::invalid("memory+swap limit " + std::to_string(*limits.memory_swap) +
+                            " must be at least the memory limit " + std::to_string(*limits.memory_limit));
+    }
+  }
+  return ok();
+}
+
+Status validate_cpu_quota(const CgroupLimits& limits) {
+  if (is_set(limits.cpu_quota) && *limits.cpu_quota < -1) {
+    return Error::invalid("invalid cpu quota " + std::to_string(*limits.cpu_quota) +
+                          ": must be positive or -1 (unlimited)");
+  }
+  return ok();
+}
+
+std::string pids_max_value(int64_t pids_limit) { return pids_limit <= 0 ? "max" : std::to_string(pids_limit); }
+
+}  // namespace
+
+uint64_t cpu_shares_to_weight(uint64_t shares) {
+  const uint64_t clamped = std::clamp<uint64_t>(shares, 2, 262144);
+  return 1 + ((clamped - 2) * 9999) / 262142;
+}
+
+Result<std::string> memory_swap_v2_value(std::optional<int64_t> memory_swap, std::optional<int64_t> memory_limit) {
+  if (!is_set(memory_swap)) return Error::invalid("no memory+swap limit given");
+  if (*memory_swap == -1) return std::string("max");
+  // v2 limits swap alone (memory.swap.max) where OCI and v1 limit memory+swap together, so the
+  // conversion needs the memory limit (runc refuses the same way).
+  if (!is_set(memory_limit) || *memory_limit == -1) {
+    return Error::invalid("memory+swap limit " + std::to_string(*memory_swap) + " needs a memory limit");
+  }
+  if (*memory_swap < *memory_limit) {
+    return Error::invalid("memory+swap limit " + std::to_string(*memory_swap) + " must be at least the memory limit " +
+                          std::to_string(*memory_limit));
+  }
+  return std::to_string(*memory_swap - *memory_limit);
+}
+
+Result<std::vector<CgroupWrite>> plan_cgroup_v1_writes(const CgroupLimits& limits,
+                                                       std::optional<int64_t> current_memory_limit) {
+  GOCKER_TRY(validate_memory(limits));
+  GOCKER_TRY(validate_cpu_quota(limits));
+  std::vector<CgroupWrite> writes;
+
+  std::optional<CgroupWrite> memory_write;
+  std::optional<CgroupWrite> memsw_write;
+  if (is_set(limits.memory_limit)) {
+    memory_write = CgroupWrite{"memory", "memory.limit_in_bytes", std::to_string(*limits.memory_limit)};
+  }
+  if (is_set(limits.memory_swap)) {
+    // memsw exists only with swap accounting (CONFIG_MEMCG_SWAP and not swapaccount=0): skip if absent.
+    memsw_write = CgroupWrite{"memory", "memory.memsw.limit_in_bytes", std::to_string(*limits.memory_swap), true};
+  }
+  // The kernel keeps memsw >= memory at every instant (EINVAL otherwise), so when both change the
+  // order depends on the direction: raising writes memsw first (it must already cover the new
+  // memory limit), lowering writes memory first (memsw may only drop to the new memory limit).
+  // This is runc's rule: memsw first iff it is unlimited or above the current memory limit.
+  // An unknown current limit counts as unlimited, which is what a fresh cgroup has.
+  bool memsw_first = false;
+  if (memory_write && memsw_write) {
+    memsw_first = *limits.memory_swap == -1 ||
+                  (current_memory_limit.has_value() && *current_memory_limit >= 0 &&
+                   *current_memory_limit < *limits.memory_swap);
+  }
+  if (memsw_first) {
+    writes.push_back(*memsw_write);
+    writes.push_back(*memory_write);
+  } else {
+    if (memory_write) writes.push_back(*memory_write);
+    if (memsw_write) writes.push_back(*memsw_write);
+  }
+
+  if (is_set(limits.cpu_shares)) writes.push_back({"cpu", "cpu.shares", std::to_string(*limits.cpu_shares)});
+  // Period before quota: the quota is interpreted against the period in force.
+  if (is_set(limits.cpu_period)) writes.push_back({"cpu", "cpu.cfs_period_us", std::to_string(*limits.cpu_period)});
+  if (is_set(limits.cpu_quota)) writes.push_back({"cpu", "cpu.cfs_quota_us", std::to_string(*limits.cpu_quota)});
+
+  if (!limits.cpuset_cpus.empty()) writes.push_back({"cpuset", "cpuset.cpus", limits.cpuset_cpus});
+  if (!limits.cpuset_mems.empty()) writes.push_back({"cpuset", "cpuset.mems", limits.cpuset_mems});
+
+  if (limits.pids_limit.has_value()) writes.push_back({"pids", "pids.max", pids_max_value(*limits.pids_limit)});
+  return writes;
+}
+
+Result<std::vector<CgroupWrite>> plan_cgroup_v2_writes(const CgroupLimits& limits) {
+  GOCKER_TRY(validate_memory(limits));
+  GOCKER_TRY(validate_cpu_quota(limits));
+  std::vector<CgroupWrite> writes;
+
+  // memory.max and memory.swap.max are independent in v2, so their order does not matter.
+  if (is_set(limits.memory_limit)) {
+    const int64_t memory = *limits.memory_limit;
+    writes.push_back({"memory", "memory.max", memory == -1 ? "max" : std::to_string(memory)});
+  }
+  if (is_set(limits.memory_swap)) {
+    auto swap = memory_swap_v2_value(limits.memory_swap, limits.memory_limit);
+    if (!swap) return std::move(swap).error();
+    // Absent without swap accounting, as memsw in v1.
+    writes.push_back({"memory", "memory.swap.max", std::move(swap).value(), true});
+  }
+
+  if (is_set(limits.cpu_shares)) {
+    writes.push_back({"cpu", "cpu.weight", std::to_string(cpu_shares_to_weight(*limits.cpu_shares))});
+  }
+  // cpu.max is "$QUOTA $PERIOD"; without a period the kernel keeps the current one.
+  if (is_set(limits.cpu_quota) || is_set(limits.cpu_period)) {
+    std::string value = is_set(limits.cpu_quota) && *limits.cpu_quota > 0 ? std::to_string(*limits.cpu_quota) : "max";
+    if (is_set(limits.cpu_period)) value += " " + std::to_string(*limits.cpu_period);
+    writes.push_back({"cpu", "cpu.max", std::move(value)});
+  }
+
+  if (!limits.cpuset_cpus.empty()) writes.push_back({"cpuset", "cpuset.cpus", limits.cpuset_cpus});
+  if (!limits.cpuset_mems.empty()) writes.push_back({"cpuset", "cpuset.mems", limits.cpuset_mems});
+
+  if (limits.pids_limit.has_value()) writes.push_back({"pids", "pids.max", pids_max_value(*limits.pids_limit)});
+  return writes;
+}
+
+}  // namespace gocker::runtime

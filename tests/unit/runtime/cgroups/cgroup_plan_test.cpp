@@ -1,0 +1,202 @@
+// CgroupLimits -> interface-file writes, for both cgroup versions, without any filesystem.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "runtime/cgroups/cgroup_plan.hpp"
+#include "cgroup_fixture.hpp"
+
+namespace gocker::runtime {
+namespace {
+
+constexpr int64_t kMiB = 1024 * 1024;
+
+std::vector<CgroupWrite> v1_plan(const CgroupLimits& limits, std::optional<int64_t> current = std::nullopt) {
+  auto plan = plan_cgroup_v1_writes(limits, current);
+  REQUIRE_MESSAGE(plan.has_value(), (plan ? "" : plan.error().message));
+  return *plan;
+}
+
+std::vector<CgroupWrite> v2_plan(const CgroupLimits& limits) {
+  auto plan = plan_cgroup_v2_writes(limits);
+  REQUIRE_MESSAGE(plan.has_value(), (plan ? "" : plan.error().message));
+  return *plan;
+}
+
+using Writes = std::vector<CgroupWrite>;
+
+TEST_CASE("no limits plan no writes in either version") {
+  CHECK(v1_plan({}).empty());
+  CHECK(v2_plan({}).empty());
+  CgroupLimits zeros;  // OCI zero values mean "not set"
+  zeros.memory_limit = 0;
+  zeros.memory_swap = 0;
+  zeros.cpu_shares = 0;
+  zeros.cpu_quota = 0;
+  zeros.cpu_period = 0;
+  CHECK(v1_plan(zeros).empty());
+  CHECK(v2_plan(zeros).empty());
+}
+
+TEST_CASE("memory limit") {
+  CgroupLimits limits;
+  limits.memory_limit = 64 * kMiB;
+  CHECK(v1_plan(limits) == Writes{{"memory", "memory.limit_in_bytes", "67108864"}});
+  CHECK(v2_plan(limits) == Writes{{"memory", "memory.max", "67108864"}});
+  limits.memory_limit = -1;
+  CHECK(v1_plan(limits) == Writes{{"memory", "memory.limit_in_bytes", "-1"}});
+  CHECK(v2_plan(limits) == Writes{{"memory", "memory.max", "max"}});
+}
+
+TEST_CASE("v1 memory+swap goes to memsw, optional, lowering writes memory first") {
+  CgroupLimits limits;
+  limits.memory_limit = 32 * kMiB;
+  limits.memory_swap = 64 * kMiB;
+  const CgroupWrite memory{"memory", "memory.limit_in_bytes", "33554432"};
+  const CgroupWrite memsw{"memory", "memory.memsw.limit_in_bytes", "67108864", true};
+  // Fresh cgroup (unknown or unlimited current limit) and lowering from 128 MiB: memory first, so
+  // memsw (still 128 MiB or unlimited) always covers it.
+  CHECK(v1_plan(limits) == Writes{memory, memsw});
+  CHECK(v1_plan(limits, 9223372036854771712) == Writes{memory, memsw});
+  CHECK(v1_plan(limits, 128 * kMiB) == Writes{memory, memsw});
+  // memsw == current memory limit: lowering memsw first would still be legal, memory-first too.
+  CHECK(v1_plan(limits, 64 * kMiB) == Writes{memory, memsw});
+  // Raising from 16 MiB: the old memsw may be below the new memory limit, so memsw first.
+  CHECK(v1_plan(limits, 16 * kMiB) == Writes{memsw, memory});
+  // Unlimited memsw can always go first.
+  limits.memory_swap = -1;
+  CHECK(v1_plan(limits, 128 * kMiB) ==
+        Writes{{"memory", "memory.memsw.limit_in_bytes", "-1", true}, memory});
+}
+
+TEST_CASE("v1 memory+swap alone is written alone") {
+  CgroupLimits limits;
+  limits.memory_swap = 64 * kMiB;
+  CHECK(v1_plan(limits) == Writes{{"memory", "memory.memsw.limit_in_bytes", "67108864", true}});
+}
+
+TEST_CASE("v2 memory.swap.max is swap minus memory, max for -1, optional") {
+  CgroupLimits limits;
+  limits.memory_limit = 32 * kMiB;
+  limits.memory_swap = 96 * kMiB;
+  CHECK(v2_plan(limits) == Writes{{"memory", "memory.max", "33554432"},
+                                  {"memory", "memory.swap.max", "67108864", true}});
+  limits.memory_swap = 32 * kMiB;  // memory+swap == memory: no swap at all
+  CHECK(v2_plan(limits).back() == CgroupWrite{"memory", "memory.swap.max", "0", true});
+  limits.memory_swap = -1;
+  CHECK(v2_plan(limits).back() == CgroupWrite{"memory", "memory.swap.max", "max", true});
+  CgroupLimits swap_unlimited_only;
+  swap_unlimited_only.memory_swap = -1;
+  CHECK(v2_plan(swap_unlimited_only) == Writes{{"memory", "memory.swap.max", "max", true}});
+}
+
+TEST_CASE("memory values that cannot work are refused before any write") {
+  CgroupLimits below;
+  below.memory_limit = 64 * kMiB;
+  below.memory_swap = 32 * kMiB;
+  for (auto plan : {plan_cgroup_v1_writes(below, std::nullopt), plan_cgroup_v2_writes(below)}) {
+    REQUIRE_FALSE(plan.has_value());
+    CHECK(plan.error().kind == ErrorKind::InvalidArgument);
+    CHECK(plan.error().message ==
+          "memory+swap limit 33554432 must be at least the memory limit 67108864");
+  }
+  CgroupLimits negative;
+  negative.memory_limit = -2;
+  CHECK(plan_cgroup_v1_writes(negative, std::nullopt).error().message ==
+        "invalid memory limit -2: must be positive or -1 (unlimited)");
+  CgroupLimits unlimited_memory_limited_swap;
+  unlimited_memory_limited_swap.memory_limit = -1;
+  unlimited_memory_limited_swap.memory_swap = 64 * kMiB;
+  CHECK_FALSE(plan_cgroup_v1_writes(unlimited_memory_limited_swap, std::nullopt).has_value());
+  // v2 cannot express memory+swap without knowing the memory limit.
+  CgroupLimits swap_only;
+  swap_only.memory_swap = 64 * kMiB;
+  auto v2 = plan_cgroup_v2_writes(swap_only);
+  REQUIRE_FALSE(v2.has_value());
+  CHECK(v2.error().message == "memory+swap limit 67108864 needs a memory limit");
+  CgroupLimits bad_quota;
+  bad_quota.cpu_quota = -5;
+  CHECK(plan_cgroup_v2_writes(bad_quota).error().kind == ErrorKind::InvalidArgument);
+}
+
+TEST_CASE("cpu shares: v1 verbatim, v2 converted to cpu.weight") {
+  CHECK(cpu_shares_to_weight(2) == 1);
+  CHECK(cpu_shares_to_weight(1024) == 39);  // Docker's default shares -> crun/runc's weight
+  CHECK(cpu_shares_to_weight(512) == 20);
+  CHECK(cpu_shares_to_weight(262144) == 10000);
+  CHECK(cpu_shares_to_weight(1) == 1);            // below the kernel range: clamped, no underflow
+  CHECK(cpu_shares_to_weight(1000000) == 10000);  // above: clamped
+  CgroupLimits limits;
+  limits.cpu_shares = 512;
+  CHECK(v1_plan(limits) == Writes{{"cpu", "cpu.shares", "512"}});
+  CHECK(v2_plan(limits) == Writes{{"cpu", "cpu.weight", "20"}});
+}
+
+TEST_CASE("cpu quota and period") {
+  CgroupLimits limits;
+  limits.cpu_quota = 50000;
+  limits.cpu_period = 100000;
+  // v1: period first, the quota is read against it.
+  CHECK(v1_plan(limits) == Writes{{"cpu", "cpu.cfs_period_us", "100000"}, {"cpu", "cpu.cfs_quota_us", "50000"}});
+  CHECK(v2_plan(limits) == Writes{{"cpu", "cpu.max", "50000 100000"}});
+  limits.cpu_quota = -1;
+  CHECK(v1_plan(limits) == Writes{{"cpu", "cpu.cfs_period_us", "100000"}, {"cpu", "cpu.cfs_quota_us", "-1"}});
+  CHECK(v2_plan(limits) == Writes{{"cpu", "cpu.max", "max 100000"}});
+  CgroupLimits quota_only;
+  quota_only.cpu_quota = 150000;
+  CHECK(v1_plan(quota_only) == Writes{{"cpu", "cpu.cfs_quota_us", "150000"}});
+  CHECK(v2_plan(quota_only) == Writes{{"cpu", "cpu.max", "150000"}});
+  CgroupLimits period_only;
+  period_only.cpu_period = 20000;
+  CHECK(v2_plan(period_only) == Writes{{"cpu", "cpu.max", "max 20000"}});
+}
+
+TEST_CASE("cpuset cpus and mems") {
+  CgroupLimits limits;
+  limits.cpuset_cpus = "0-1,3";
+  limits.cpuset_mems = "0";
+  const Writes expected{{"cpuset", "cpuset.cpus", "0-1,3"}, {"cpuset", "cpuset.mems", "0"}};
+  CHECK(v1_plan(limits) == expected);
+  CHECK(v2_plan(limits) == expected);
+}
+
+TEST_CASE("pids limit: a number, or max for <= 0") {
+  CgroupLimits limits;
+  limits.pids_limit = 50;
+  CHECK(v1_plan(limits) == Writes{{"pids", "pids.max", "50"}});
+  CHECK(v2_plan(limits) == Writes{{"pids", "pids.max", "50"}});
+  limits.pids_limit = 0;
+  CHECK(v1_plan(limits) == Writes{{"pids", "pids.max", "max"}});
+  limits.pids_limit = -1;
+  CHECK(v2_plan(limits) == Writes{{"pids", "pids.max", "max"}});
+}
+
+TEST_CASE("all limits together, in apply order") {
+  CgroupLimits limits;
+  limits.memory_limit = 64 * kMiB;
+  limits.memory_swap = 128 * kMiB;
+  limits.cpu_shares = 2048;
+  limits.cpu_quota = 200000;
+  limits.cpu_period = 100000;
+  limits.cpuset_cpus = "1";
+  limits.cpuset_mems = "0";
+  limits.pids_limit = 100;
+  CHECK(v1_plan(limits) == Writes{{"memory", "memory.limit_in_bytes", "67108864"},
+                                  {"memory", "memory.memsw.limit_in_bytes", "134217728", true},
+                                  {"cpu", "cpu.shares", "2048"},
+                                  {"cpu", "cpu.cfs_period_us", "100000"},
+                                  {"cpu", "cpu.cfs_quota_us", "200000"},
+                                  {"cpuset", "cpuset.cpus", "1"},
+                                  {"cpuset", "cpuset.mems", "0"},
+                                  {"pids", "pids.max", "100"}});
+  CHECK(v2_plan(limits) == Writes{{"memory", "memory.max", "67108864"},
+                                  {"memory", "memory.swap.max", "67108864", true},
+                                  {"cpu", "cpu.weight", "79"},
+                                  {"cpu", "cpu.max", "200000 100000"},
+                                  {"cpuset", "cpuset.cpus", "1"},
+                                  {"cpuset", "cpuset.mems", "0"},
+                                  {"pids", "pids.max", "100"}});
+}
+
+}  // namespace
+}  // namespace gocker::runtime

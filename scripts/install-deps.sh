@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs what gocker needs on Debian 12 from Debian's own packages (nothing else is fetched).
+#
+#   scripts/install-deps.sh          build dependencies (what scripts/quickstart.sh needs)
+#   scripts/install-deps.sh --test   plus the test suite's extras: the docker CLI and python3-docker
+#                                    (tests drive gockerd with them; dockerd itself is never started)
+#                                    and systemd (for systemd-socket-activate)
+#
+# Idempotent: when every package is already installed it does not touch apt at all.
+set -eu
+
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-deps: run as root" >&2; exit 1; }
+  exec sudo -E "$0" "$@"
+fi
+
+build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-dev libsqlitecpp-dev
+  libspdlog-dev doctest-dev libcli11-dev libseccomp-dev libarchive-dev libssl-dev libsystemd-dev
+  busybox-static ccache curl iproute2 procps util-linux"
+test_packages="docker.io python3 python3-docker systemd"
+
+packages=$build_packages
+if [ "${1:-}" = "--test" ]; then packages="$packages $test_packages"; fi
+
+missing=""
+for package in $packages; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing="$missing $package"
+done
+if [ -z "$missing" ]; then
+  echo "install-deps: all packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# docker.io's maintainer scripts would start dockerd (and containerd) right away. gocker only needs
+# the client, so a policy-rc.d that refuses every service start is in place while apt runs (the
+# Debian mechanism invoke-rc.d and deb-systemd-invoke honour); an existing one is left alone.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# installed by gocker scripts/install-deps.sh while apt runs\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing

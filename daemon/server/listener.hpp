@@ -1,0 +1,27 @@
+#pragma once
+// The daemon's listening socket: either the one systemd passed (socket activation) or a unix
+// socket gockerd binds itself.
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+
+namespace gocker::server {
+
+// "unix:///run/gocker/gocker.sock" or a plain path -> the socket path. Other schemes (tcp://,
+// fd://) are InvalidArgument: gockerd serves a unix socket only.
+Result<std::string> socket_path_from_host(std::string_view host);
+
+// sd_listen_fds(3): the single listening AF_UNIX stream socket systemd (or systemd-socket-activate)
+// passed, or an invalid UniqueFd when none was passed. The LISTEN_* variables are unset so the
+// monitors gockerd execs do not mistake them for their own.
+Result<UniqueFd> listen_socket_from_systemd();
+
+// Binds and listens on `path`, mode 0660, creating the parent directory. An existing socket is
+// probed with connect(2) first: if something accepts, a daemon is alive there and this fails with
+// Conflict ("listen on <path>: another gockerd is already listening"); if the connection is
+// refused, the socket is a stale leftover of a daemon that died, and is replaced.
+Result<UniqueFd> open_listen_socket(const std::string& path);
+
+}  // namespace gocker::server

@@ -1,0 +1,143 @@
+#include "server/router.hpp"
+
+#include <array>
+#include <charconv>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "api/system_types.hpp"
+#include "base/strings.hpp"
+#include "server/error_status.hpp"
+
+namespace gocker::server {
+
+namespace {
+
+const std::array<std::span<const Route>, 3>& all_route_tables() {
+  static const std::array<std::span<const Route>, 3> tables{system_routes(), image_routes(), container_routes()};
+  return tables;
+}
+
+int version_component(std::string_view text) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  (void)ptr;
+  return ec == std::errc{} ? value : 0;  // as moby's versions.compare: a non-number counts as 0
+}
+
+bool is_version_char(char c) { return (c >= '0' && c <= '9') || c == '.'; }
+
+// Matches "/containers/{id}/json" against "/containers/abc/json", capturing "{...}" segments.
+bool match_path(std::string_view pattern, std::string_view path, PathParams& params) {
+  std::vector<std::string> pattern_segments = split(pattern, '/');
+  std::vector<std::string> path_segments = split(path, '/');
+  if (pattern_segments.size() != path_segments.size()) return false;
+  PathParams captured;
+  for (size_t i = 0; i < pattern_segments.size(); ++i) {
+    const std::string& expected = pattern_segments[i];
+    if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
+      auto value = percent_decode(path_segments[i]);
+      if (!value || value->empty()) return false;
+      captured.add(expected.substr(1, expected.size() - 2), std::move(*value));
+    } else if (expected != path_segments[i]) {
+      return false;
+    }
+  }
+  params = std::move(captured);
+  return true;
+}
+
+}  // namespace
+
+const std::string& PathParams::get(std::string_view name) const {
+  static const std::string empty;
+  for (const auto& [key, value] : values_)
+    if (key == name) return value;
+  return empty;
+}
+
+std::vector<RouteSpec> route_specs() {
+  std::vector<RouteSpec> specs;
+  for (const auto& table : all_route_tables())
+    for (const Route& route : table)
+      specs.push_back(RouteSpec{std::string(http::to_string(route.method)), std::string(route.path)});
+  return specs;
+}
+
+int compare_api_versions(std::string_view a, std::string_view b) {
+  std::vector<std::string> left = split(a, '.');
+  std::vector<std::string> right = split(b, '.');
+  for (size_t i = 0; i < std::max(left.size(), right.size()); ++i) {
+    int l = i < left.size() ? version_component(left[i]) : 0;
+    int r = i < right.size() ? version_component(right[i]) : 0;
+    if (l != r) return l < r ? -1 : 1;
+  }
+  return 0;
+}
+
+Result<ApiPath> split_api_version(std::string_view path) {
+  // dockerd's routes are "/v{version:[0-9.]+}/..." plus the unversioned ones; "/version" is not a
+  // version prefix because 'e' is not a version character.
+  if (!starts_with(path, "/v") || path.size() < 3 || !is_version_char(path[2])) return ApiPath{std::string(path), ""};
+  size_t end = 2;
+  while (end < path.size() && is_version_char(path[end])) ++end;
+  if (end < path.size() && path[end] != '/') return ApiPath{std::string(path), ""};
+  std::string version(path.substr(2, end - 2));
+  if (compare_api_versions(version, api::kMinApiVersion) < 0)
+    return Error::invalid("client version " + version + " is too old. Minimum supported API version is " +
+                          api::kMinApiVersion + ", please upgrade your client to a newer version");
+  if (compare_api_versions(version, api::kMaxApiVersion) > 0)
+    return Error::invalid("client version " + version + " is too new. Maximum supported API version is " +
+                          api::kMaxApiVersion);
+  return ApiPath{std::string(path.substr(end)), std::move(version)};
+}
+
+RouteMatch match_route(http::verb method, std::string_view path) {
+  RouteMatch match;
+  for (const auto& table : all_route_tables()) {
+    for (const Route& route : table) {
+      PathParams params;
+      if (!match_path(route.path, path, params)) continue;
+      match.path_exists = true;
+      if (route.method == method) {
+        match.route = &route;
+        match.params = std::move(params);
+        return match;
+      }
+    }
+  }
+  return match;
+}
+
+engine::Task<Reply> Router::dispatch(const Request& request) const {
+  std::string_view target = request.target();
+  size_t question = target.find('?');
+  std::string_view raw_path = target.substr(0, question);
+  std::string_view raw_query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+
+  auto api_path = split_api_version(raw_path);
+  if (!api_path) co_return error_response(api_path.error());
+  RouteMatch match = match_route(request.method(), api_path->path);
+  if (!match.route) {
+    if (match.path_exists) co_return json_response(http::status::method_not_allowed, api::error_body("method not allowed"));
+    co_return json_response(http::status::not_found, api::error_body("page not found"));
+  }
+  auto query = QueryParams::parse(raw_query);
+  if (!query) co_return error_response(query.error());
+
+  std::string_view api_version = api_path->api_version.empty() ? api::kMaxApiVersion : api_path->api_version;
+  RequestContext context{engine_, request, match.params, *query, api_version, server_version_};
+  // The last-resort catch (STYLE.md section 2): the engine returns Result, but a library may still
+  // throw (a bad_alloc, a JSON type error). One request fails; the daemon stays up.
+  std::string failure;
+  try {
+    co_return co_await match.route->handler(context);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  spdlog::error("{} {}: handler threw: {}", std::string(request.method_string()), std::string(target), failure);
+  co_return json_response(http::status::internal_server_error, api::error_body("internal error: " + failure));
+}
+
+}  // namespace gocker::server

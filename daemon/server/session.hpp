@@ -1,0 +1,231 @@
+#pragma once
+// One HTTP/1.1 connection: read a request, dispatch it, write the reply, repeat while keep-alive.
+//
+// The session is a coroutine on the connection's strand. It is a template over its stream so the
+// daemon runs it on a UnixStream (a unix socket with Beast's timeout timer) and unit tests drive
+// the same code with beast::test::stream or a socketpair. Expected errors (the client hung up,
+// the timeout fired, a parse error) are values via as_tuple, never exceptions.
+//
+//   read header ─▶ [Expect: 100-continue] ─▶ read body (body_limit, else 413) ─▶ Router::dispatch
+//     ├─ Response          write; loop if keep-alive
+//     ├─ ChunkedJsonReply  write the chunked head now, await the body, write it + the last chunk; loop
+//     └─ HijackReply       write the raw head, release the socket (plus bytes Beast read ahead) to the
+//                          pump; the session ends with it
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/basic_stream.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/system_types.hpp"
+#include "engine/engine.hpp"
+#include "server/http_types.hpp"
+#include "server/router.hpp"
+
+namespace gocker::server {
+
+struct SessionOptions {
+  // Requests larger than this are answered 413. Create bodies are a few KiB; the limit only has to
+  // stop a client from making the daemon buffer without bound.
+  std::size_t body_limit = 16 * 1024 * 1024;
+  // Time allowed to receive each request (including the idle time before it on a kept-alive
+  // connection) and to write each reply. Longer than the Go client's 90 s idle-connection timeout,
+  // so a docker CLI closes an idle connection before we do and never races our close with a POST.
+  std::chrono::steady_clock::duration io_timeout = std::chrono::seconds(120);
+};
+
+// The daemon's connection stream: a unix socket with Beast's per-operation timer.
+using UnixStream = boost::beast::basic_stream<boost::asio::local::stream_protocol>;
+
+// Stream hooks. The overloads for UnixStream do the work; the templates are for streams without a
+// timer or a socket to give away (beast::test::stream).
+inline void set_io_timeout(UnixStream& stream, std::chrono::steady_clock::duration timeout) {
+  stream.expires_after(timeout);
+}
+inline void clear_io_timeout(UnixStream& stream) { stream.expires_never(); }
+inline std::optional<engine::UnixSocket> release_unix_socket(UnixStream& stream) { return stream.release_socket(); }
+
+template <typename Stream>
+void set_io_timeout(Stream&, std::chrono::steady_clock::duration) {}
+template <typename Stream>
+void clear_io_timeout(Stream&) {}
+template <typename Stream>
+std::optional<engine::UnixSocket> release_unix_socket(Stream&) {
+  return std::nullopt;
+}
+
+// The client went away or stopped talking: nothing to answer.
+inline bool is_disconnect(const boost::beast::error_code& error) {
+  namespace net = boost::asio;
+  return error == http::error::end_of_stream || error == http::error::partial_message ||
+         error == net::error::eof || error == net::error::operation_aborted || error == net::error::connection_reset ||
+         error == net::error::broken_pipe || error == boost::beast::error::timeout;
+}
+
+template <typename Stream>
+class Session {
+ public:
+  Session(Stream stream, const Router& router, SessionOptions options)
+      : stream_(std::move(stream)), router_(router), options_(options) {}
+
+  engine::Task<void> run() {
+    for (;;) {
+      set_io_timeout(stream_, options_.io_timeout);
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options_.body_limit);
+      auto [header_error, header_bytes] =
+          co_await http::async_read_header(stream_, buffer_, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
+      (void)header_bytes;
+      if (header_error) co_return co_await answer_read_error(header_error);
+
+      if (!parser.is_done()) {
+        if (boost::beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          // curl sends large bodies only after this interim response (RFC 9110 10.1.1).
+          if (!co_await write_raw("HTTP/1.1 100 Continue\r\n\r\n")) co_return;
+        }
+        auto [body_error, body_bytes] =
+            co_await http::async_read(stream_, buffer_, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
+        (void)body_bytes;
+        if (body_error) co_return co_await answer_read_error(body_error);
+      }
+
+      Request request = parser.release();
+      Reply reply = co_await router_.dispatch(request);
+      bool keep_alive = request.keep_alive();
+      if (auto* response = std::get_if<Response>(&reply)) {
+        log_request(request, static_cast<unsigned>(response->result_int()));
+        if (!co_await send_response(std::move(*response), request.version(), keep_alive)) co_return;
+      } else if (auto* chunked = std::get_if<ChunkedJsonReply>(&reply)) {
+        log_request(request, 200);
+        if (!co_await send_chunked(std::move(*chunked), request.version(), keep_alive)) co_return;
+      } else {
+        log_request(request, 101);
+        co_return co_await hand_over(std::get<HijackReply>(std::move(reply)));
+      }
+    }
+  }
+
+ private:
+  void log_request(const Request& request, unsigned status) const {
+    spdlog::debug("{} {} -> {}", std::string(request.method_string()), std::string(request.target()), status);
+  }
+
+  engine::Task<bool> write_raw(std::string text) {
+    auto [error, bytes] = co_await boost::asio::async_write(stream_, boost::asio::buffer(text),
+                                                            boost::asio::as_tuple(boost::asio::use_awaitable));
+    (void)bytes;
+    co_return !error;
+  }
+
+  // Returns whether the connection stays open for another request.
+  engine::Task<bool> send_response(Response response, unsigned version, bool keep_alive) {
+    response.version(version);
+    response.keep_alive(keep_alive);
+    add_common_headers(response, router_.server_version());
+    set_io_timeout(stream_, options_.io_timeout);
+    auto [error, bytes] =
+        co_await http::async_write(stream_, response, boost::asio::as_tuple(boost::asio::use_awaitable));
+    (void)bytes;
+    co_return !error && keep_alive;
+  }
+
+  engine::Task<bool> send_chunked(ChunkedJsonReply reply, unsigned version, bool keep_alive) {
+    // The wait can last as long as the container runs.
+    clear_io_timeout(stream_);
+    http::response<http::empty_body> head{http::status::ok, version};
+    head.set(http::field::content_type, kJsonContentType);
+    head.keep_alive(keep_alive);
+    head.chunked(true);
+    add_common_headers(head, router_.server_version());
+    http::response_serializer<http::empty_body> serializer{head};
+    auto [head_error, head_bytes] =
+        co_await http::async_write_header(stream_, serializer, boost::asio::as_tuple(boost::asio::use_awaitable));
+    (void)head_bytes;
+    if (head_error) co_return false;
+
+    std::string body;
+    std::string failure;
+    try {
+      body = co_await std::move(reply.body);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      // The 200 head is out; closing without the last chunk tells the client the body is incomplete.
+      spdlog::error("streamed response failed after its head was sent: {}", failure);
+      co_return false;
+    }
+    auto [chunk_error, chunk_bytes] = co_await boost::asio::async_write(
+        stream_, http::make_chunk(boost::asio::buffer(body)), boost::asio::as_tuple(boost::asio::use_awaitable));
+    (void)chunk_bytes;
+    if (chunk_error) co_return false;
+    auto [last_error, last_bytes] = co_await boost::asio::async_write(
+        stream_, http::make_chunk_last(), boost::asio::as_tuple(boost::asio::use_awaitable));
+    (void)last_bytes;
+    co_return !last_error && keep_alive;
+  }
+
+  engine::Task<void> hand_over(HijackReply reply) {
+    clear_io_timeout(stream_);
+    if (!co_await write_raw(std::move(reply.head))) co_return;
+    // Beast may have read past the request (a client that sends stdin right after the attach
+    // request without waiting for the 101): those bytes belong to the stream.
+    std::string buffered_input = boost::beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    std::optional<engine::UnixSocket> socket = release_unix_socket(stream_);
+    if (!socket) {
+      spdlog::error("cannot hand over the connection: its stream has no unix socket");
+      co_return;
+    }
+    co_await reply.pump(std::move(*socket), std::move(buffered_input));
+  }
+
+  engine::Task<void> answer_read_error(boost::beast::error_code error) {
+    if (is_disconnect(error)) co_return;
+    http::status status = http::status::bad_request;
+    std::string message = "malformed HTTP request: " + error.message();
+    if (error == http::error::body_limit) {
+      status = http::status::payload_too_large;
+      message = "request body is larger than the limit of " + std::to_string(options_.body_limit) + " bytes";
+    } else if (error == http::error::header_limit) {
+      status = http::status::request_header_fields_too_large;
+      message = "request header is too large";
+    }
+    // The rest of the request is unread, so the connection cannot carry another one.
+    co_await send_response(json_response(status, api::error_body(message)), 11, /*keep_alive=*/false);
+  }
+
+  Stream stream_;
+  boost::beast::flat_buffer buffer_;
+  const Router& router_;
+  SessionOptions options_;
+};
+
+// The coroutine the acceptor spawns per connection; the session lives in its frame.
+template <typename Stream>
+engine::Task<void> serve_connection(Stream stream, const Router& router, SessionOptions options) {
+  Session<Stream> session(std::move(stream), router, options);
+  co_await session.run();
+}
+
+}  // namespace gocker::server

@@ -1,0 +1,144 @@
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+
+#include "base/scope_guard.hpp"
+#include "base/strings.hpp"
+#include "engine/container_rootfs.hpp"
+#include "engine/engine_impl.hpp"
+#include "engine/oci_config.hpp"
+#include "engine/time_format.hpp"
+
+namespace gocker::engine {
+namespace {
+
+constexpr size_t kMaxUnixSocketPath = sizeof(sockaddr_un::sun_path) - 1;
+
+Result<std::string> random_container_id() {
+  unsigned char bytes[32];
+  size_t filled = 0;
+  while (filled < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + filled, sizeof bytes - filled, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error::from_errno(errno, "generate container id");
+    }
+    filled += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char byte : bytes) {
+    id.push_back(kHex[byte >> 4]);
+    id.push_back(kHex[byte & 0xf]);
+  }
+  return id;
+}
+
+Status write_file(const std::string& path, const std::string& content) {
+  std::ofstream file(path, std::ios::trunc);
+  file << content;
+  file.close();
+  if (!file) return Error::internal("write " + quoted(path) + ": " + std::strerror(errno));
+  return ok();
+}
+
+std::string read_host_resolv_conf() {
+  std::ifstream file("/etc/resolv.conf");
+  std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  return content;
+}
+
+std::string hosts_file(const std::string& hostname) {
+  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
+         "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t" + hostname + "\n";
+}
+
+}  // namespace
+
+Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::string& requested_name,
+                                                                  const api::ContainerCreateRequest& request) {
+  if (request.config.image.empty()) return Error::invalid("Config.Image is required to create a container");
+  GOCKER_TRY(validate_host_config(request.host_config, online_cpus_));
+  auto image = images_->resolve(request.config.image);
+  if (!image) return std::move(image).error();
+  auto image_config = nlohmann::json::parse(image->config_json, nullptr, false);
+  nlohmann::json runtime_defaults = nlohmann::json::object();
+  if (image_config.is_object() && image_config.contains("config") && image_config["config"].is_object())
+    runtime_defaults = image_config["config"];
+
+  api::ContainerConfig config = merge_image_config(request.config, runtime_defaults);
+  if (process_args(config).empty()) return Error::invalid("No command specified");
+
+  auto id_result = random_container_id();
+  if (!id_result) return std::move(id_result).error();
+  const std::string id = std::move(id_result).value();
+  if (config.hostname.empty()) config.hostname = id.substr(0, 12);
+  std::string name = requested_name;
+  if (!name.empty() && name[0] == '/') name.erase(0, 1);
+  if (name.empty()) name = generate_name();
+
+  const std::string what = "create container " + quoted(name);
+  {
+    std::lock_guard lock(registry_mutex_);
+    GOCKER_TRY(index_.add(id, name));
+  }
+  ScopeGuard release_name([&] {
+    std::lock_guard lock(registry_mutex_);
+    index_.remove(id);
+  });
+
+  auto container = std::make_shared<Container>();
+  container->dir = container_dir(id);
+  container->attach_socket = attach_socket_path(id);
+  if (container->attach_socket.size() > kMaxUnixSocketPath)
+    return Error::invalid(what + ": the daemon root " + quoted(options_.root) +
+                          " is too long for unix socket paths (108 bytes); use a shorter --root");
+
+  if (::mkdir(container->dir.c_str(), 0710) != 0)
+    return Error::from_errno(errno, what + ": mkdir " + quoted(container->dir));
+  ScopeGuard remove_dir([&] {
+    std::error_code ignored;
+    std::filesystem::remove_all(container->dir, ignored);
+  });
+
+  RootfsLayout layout{container->dir};
+  if (auto mounted = mount_container_rootfs(images_->layer_dirs(image.value()), layout); !mounted)
+    return std::move(mounted).error().context(what);
+  ScopeGuard unmount([&] {
+    if (auto status = unmount_container_rootfs(layout); !status)
+      spdlog::warn("{}: rollback: {}", what, status.error().message);
+  });
+
+  GOCKER_TRY(write_file(container->dir + "/hostname", config.hostname + "\n"));
+  GOCKER_TRY(write_file(container->dir + "/hosts", hosts_file(config.hostname)));
+  GOCKER_TRY(write_file(container->dir + "/resolv.conf", read_host_resolv_conf()));
+
+  auto& record = container->record;
+  record.id = id;
+  record.name = name;
+  record.image_ref = request.config.image;
+  record.image_id = image->id;
+  record.created_at = format_rfc3339_nanos(now_unix_nanos());
+  record.config_json = nlohmann::json(config).dump();
+  record.host_config_json = nlohmann::json(request.host_config).dump();
+  record.status = "created";
+  container->config = std::move(config);
+  container->host_config = request.host_config;
+  if (auto inserted = store_->insert_container(record); !inserted) return std::move(inserted).error().context(what);
+
+  {
+    std::lock_guard lock(registry_mutex_);
+    containers_.emplace(id, container);
+  }
+  unmount.dismiss();
+  remove_dir.dismiss();
+  release_name.dismiss();
+  spdlog::debug("created container {} ({})", id.substr(0, 12), name);
+  return api::ContainerCreateResponse{id, {}};
+}
+
+}  // namespace gocker::engine

@@ -1,0 +1,88 @@
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "base/strings.hpp"
+#include "engine/container_rootfs.hpp"
+#include "engine/engine_impl.hpp"
+#include "runtime/cgroups/cgroup_driver.hpp"
+#include "runtime/monitor_launch.hpp"
+
+namespace gocker::engine {
+
+namespace asio = boost::asio;
+
+Task<Status> EngineImpl::remove_container(std::string ref, bool force) {
+  auto found = find(ref);
+  if (!found) co_return std::move(found).error();
+  auto container = std::move(found).value();
+  std::optional<Notifier<api::WaitResponse>> waiter;
+  {
+    std::lock_guard lock(container->mutex);
+    const auto& id = container->record.id;
+    if (container->removing) co_return Error::conflict("removal of container " + id + " is already in progress");
+    if (container->is_running() || container->starting) {
+      if (!force)
+        co_return Error::conflict("You cannot remove a running container " + id +
+                                  ". Stop the container before attempting removal or force remove");
+      waiter = add_exit_waiter(*container);
+      if (auto killed = runtime::send_signal(container->init_pidfd, SIGKILL); !killed)
+        spdlog::warn("remove container {}: {}", id.substr(0, 12), killed.error().message);
+    }
+    // Claimed before the kill lands, so the exit handler does not auto-remove it under our feet.
+    container->removing = true;
+  }
+  if (waiter) co_await waiter->channel().async_receive(asio::as_tuple(asio::use_awaitable));
+  co_return destroy_container(container);
+}
+
+namespace {
+
+Status remove_container_files(const Container& container) {
+  GOCKER_TRY(unmount_container_rootfs(RootfsLayout{container.dir}));
+  if (!container.record.cgroup_paths.empty()) GOCKER_TRY(runtime::remove_cgroup_paths(container.record.cgroup_paths));
+  ::unlink(container.attach_socket.c_str());
+  std::error_code remove_error;
+  std::filesystem::remove_all(container.dir, remove_error);
+  if (remove_error) return Error::from_errno(remove_error.value(), "remove " + quoted(container.dir));
+  return ok();
+}
+
+}  // namespace
+
+Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container) {
+  std::vector<Notifier<api::WaitResponse>> waiters;
+  api::WaitResponse response;
+  std::string id;
+  {
+    std::lock_guard lock(container->mutex);
+    id = container->record.id;
+    container->record.status = "removing";
+    auto cleaned = remove_container_files(*container);
+    if (!cleaned) {
+      // Leave it visible as "dead" so `rm -f` can be retried once the cause is fixed.
+      container->record.status = "dead";
+      container->removing = false;
+      (void)persist_state(*container);
+      return std::move(cleaned).error().context("remove container " + id.substr(0, 12));
+    }
+    waiters.swap(container->removal_waiters);
+    response.status_code = container->record.exit_code;
+  }
+  GOCKER_TRY(store_->delete_container(id));
+  {
+    std::lock_guard lock(registry_mutex_);
+    index_.remove(id);
+    containers_.erase(id);
+  }
+  for (const auto& waiter : waiters) waiter.notify(response);
+  spdlog::debug("removed container {}", id.substr(0, 12));
+  return ok();
+}
+
+}  // namespace gocker::engine

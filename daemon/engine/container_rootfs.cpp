@@ -1,0 +1,61 @@
+#include "engine/container_rootfs.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/strings.hpp"
+
+namespace gocker::engine {
+namespace {
+
+Status make_dir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return ok();
+  return Error::from_errno(errno, "mkdir " + quoted(path));
+}
+
+}  // namespace
+
+std::string overlay_mount_options(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout) {
+  std::string options = "lowerdir=";
+  for (size_t i = 0; i < lower_dirs.size(); ++i) {
+    if (i) options += ':';
+    options += lower_dirs[i];
+  }
+  options += ",upperdir=" + layout.upper() + ",workdir=" + layout.work();
+  return options;
+}
+
+bool is_mount_point(const std::string& path) {
+  struct statx info {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &info) != 0) return false;
+  return (info.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (info.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+Status mount_container_rootfs(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout) {
+  if (lower_dirs.empty()) return Error::invalid("mount rootfs: the image has no layers");
+  GOCKER_TRY(make_dir(layout.upper(), 0755));
+  GOCKER_TRY(make_dir(layout.work(), 0700));
+  GOCKER_TRY(make_dir(layout.rootfs(), 0755));
+  if (is_mount_point(layout.rootfs())) return ok();
+  const std::string options = overlay_mount_options(lower_dirs, layout);
+  // Overlay's mount data is limited to one page; deep layer stacks need shorter paths (images issue).
+  if (options.size() >= 4096) return Error::invalid("mount overlay on " + quoted(layout.rootfs()) + ": too many layers");
+  if (::mount("overlay", layout.rootfs().c_str(), "overlay", 0, options.c_str()) != 0)
+    return Error::from_errno(errno, "mount overlay on " + quoted(layout.rootfs()) + " (" + options + ")");
+  return ok();
+}
+
+Status unmount_container_rootfs(const RootfsLayout& layout) {
+  if (!is_mount_point(layout.rootfs())) return ok();
+  if (::umount2(layout.rootfs().c_str(), 0) == 0) return ok();
+  // A process still holding a file open there must not make rm fail: detach, the kernel frees it
+  // once the last user is gone.
+  if (errno == EBUSY && ::umount2(layout.rootfs().c_str(), MNT_DETACH) == 0) return ok();
+  return Error::from_errno(errno, "unmount " + quoted(layout.rootfs()));
+}
+
+}  // namespace gocker::engine

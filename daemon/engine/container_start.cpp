@@ -1,0 +1,163 @@
+#include <unistd.h>
+
+#include <fstream>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "base/scope_guard.hpp"
+#include "base/strings.hpp"
+#include "engine/container_rootfs.hpp"
+#include "engine/engine_impl.hpp"
+#include "engine/monitor_attach.hpp"
+#include "engine/oci_config.hpp"
+#include "engine/time_format.hpp"
+#include "runtime/monitor_launch.hpp"
+
+namespace gocker::engine {
+namespace {
+
+std::string read_file_or_empty(const std::string& path) {
+  std::ifstream file(path);
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+Status write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::trunc);
+    file << content;
+    file.close();
+    if (!file) return Error::internal("write " + quoted(temporary) + ": " + std::strerror(errno));
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) return Error::from_errno(errno, "rename " + quoted(temporary));
+  return ok();
+}
+
+}  // namespace
+
+// Called with container.mutex held. The user is resolved against the image's own /etc/passwd in
+// the mounted rootfs at every start, as runc does, so a later change inside the container counts.
+Result<std::string> EngineImpl::write_runtime_config(Container& container) {
+  RootfsLayout layout{container.dir};
+  auto user = resolve_user(container.config.user, read_file_or_empty(layout.rootfs() + "/etc/passwd"),
+                           read_file_or_empty(layout.rootfs() + "/etc/group"));
+  if (!user) return std::move(user).error();
+  RuntimeConfigInputs inputs;
+  inputs.container_id = container.record.id;
+  inputs.hostname = container.config.hostname;
+  inputs.config = container.config;
+  inputs.host_config = container.host_config;
+  inputs.user = std::move(user).value();
+  inputs.rootfs_path = layout.rootfs();
+  inputs.bundle_dir = container.dir;
+  inputs.cgroups_path = cgroups_path(container.record.id);
+  const std::string path = container.dir + "/config.json";
+  GOCKER_TRY(write_file_atomically(path, build_oci_config(inputs).dump()));
+  return path;
+}
+
+Notifier<api::WaitResponse> EngineImpl::add_exit_waiter(Container& container) {
+  Notifier<api::WaitResponse> waiter(executor_);
+  container.exit_waiters.push_back(waiter);
+  return waiter;
+}
+
+Task<Status> EngineImpl::start_container(std::string ref) {
+  auto found = find(ref);
+  if (!found) co_return std::move(found).error();
+  auto container = std::move(found).value();
+  const std::string short_id = container->record.id.substr(0, 12);
+  const std::string what = "start container " + short_id;
+
+  runtime::MonitorOptions monitor_options;
+  {
+    std::lock_guard lock(container->mutex);
+    if (container->is_running()) co_return Error{ErrorKind::NotModified, 0, "container " + short_id + " is already running"};
+    if (container->starting) co_return Error::conflict(what + ": it is already starting");
+    if (container->removing) co_return Error::conflict(what + ": it is being removed");
+    RootfsLayout layout{container->dir};
+    // After a reboot (or a daemon started in a fresh mount namespace) the overlay is gone: remount.
+    if (!is_mount_point(layout.rootfs())) {
+      auto image = images_->resolve(container->record.image_id);
+      if (!image) co_return std::move(image).error().context(what);
+      if (auto mounted = mount_container_rootfs(images_->layer_dirs(image.value()), layout); !mounted)
+        co_return std::move(mounted).error().context(what);
+    }
+    ::unlink((container->dir + "/exit.json").c_str());
+    ::unlink((container->dir + "/monitor.json").c_str());
+    auto config_path = write_runtime_config(*container);
+    if (!config_path) co_return std::move(config_path).error().context(what);
+    container->starting = true;
+    monitor_options.monitor_binary = options_.monitor_binary;
+    monitor_options.container_id = container->record.id;
+    monitor_options.bundle_dir = container->dir;
+    monitor_options.state_dir = container->dir;
+    monitor_options.log_path = container->log_path();
+    monitor_options.attach_socket = container->attach_socket;
+  }
+  ScopeGuard clear_starting([&] {
+    std::lock_guard lock(container->mutex);
+    container->starting = false;
+  });
+
+  auto pending = runtime::spawn_monitor(monitor_options);
+  if (!pending) {
+    auto error = std::move(pending).error();
+    std::lock_guard lock(container->mutex);
+    container->record.error = error.message;
+    (void)persist_state(*container);
+    if (error.sys_errno == ENOENT || error.sys_errno == EACCES) error.kind = ErrorKind::InvalidArgument;
+    co_return std::move(error).context(what);
+  }
+  const auto& processes = pending->processes();
+  auto monitor_pidfd = runtime::open_pidfd(processes.monitor);
+  if (!monitor_pidfd) co_return std::move(monitor_pidfd).error().context(what + ": watch monitor");
+
+  std::vector<std::shared_ptr<Container::PendingAttach>> attaches;
+  {
+    std::lock_guard lock(container->mutex);
+    auto& record = container->record;
+    record.status = "running";
+    record.pid = processes.init.pid;
+    record.pid_start_time = processes.init.start_time;
+    record.monitor_pid = processes.monitor.pid;
+    record.monitor_start_time = processes.monitor.start_time;
+    record.cgroup_paths = processes.cgroup_paths;
+    record.started_at = format_rfc3339_nanos(now_unix_nanos());
+    record.finished_at.clear();
+    record.exit_code = 0;
+    record.oom_killed = false;
+    record.error.clear();
+    if (auto init_pidfd = runtime::open_pidfd(processes.init)) container->init_pidfd = std::move(init_pidfd).value();
+    if (auto saved = persist_state(*container); !saved) spdlog::error("{}", saved.error().message);
+    attaches.swap(container->pending_attaches);
+  }
+  watch_monitor(container, std::move(monitor_pidfd).value());
+
+  // Attaches made before start are connected and subscribed before the command may run, so even
+  // a container that exits at once loses no output.
+  for (const auto& attach : attaches) {
+    auto connection = co_await connect_to_monitor(container->attach_socket, attach->stdin, attach->stdout, attach->stderr);
+    if (connection) attach->connected.notify(std::move(connection).value());
+    else {
+      spdlog::warn("{}: {}", what, connection.error().message);
+      attach->connected.notify(nullptr);
+    }
+  }
+
+  if (auto started = pending->go(); !started) {
+    auto error = std::move(started).error();
+    if (error.sys_errno == ENOENT || error.sys_errno == EACCES) error.kind = ErrorKind::InvalidArgument;
+    {
+      std::lock_guard lock(container->mutex);
+      container->record.error = error.message;
+    }
+    co_return std::move(error).context(what);
+  }
+  spdlog::debug("started container {} (pid {})", short_id, processes.init.pid);
+  co_return ok();
+}
+
+}  // namespace gocker::engine

@@ -1,0 +1,77 @@
+#pragma once
+// The Engine implementation, split by concern across engine_open.cpp (startup, reconciliation),
+// container_create.cpp, container_start.cpp, container_stop.cpp (stop, kill, exit handling),
+// container_remove.cpp, container_queries.cpp, container_attach.cpp and container_logs.cpp.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "engine/container.hpp"
+#include "engine/container_index.hpp"
+#include "engine/engine.hpp"
+#include "engine/image_store.hpp"
+#include "runtime/cgroups/cgroup_driver.hpp"
+#include "state/store.hpp"
+
+namespace gocker::engine {
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(EngineOptions options, boost::asio::any_io_executor executor);
+  Status initialize();
+
+  api::VersionInfo version() const override;
+  api::SystemInfo info() const override;
+  Result<std::vector<api::ImageSummary>> list_images() const override;
+
+  Result<api::ContainerCreateResponse> create_container(const std::string& name,
+                                                        const api::ContainerCreateRequest& request) override;
+  Result<std::vector<api::ContainerSummary>> list_containers(const ListOptions& options) const override;
+  Result<api::ContainerInspect> inspect_container(const std::string& ref) const override;
+  Task<Status> start_container(std::string ref) override;
+  Task<Status> stop_container(std::string ref, std::optional<int> timeout_seconds) override;
+  Status kill_container(const std::string& ref, const std::string& signal) override;
+  Task<Status> remove_container(std::string ref, bool force) override;
+  Status resize_container(const std::string& ref, int height, int width) override;
+  Result<std::shared_ptr<ExitWaiter>> watch_exit(const std::string& ref, WaitCondition condition) override;
+  Result<bool> container_has_tty(const std::string& ref) const override;
+  Task<void> attach_container(std::string ref, AttachOptions options, UnixSocket client,
+                              std::string buffered_input) override;
+  Task<void> stream_logs(std::string ref, LogOptions options, UnixSocket client) override;
+  Status check_logs(const std::string& ref, const LogOptions& options) const override;
+  void shutdown() override;
+
+ private:
+  Result<std::shared_ptr<Container>> find(const std::string& ref) const;
+  std::string container_dir(const std::string& id) const { return options_.root + "/containers/" + id; }
+  std::string attach_socket_path(const std::string& id) const { return options_.root + "/s/" + id.substr(0, 16); }
+  std::string cgroups_path(const std::string& id) const { return options_.cgroup_parent + "/" + id; }
+  std::string generate_name() const;
+
+  Status persist_state(const Container& container);  // caller holds container.mutex
+  // Starts watching the monitor's pidfd; on_monitor_exit runs when it ends.
+  void watch_monitor(const std::shared_ptr<Container>& container, UniqueFd monitor_pidfd);
+  void on_monitor_exit(const std::shared_ptr<Container>& container);
+  // Removes everything of a stopped container: mounts, cgroups, files, row, index entry.
+  Status destroy_container(const std::shared_ptr<Container>& container);
+  Notifier<api::WaitResponse> add_exit_waiter(Container& container);  // caller holds container.mutex
+  Result<std::string> write_runtime_config(Container& container);     // caller holds container.mutex
+  void reconcile(const std::shared_ptr<Container>& container);
+  api::ContainerSummary summarize(const Container& container, int64_t now_nanos) const;
+
+  EngineOptions options_;
+  boost::asio::any_io_executor executor_;
+  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<ImageStore> images_;
+  std::unique_ptr<runtime::CgroupDriver> cgroups_;
+  int online_cpus_ = 1;
+
+  mutable std::mutex registry_mutex_;
+  ContainerIndex index_;
+  std::map<std::string, std::shared_ptr<Container>> containers_;
+};
+
+}  // namespace gocker::engine

@@ -1,0 +1,208 @@
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "base/strings.hpp"
+#include "engine/engine_impl.hpp"
+#include "engine/reference.hpp"
+#include "engine/time_format.hpp"
+#include "runtime/monitor_launch.hpp"
+
+namespace gocker::engine {
+namespace {
+
+Status make_dir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return ok();
+  return Error::from_errno(errno, "mkdir " + quoted(path));
+}
+
+std::string kernel_release() {
+  utsname name{};
+  if (::uname(&name) != 0) return "unknown";
+  return name.release;
+}
+
+std::string os_pretty_name() {
+  std::ifstream file("/etc/os-release");
+  std::string line;
+  while (std::getline(file, line)) {
+    if (starts_with(line, "PRETTY_NAME=")) {
+      std::string value = line.substr(12);
+      if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
+      return value;
+    }
+  }
+  return "Linux";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, boost::asio::any_io_executor executor) {
+  auto engine = std::make_unique<EngineImpl>(options, executor);
+  if (auto status = engine->initialize(); !status) return std::move(status).error().context("open engine");
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+EngineImpl::EngineImpl(EngineOptions options, boost::asio::any_io_executor executor)
+    : options_(std::move(options)), executor_(std::move(executor)) {
+  long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  online_cpus_ = cpus > 0 ? static_cast<int>(cpus) : 1;
+}
+
+Status EngineImpl::initialize() {
+  GOCKER_TRY(make_dir(options_.root, 0711));
+  GOCKER_TRY(make_dir(options_.root + "/containers", 0710));
+  GOCKER_TRY(make_dir(options_.root + "/s", 0700));
+  auto store = state::Store::open(options_.root + "/state.db");
+  if (!store) return std::move(store).error();
+  store_ = std::move(store).value();
+
+  auto cgroups = runtime::detect_cgroup_driver();
+  if (!cgroups) return std::move(cgroups).error().context("detect cgroups");
+  cgroups_ = std::move(cgroups).value();
+
+  images_ = std::make_unique<ImageStore>(*store_, options_.root);
+  GOCKER_TRY(images_->load());
+  const std::string builtin_tar = options_.builtin_image_dir + "/busybox-rootfs.tar";
+  if (auto status = images_->ensure_builtin_image(builtin_tar); !status)
+    return std::move(status).error().context("import the built-in busybox image from " + quoted(builtin_tar));
+
+  auto records = store_->list_containers();
+  if (!records) return std::move(records).error();
+  for (auto& record : records.value()) {
+    auto container = std::make_shared<Container>();
+    container->dir = container_dir(record.id);
+    container->attach_socket = attach_socket_path(record.id);
+    auto config = nlohmann::json::parse(record.config_json, nullptr, false);
+    auto host_config = nlohmann::json::parse(record.host_config_json, nullptr, false);
+    if (config.is_discarded() || host_config.is_discarded()) {
+      spdlog::error("container {}: stored config is not valid JSON; skipping it", record.id);
+      continue;
+    }
+    try {
+      container->config = config.get<api::ContainerConfig>();
+      container->host_config = host_config.get<api::HostConfig>();
+    } catch (const nlohmann::json::exception& e) {
+      spdlog::error("container {}: stored config unreadable: {}", record.id, e.what());
+      continue;
+    }
+    container->record = std::move(record);
+    {
+      std::lock_guard lock(registry_mutex_);
+      if (auto added = index_.add(container->record.id, container->record.name); !added) {
+        spdlog::error("container {}: {}", container->record.id, added.error().message);
+        continue;
+      }
+      containers_.emplace(container->record.id, container);
+    }
+    reconcile(container);
+  }
+  spdlog::info("engine ready: {} containers, cgroup v{}", containers_.size(),
+               cgroups_->version() == runtime::CgroupVersion::V1 ? 1 : 2);
+  return ok();
+}
+
+// A container recorded as running either still has its monitor (watch it again) or ended while the
+// daemon was away (collect the exit status the monitor left behind).
+void EngineImpl::reconcile(const std::shared_ptr<Container>& container) {
+  UniqueFd monitor_pidfd;
+  {
+    std::lock_guard lock(container->mutex);
+    auto& record = container->record;
+    if (record.status != "running") return;
+    runtime::ProcessIdentity monitor{static_cast<pid_t>(record.monitor_pid), record.monitor_start_time};
+    if (auto pidfd = runtime::open_pidfd(monitor)) {
+      monitor_pidfd = std::move(pidfd).value();
+      runtime::ProcessIdentity init{static_cast<pid_t>(record.pid), record.pid_start_time};
+      if (auto init_pidfd = runtime::open_pidfd(init)) container->init_pidfd = std::move(init_pidfd).value();
+      spdlog::info("container {}: monitor {} still running; reattached", record.id.substr(0, 12), record.monitor_pid);
+    }
+  }
+  if (monitor_pidfd) watch_monitor(container, std::move(monitor_pidfd));
+  else on_monitor_exit(container);
+}
+
+api::VersionInfo EngineImpl::version() const {
+  api::VersionInfo info;
+  info.version = options_.version;
+  info.kernel_version = kernel_release();
+  return info;
+}
+
+api::SystemInfo EngineImpl::info() const {
+  api::SystemInfo info;
+  {
+    std::lock_guard lock(registry_mutex_);
+    info.containers = static_cast<int>(containers_.size());
+    for (const auto& [id, container] : containers_) {
+      std::lock_guard container_lock(container->mutex);
+      if (container->is_running()) ++info.containers_running;
+      else ++info.containers_stopped;
+    }
+  }
+  info.images = static_cast<int>(images_->list().size());
+  info.cgroup_version = cgroups_->version() == runtime::CgroupVersion::V1 ? "1" : "2";
+  info.kernel_version = kernel_release();
+  info.operating_system = os_pretty_name();
+  info.ncpu = online_cpus_;
+  info.mem_total = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+  char hostname[256] = {};
+  ::gethostname(hostname, sizeof hostname - 1);
+  info.name = hostname;
+  info.id = "gocker";
+  info.server_version = options_.version;
+  info.docker_root_dir = options_.root;
+  return info;
+}
+
+Result<std::vector<api::ImageSummary>> EngineImpl::list_images() const {
+  std::vector<api::ImageSummary> out;
+  for (const auto& image : images_->list()) {
+    api::ImageSummary summary;
+    summary.id = image.id;
+    for (const auto& tag : image.tags) summary.repo_tags.push_back(familiar_reference(tag));
+    summary.created = image.created;
+    summary.size = image.size;
+    out.push_back(std::move(summary));
+  }
+  return out;
+}
+
+Result<std::shared_ptr<Container>> EngineImpl::find(const std::string& ref) const {
+  std::lock_guard lock(registry_mutex_);
+  auto id = index_.resolve(ref);
+  if (!id) return std::move(id).error();
+  return containers_.at(id.value());
+}
+
+std::string EngineImpl::generate_name() const {
+  // Docker-style "adjective_noun" names; a numeric suffix on collision.
+  static constexpr const char* kAdjectives[] = {"brave", "calm", "eager", "fervent", "gentle", "happy", "jolly",
+                                                "keen", "lucid", "modest", "nifty", "quirky", "serene", "tender",
+                                                "upbeat", "vibrant", "wizardly", "zealous"};
+  static constexpr const char* kNouns[] = {"babbage", "curie", "darwin", "euler", "fermi", "gauss", "hopper",
+                                           "lovelace", "noether", "pascal", "ritchie", "thompson", "turing", "wozniak"};
+  thread_local std::mt19937 random{std::random_device{}()};
+  std::lock_guard lock(registry_mutex_);
+  for (int attempt = 0;; ++attempt) {
+    std::string name = std::string(kAdjectives[random() % std::size(kAdjectives)]) + "_" +
+                       kNouns[random() % std::size(kNouns)];
+    if (attempt > 10) name += std::to_string(random() % 1000);
+    if (!index_.has_name(name)) return name;
+  }
+}
+
+Status EngineImpl::persist_state(const Container& container) {
+  if (auto status = store_->update_container_state(container.record); !status)
+    return std::move(status).error().context("save state of container " + container.record.id.substr(0, 12));
+  return ok();
+}
+
+void EngineImpl::shutdown() { spdlog::info("engine shutting down; containers keep running"); }
+
+}  // namespace gocker::engine

@@ -1,0 +1,342 @@
+#include "runtime/monitor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/strings.hpp"
+#include "runtime/container_init.hpp"
+#include "runtime/file_util.hpp"
+#include "runtime/monitor_args.hpp"
+#include "runtime/monitor_state.hpp"
+#include "runtime/process_title.hpp"
+#include "runtime/sys/syscalls.hpp"
+
+namespace gocker::runtime {
+namespace {
+
+uint64_t clone_flags_for(const OciSpec& spec) {
+  uint64_t flags = 0;
+  if (spec.has_namespace(NamespaceType::Pid)) flags |= CLONE_NEWPID;
+  if (spec.has_namespace(NamespaceType::Mount)) flags |= CLONE_NEWNS;
+  if (spec.has_namespace(NamespaceType::Uts)) flags |= CLONE_NEWUTS;
+  if (spec.has_namespace(NamespaceType::Ipc)) flags |= CLONE_NEWIPC;
+  if (spec.has_namespace(NamespaceType::Network)) flags |= CLONE_NEWNET;
+  if (spec.has_namespace(NamespaceType::Cgroup)) flags |= CLONE_NEWCGROUP;
+  return flags;
+}
+
+Status set_nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return Error::from_errno(errno, "set O_NONBLOCK");
+  return ok();
+}
+
+struct Pipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+Result<Pipe> make_pipe(const char* name) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Error::from_errno(errno, std::string("create ") + name + " pipe");
+  return Pipe{UniqueFd{fds[0]}, UniqueFd{fds[1]}};
+}
+
+}  // namespace
+
+Result<sync::SetupError> Monitor::fail_step(const std::string& step, const Error& error) {
+  sync::SetupError report{step, error.sys_errno, step + ": " + error.message};
+  if (control_) {
+    (void)sync::send_message(control_.get(), sync::MessageType::kError, sync::encode_setup_error(report));
+  }
+  return report;
+}
+
+Status Monitor::setup_cgroup() {
+  if (spec_.cgroups_path.empty()) return ok();
+  auto driver = detect_cgroup_driver();
+  if (!driver) return std::move(driver).error();
+  cgroup_ = std::move(*driver);
+  GOCKER_TRY(cgroup_->create(spec_.cgroups_path));
+  if (auto status = cgroup_->set_limits(spec_.cgroups_path, spec_.resources); !status) {
+    remove_cgroup();
+    return status;
+  }
+  // A cgroup path reused from an earlier container may carry old OOM kills; count from here.
+  auto oom_kills = cgroup_->oom_kill_count(spec_.cgroups_path);
+  oom_kills_at_start_ = oom_kills ? *oom_kills : 0;
+  processes_.cgroup_paths = cgroup_->paths(spec_.cgroups_path);
+  return ok();
+}
+
+void Monitor::remove_cgroup() {
+  if (!cgroup_) return;
+  // Nothing to report to: the container is gone either way, and the engine removes recorded
+  // cgroup paths again when it removes the container.
+  (void)cgroup_->destroy(spec_.cgroups_path);
+  cgroup_.reset();
+}
+
+Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, UniqueFd& child_stderr) {
+  if (!options_.log_path.empty()) {
+    log_fd_.reset(::open(options_.log_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+    if (!log_fd_) return Error::from_errno(errno, "open log " + gocker::quoted(options_.log_path));
+  }
+  if (spec_.process.terminal) return ok();  // the init opens the pty inside the container
+  const OciUser& user = spec_.process.user;
+  auto out = make_pipe("stdout");
+  if (!out) return std::move(out).error();
+  auto err = make_pipe("stderr");
+  if (!err) return std::move(err).error();
+  // The container's user must be able to reopen its stdio through /dev/stdout (/proc/self/fd/1),
+  // which checks the pipe inode's owner like a file's.
+  for (int fd : {out->write_end.get(), err->write_end.get()}) {
+    if (::fchown(fd, user.uid, user.gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
+  }
+  GOCKER_TRY(set_nonblocking(out->read_end.get()));
+  GOCKER_TRY(set_nonblocking(err->read_end.get()));
+  stdout_.emplace(OutputStream{std::move(out->read_end), JsonLogSplitter("stdout"), attach::MessageType::kStdout});
+  stderr_.emplace(OutputStream{std::move(err->read_end), JsonLogSplitter("stderr"), attach::MessageType::kStderr});
+  child_stdout = std::move(out->write_end);
+  child_stderr = std::move(err->write_end);
+  if (spec_.open_stdin) {
+    auto in = make_pipe("stdin");
+    if (!in) return std::move(in).error();
+    if (::fchown(in->read_end.get(), user.uid, user.gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
+    GOCKER_TRY(set_nonblocking(in->write_end.get()));
+    stdin_ = std::move(in->write_end);
+    child_stdin = std::move(in->read_end);
+  } else {
+    child_stdin.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!child_stdin) return Error::from_errno(errno, "open \"/dev/null\"");
+  }
+  return ok();
+}
+
+Status Monitor::listen_attach_socket() {
+  if (options_.attach_socket.empty()) return ok();
+  struct sockaddr_un address {};
+  address.sun_family = AF_UNIX;
+  if (options_.attach_socket.size() >= sizeof(address.sun_path)) {
+    return Error::invalid("attach socket path " + gocker::quoted(options_.attach_socket) + ": longer than " +
+                          std::to_string(sizeof(address.sun_path) - 1) + " bytes");
+  }
+  std::memcpy(address.sun_path, options_.attach_socket.c_str(), options_.attach_socket.size());
+  listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!listener_) return Error::from_errno(errno, "create attach socket");
+  ::unlink(options_.attach_socket.c_str());  // a stale socket from a previous start of this container
+  if (::bind(listener_.get(), reinterpret_cast<struct sockaddr*>(&address), sizeof address) != 0) {
+    return Error::from_errno(errno, "bind attach socket " + gocker::quoted(options_.attach_socket));
+  }
+  ::chmod(options_.attach_socket.c_str(), 0600);
+  if (::listen(listener_.get(), 16) != 0) return Error::from_errno(errno, "listen on attach socket");
+  return ok();
+}
+
+Status Monitor::clone_init(const UniqueFd& child_stdin, const UniqueFd& child_stdout, const UniqueFd& child_stderr,
+                           UniqueFd& child_sync) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+    return Error::from_errno(errno, "create sync socketpair");
+  }
+  sync_.reset(pair[0]);
+  child_sync.reset(pair[1]);
+
+  int pidfd = -1;
+  struct clone_args args {};
+  args.flags = clone_flags_for(spec_) | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  pid_t pid = sys::clone3(&args);
+  if (pid < 0) return Error::from_errno(errno, "clone container init");
+  if (pid == 0) {
+    // The init: drop the monitor's own ends first, so none of them lives on in the container
+    // (they are CLOEXEC too, this just makes it independent of the exec).
+    for (int fd : {control_.get(), sync_.get(), listener_.get(), log_fd_.get(), signal_fd_.get(), epoll_.get(),
+                   stdin_.get(), stdout_ ? stdout_->fd.get() : -1, stderr_ ? stderr_->fd.get() : -1}) {
+      if (fd >= 0) ::close(fd);
+    }
+    InitContext context{&spec_, options_.container_id, child_sync.get(), child_stdin.get(), child_stdout.get(),
+                        child_stderr.get()};
+    run_container_init(context);
+  }
+  init_pid_ = pid;
+  init_pidfd_.reset(pidfd);
+  return ok();
+}
+
+void Monitor::kill_init_and_wait() {
+  if (init_pid_ <= 0 || init_wait_status_) return;
+  sys::pidfd_send_signal(init_pidfd_.get(), SIGKILL);
+  int status = 0;
+  while (::waitpid(init_pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  init_wait_status_ = status;
+}
+
+Status Monitor::wait_for_init_ready() {
+  while (true) {
+    auto message = sync::receive_message(sync_.get());
+    if (!message) return std::move(message).error();
+    if (!message->has_value()) return Error::internal("container init exited during setup");
+    sync::Message& received = **message;
+    switch (received.type) {
+      case sync::MessageType::kPtyMaster: {
+        if (!received.fd) return Error::internal("pty master message without an fd");
+        GOCKER_TRY(set_nonblocking(received.fd.get()));
+        if (spec_.open_stdin) {
+          stdin_.reset(::fcntl(received.fd.get(), F_DUPFD_CLOEXEC, 3));
+          if (!stdin_) return Error::from_errno(errno, "dup pty master");
+        }
+        stdout_.emplace(OutputStream{std::move(received.fd), JsonLogSplitter("stdout"), attach::MessageType::kStdout});
+        break;
+      }
+      case sync::MessageType::kReady: return ok();
+      case sync::MessageType::kError: {
+        sync::SetupError error = sync::decode_setup_error(received.payload);
+        return sync::error_from_setup_error(error);
+      }
+      default: return Error::internal("unexpected message from container init");
+    }
+  }
+}
+
+Status Monitor::report_ready() {
+  auto monitor_start = read_process_start_time(::getpid());
+  if (!monitor_start) return std::move(monitor_start).error();
+  auto init_start = read_process_start_time(init_pid_);
+  if (!init_start) return std::move(init_start).error();
+  processes_.monitor = {::getpid(), *monitor_start};
+  processes_.init = {init_pid_, *init_start};
+  std::string encoded = encode_started_processes(processes_);
+  GOCKER_TRY(write_file_atomically(options_.state_dir + "/" + kMonitorStateFile, encoded));
+  return sync::send_message(control_.get(), sync::MessageType::kReady, encoded);
+}
+
+int Monitor::run() {
+  auto spec = load_oci_config(options_.bundle_dir);
+  if (!spec) {
+    (void)fail_step("load config", spec.error());
+    return 1;
+  }
+  spec_ = std::move(*spec);
+  if (spec_.has_namespace(NamespaceType::User)) {
+    (void)fail_step("load config", Error::invalid("user namespaces are not supported"));
+    return 1;
+  }
+  if (auto status = setup_cgroup(); !status) {
+    (void)fail_step("create cgroup", status.error());
+    return 1;
+  }
+  UniqueFd child_stdin, child_stdout, child_stderr, child_sync;
+  auto fail_before_clone = [&](const char* step, const Error& error) {
+    (void)fail_step(step, error);
+    remove_cgroup();
+    if (!options_.attach_socket.empty() && listener_) ::unlink(options_.attach_socket.c_str());
+    return 1;
+  };
+  if (auto status = setup_stdio(child_stdin, child_stdout, child_stderr); !status) {
+    return fail_before_clone("set up stdio", status.error());
+  }
+  if (auto status = listen_attach_socket(); !status) return fail_before_clone("listen on attach socket", status.error());
+
+  // SIGCHLD is taken through a signalfd in the event loop; it must be blocked before the clone
+  // so no exit can be missed (the init unblocks it again before execve).
+  sigset_t child_signal;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &child_signal, nullptr);
+  signal_fd_.reset(::signalfd(-1, &child_signal, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!signal_fd_) return fail_before_clone("create signalfd", Error::from_errno(errno, "signalfd"));
+
+  if (auto status = clone_init(child_stdin, child_stdout, child_stderr, child_sync); !status) {
+    return fail_before_clone("clone init", status.error());
+  }
+  // The parent closes the child's ends right away: EOF on the sync socket and on the output pipes
+  // must depend on the container alone.
+  child_sync.reset();
+  child_stdin.reset();
+  child_stdout.reset();
+  child_stderr.reset();
+
+  auto fail_after_clone = [&](const char* step, const Error& error) {
+    (void)fail_step(step, error);
+    kill_init_and_wait();
+    remove_cgroup();
+    if (listener_) ::unlink(options_.attach_socket.c_str());
+    ::unlink((options_.state_dir + "/" + kMonitorStateFile).c_str());
+    return 1;
+  };
+  if (cgroup_) {
+    if (auto status = cgroup_->add_pid(spec_.cgroups_path, init_pid_); !status) {
+      return fail_after_clone("join cgroup", status.error());
+    }
+  }
+  if (auto status = sync::send_message(sync_.get(), sync::MessageType::kCgroupJoined); !status) {
+    return fail_after_clone("start init", status.error());
+  }
+  if (auto status = wait_for_init_ready(); !status) {
+    // The init's own report already names its step ("mount: mount ..."); keep it as sent.
+    Error error = status.error();
+    sync::SetupError report{"init", error.sys_errno, error.message};
+    if (control_) (void)sync::send_message(control_.get(), sync::MessageType::kError, sync::encode_setup_error(report));
+    control_.reset();
+    return fail_after_clone("init", error);
+  }
+  if (auto status = report_ready(); !status) return fail_after_clone("report ready", status.error());
+
+  if (auto status = run_event_loop(); !status) {
+    // The loop only fails on epoll itself; the container cannot be served any more.
+    kill_init_and_wait();
+    remove_cgroup();
+    return 1;
+  }
+  return 0;
+}
+
+int monitor_main(int argc, char** argv) {
+  // Writes to a vanished attach client or a closed pipe must be errors, not our death.
+  ::signal(SIGPIPE, SIG_IGN);
+  // Whatever the spawner leaked beyond the control socket is not ours.
+  ::close_range(kMonitorControlFd + 1, ~0U, 0);
+  UniqueFd control{kMonitorControlFd};
+  if (::fcntl(control.get(), F_SETFD, FD_CLOEXEC) != 0) return 1;
+
+  std::vector<std::string> arguments(argv, argv + argc);
+  auto options = parse_monitor_argv(arguments);
+  if (!options) {
+    sync::SetupError report{"parse arguments", 0, options.error().message};
+    (void)sync::send_message(control.get(), sync::MessageType::kError, sync::encode_setup_error(report));
+    return 2;
+  }
+
+  // Double fork: the process the daemon spawned exits at once (the daemon reaps it), and the
+  // monitor lives on in its own session, reparented to the nearest subreaper or PID 1, so neither
+  // the daemon's exit nor its session's SIGHUP reaches it.
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    sync::SetupError report{"fork monitor", errno, std::string("fork monitor: ") + std::strerror(errno)};
+    (void)sync::send_message(control.get(), sync::MessageType::kError, sync::encode_setup_error(report));
+    return 1;
+  }
+  if (pid > 0) ::_exit(0);
+  ::setsid();
+  // Orphaned descendants (e.g. of a future `exec`) are reparented to us and reaped in the loop.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  init_process_title(argc, argv);
+  set_process_title("gocker-monitor " + options->container_id.substr(0, 12));
+
+  Monitor monitor(std::move(*options), std::move(control));
+  return monitor.run();
+}
+
+}  // namespace gocker::runtime

@@ -1,0 +1,124 @@
+#pragma once
+// gocker-monitor: one small, single-threaded process per container (see sync_protocol.hpp for the
+// start sequence). It is the parent of the container's init and owns everything that must outlive
+// the daemon: the stdio pipes or pty master, the json-file log, the attach socket, the cgroup,
+// and the exit status (state_dir/exit.json). Its event loop is one epoll over a signalfd
+// (SIGCHLD), the control and sync sockets, the output fds, stdin, the attach listener and clients,
+// and a timerfd bounding how long slow attach clients may delay the exit. No sleeps, no polling.
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+#include "runtime/attach_codec.hpp"
+#include "runtime/cgroups/cgroup_driver.hpp"
+#include "runtime/json_log.hpp"
+#include "runtime/monitor_launch.hpp"
+#include "runtime/oci_config.hpp"
+#include "runtime/sync_protocol.hpp"
+
+namespace gocker::runtime {
+
+int monitor_main(int argc, char** argv);
+
+class Monitor {
+ public:
+  Monitor(MonitorOptions options, UniqueFd control) : options_(std::move(options)), control_(std::move(control)) {}
+  // Sets up and starts the container, serves it until it exits; returns the process exit code.
+  int run();
+
+ private:
+  enum class Phase {
+    kWaitingForGo,     // ready was reported; the daemon decides
+    kStarting,         // go relayed; the init's sync socket tells exec success (EOF) or failure
+    kRunning,          // the command runs
+    kAbandoned,        // the daemon dropped the start: the init is being killed
+    kExited,           // exit recorded; only flushing attach clients
+  };
+  struct Client {
+    UniqueFd fd;
+    attach::FrameDecoder decoder;
+    bool subscribed = false;
+    attach::Hello hello;
+    std::string pending_output;
+    bool closing = false;  // kExit queued: close once flushed
+  };
+  struct OutputStream {
+    UniqueFd fd;
+    JsonLogSplitter splitter;
+    attach::MessageType frame_type;
+  };
+
+  // Setup, up to reporting ready (monitor.cpp).
+  Result<sync::SetupError> fail_step(const std::string& step, const Error& error);
+  Status setup_cgroup();
+  Status setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, UniqueFd& child_stderr);
+  Status listen_attach_socket();
+  Status clone_init(const UniqueFd& child_stdin, const UniqueFd& child_stdout, const UniqueFd& child_stderr,
+                    UniqueFd& child_sync);
+  Status wait_for_init_ready();
+  Status report_ready();
+  void kill_init_and_wait();
+  void remove_cgroup();
+
+  // The event loop (monitor_loop.cpp).
+  Status run_event_loop();
+  void watch(int fd, uint32_t events);
+  void unwatch(int fd);
+  void on_signal();
+  void on_control();
+  void on_sync();
+  void on_output(OutputStream& stream);
+  void on_stdin_writable();
+  void on_attach_connection();
+  void on_client(int fd, uint32_t events);
+  // false: protocol error, drop the client.
+  bool handle_client_frame(Client& client, attach::Frame& frame);
+  // false: the client was dropped (error, or closing and fully flushed); `client` is gone.
+  bool flush_client(Client& client);
+  void drop_client(int fd);
+  uint32_t client_events(const Client& client) const;
+  void broadcast_output(attach::MessageType type, std::string_view data);
+  void close_stdin();
+  void update_stdin_interest();
+  void finish_if_done();
+  void record_exit();
+  bool output_done() const;
+
+  MonitorOptions options_;
+  UniqueFd control_;
+  OciSpec spec_;
+  std::unique_ptr<CgroupDriver> cgroup_;
+  uint64_t oom_kills_at_start_ = 0;
+  StartedProcesses processes_;
+
+  UniqueFd sync_;
+  UniqueFd init_pidfd_;
+  pid_t init_pid_ = 0;
+  std::optional<int> init_wait_status_;
+  std::optional<int> exec_exit_code_;  // set when execve (or the lookup before it) failed
+  std::string error_message_;          // why the command did not start, for exit.json
+
+  UniqueFd epoll_;
+  UniqueFd signal_fd_;
+  UniqueFd drain_timer_;
+  UniqueFd log_fd_;
+  UniqueFd pty_master_;
+  std::optional<OutputStream> stdout_;
+  std::optional<OutputStream> stderr_;
+  UniqueFd stdin_;  // pipe write end (open-stdin), or a dup of the pty master
+  std::string stdin_queue_;
+  bool stdin_close_pending_ = false;
+  bool stdin_watched_ = false;
+  bool clients_paused_ = false;
+  UniqueFd listener_;
+  std::map<int, Client> clients_;
+  Phase phase_ = Phase::kWaitingForGo;
+  bool done_ = false;
+};
+
+}  // namespace gocker::runtime

@@ -1,0 +1,20 @@
+#pragma once
+// gocker-monitor's command line, built by the engine side and parsed by the monitor:
+//   gocker-monitor --id <container id> --bundle <dir> --state-dir <dir> --log <path> --attach <path>
+// The control socket is fd 3. Only paths travel as argv: the container's configuration is the
+// bundle's config.json. --log and --attach may be empty (no log file, no attach socket).
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "runtime/monitor_launch.hpp"
+
+namespace gocker::runtime {
+
+inline constexpr int kMonitorControlFd = 3;
+
+std::vector<std::string> build_monitor_argv(const MonitorOptions& options);
+// Fills everything but monitor_binary.
+Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& arguments);
+
+}  // namespace gocker::runtime

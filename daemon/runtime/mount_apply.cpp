@@ -1,0 +1,196 @@
+#include "runtime/mount_apply.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "base/strings.hpp"
+#include "base/unique_fd.hpp"
+#include "runtime/file_util.hpp"
+#include "runtime/sys/syscalls.hpp"
+
+namespace gocker::runtime {
+namespace {
+
+std::string fd_path(const UniqueFd& fd) { return "/proc/self/fd/" + std::to_string(fd.get()); }
+
+Status do_mount(const std::string& source, const std::string& mount_point, const std::string& shown_target,
+                const std::string& fstype, unsigned long flags, const std::string& data) {
+  int result = retry_eintr([&] {
+    return ::mount(source.empty() ? nullptr : source.c_str(), mount_point.c_str(),
+                   fstype.empty() ? nullptr : fstype.c_str(), flags, data.empty() ? nullptr : data.c_str());
+  });
+  if (result != 0) {
+    return Error::from_errno(errno, "mount " + gocker::quoted(source) + " on " + gocker::quoted(shown_target) + " (type " +
+                                        gocker::quoted(fstype) + ", flags " + mount_flags_to_string(flags) + ", data " +
+                                        gocker::quoted(data) + ")");
+  }
+  return ok();
+}
+
+// Opens `path` (absolute, inside the container) below root_fd as an O_PATH fd. "/" and ".." can
+// not climb out of the root, whatever symlinks the image contains.
+Result<UniqueFd> open_in_root(int root_fd, const std::string& path) {
+  struct open_how how {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string relative = path.size() > 1 ? path.substr(1) : ".";
+  int fd = retry_eintr([&] { return sys::openat2(root_fd, relative.c_str(), &how); });
+  if (fd < 0) return Error::from_errno(errno, "open " + gocker::quoted(path) + " in container root");
+  return UniqueFd{fd};
+}
+
+enum class TargetKind { kDirectory, kFile };
+
+// Opens `path`, creating missing directories on the way and the last component as `kind`.
+Result<UniqueFd> ensure_target(int root_fd, const std::string& path, TargetKind kind) {
+  auto existing = open_in_root(root_fd, path);
+  if (existing || existing.error().sys_errno != ENOENT) return existing;
+  std::vector<std::string> components;
+  for (std::string& part : split(path, '/')) {
+    if (!part.empty() && part != ".") components.push_back(std::move(part));
+  }
+  std::string prefix;
+  auto parent = open_in_root(root_fd, "/");
+  if (!parent) return parent;
+  for (size_t index = 0; index < components.size(); ++index) {
+    const std::string& name = components[index];
+    prefix += "/" + name;
+    auto current = open_in_root(root_fd, prefix);
+    if (!current) {
+      if (current.error().sys_errno != ENOENT) return current;
+      bool is_last = index + 1 == components.size();
+      if (is_last && kind == TargetKind::kFile) {
+        int created = retry_eintr([&] {
+          return ::openat(parent->get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        });
+        if (created < 0 && errno != EEXIST) return Error::from_errno(errno, "create mount target " + gocker::quoted(prefix));
+        if (created >= 0) ::close(created);
+      } else if (::mkdirat(parent->get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+        return Error::from_errno(errno, "create mount target directory " + gocker::quoted(prefix));
+      }
+      current = open_in_root(root_fd, prefix);
+      if (!current) return current;
+    }
+    parent = std::move(current);
+  }
+  return parent;
+}
+
+// The parent directory of `path` (created if missing) and the last component's name.
+Result<std::pair<UniqueFd, std::string>> ensure_parent(int root_fd, const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string directory = slash == 0 ? "/" : path.substr(0, slash);
+  auto parent = ensure_target(root_fd, directory, TargetKind::kDirectory);
+  if (!parent) return std::move(parent).error();
+  return std::pair<UniqueFd, std::string>{std::move(*parent), path.substr(slash + 1)};
+}
+
+Status apply_mount(int root_fd, const MountStep& step) {
+  TargetKind kind = TargetKind::kDirectory;
+  if (step.is_bind()) {
+    struct stat source_stat {};
+    if (::stat(step.source.c_str(), &source_stat) != 0) {
+      return Error::from_errno(errno, "bind mount source " + gocker::quoted(step.source));
+    }
+    if (!S_ISDIR(source_stat.st_mode)) kind = TargetKind::kFile;
+  }
+  auto target = ensure_target(root_fd, step.target, kind);
+  if (!target) return std::move(target).error();
+  const MountOptions& options = step.options;
+  if (step.is_bind()) {
+    // A bind ignores all other flags; they are applied with a remount of the new mount below.
+    GOCKER_TRY(do_mount(step.source, fd_path(*target), step.target, "", options.flags & (MS_BIND | MS_REC), ""));
+  } else {
+    GOCKER_TRY(do_mount(step.source, fd_path(*target), step.target, step.fstype, options.flags, options.data));
+  }
+  if (!step.needs_bind_remount() && options.propagation == 0) return ok();
+  // The O_PATH fd still names the directory *under* the new mount; reopen to reach the mount.
+  auto mounted = open_in_root(root_fd, step.target);
+  if (!mounted) return std::move(mounted).error();
+  if (step.needs_bind_remount()) {
+    unsigned long flags = MS_BIND | MS_REMOUNT | (options.flags & ~(MS_BIND | MS_REC | MS_REMOUNT));
+    GOCKER_TRY(do_mount("", fd_path(*mounted), step.target, "", flags, ""));
+  }
+  if (options.propagation != 0) GOCKER_TRY(do_mount("", fd_path(*mounted), step.target, "", options.propagation, ""));
+  return ok();
+}
+
+Status apply_device(int root_fd, const MountStep& step) {
+  auto parent = ensure_parent(root_fd, step.target);
+  if (!parent) return std::move(parent).error();
+  dev_t device = makedev(step.device_major, step.device_minor);
+  if (::mknodat(parent->first.get(), parent->second.c_str(), S_IFCHR | step.device_mode, device) != 0 &&
+      errno != EEXIST) {
+    return Error::from_errno(errno, "create device " + gocker::quoted(step.target));
+  }
+  return ok();
+}
+
+Status apply_symlink(int root_fd, const MountStep& step) {
+  auto parent = ensure_parent(root_fd, step.target);
+  if (!parent) return std::move(parent).error();
+  if (::symlinkat(step.source.c_str(), parent->first.get(), parent->second.c_str()) != 0 && errno != EEXIST) {
+    return Error::from_errno(errno, "create symlink " + gocker::quoted(step.target) + " -> " + gocker::quoted(step.source));
+  }
+  return ok();
+}
+
+Status apply_mask(int root_fd, const MountStep& step) {
+  auto target = open_in_root(root_fd, step.target);
+  if (!target) return target.error().sys_errno == ENOENT ? ok() : Status{std::move(target).error()};
+  struct stat target_stat {};
+  if (::fstat(target->get(), &target_stat) != 0) return Error::from_errno(errno, "stat " + gocker::quoted(step.target));
+  if (S_ISDIR(target_stat.st_mode)) {
+    return do_mount("tmpfs", fd_path(*target), step.target, "tmpfs", MS_RDONLY, "");
+  }
+  return do_mount("/dev/null", fd_path(*target), step.target, "", MS_BIND, "");
+}
+
+Status apply_readonly(int root_fd, const MountStep& step) {
+  auto target = open_in_root(root_fd, step.target);
+  if (!target) return target.error().sys_errno == ENOENT ? ok() : Status{std::move(target).error()};
+  GOCKER_TRY(do_mount(fd_path(*target), fd_path(*target), step.target, "", MS_BIND | MS_REC, ""));
+  auto mounted = open_in_root(root_fd, step.target);
+  if (!mounted) return std::move(mounted).error();
+  return do_mount("", fd_path(*mounted), step.target, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, "");
+}
+
+}  // namespace
+
+Status make_rprivate() { return do_mount("", "/", "/", "", MS_REC | MS_PRIVATE, ""); }
+
+Status bind_rootfs(const std::string& root) { return do_mount(root, root, root, "", MS_BIND | MS_REC, ""); }
+
+Status apply_mount_plan(const std::string& root, const std::vector<MountStep>& plan) {
+  UniqueFd root_fd{::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
+  if (!root_fd) return Error::from_errno(errno, "open rootfs " + gocker::quoted(root));
+  for (const MountStep& step : plan) {
+    switch (step.kind) {
+      case MountStepKind::kMount: GOCKER_TRY(apply_mount(root_fd.get(), step)); break;
+      case MountStepKind::kDevice: GOCKER_TRY(apply_device(root_fd.get(), step)); break;
+      case MountStepKind::kSymlink: GOCKER_TRY(apply_symlink(root_fd.get(), step)); break;
+      case MountStepKind::kMaskPath: GOCKER_TRY(apply_mask(root_fd.get(), step)); break;
+      case MountStepKind::kReadonlyPath: GOCKER_TRY(apply_readonly(root_fd.get(), step)); break;
+    }
+  }
+  return ok();
+}
+
+Status pivot_into(const std::string& root) {
+  // runc's trick: pivot_root(".", ".") stacks the old root on top of the new one at "/", so no
+  // put_old directory is needed inside the image; unmounting "." then removes the old root.
+  UniqueFd root_fd{::open(root.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC)};
+  if (!root_fd) return Error::from_errno(errno, "open rootfs " + gocker::quoted(root));
+  if (::fchdir(root_fd.get()) != 0) return Error::from_errno(errno, "chdir to rootfs " + gocker::quoted(root));
+  if (sys::pivot_root(".", ".") != 0) return Error::from_errno(errno, "pivot_root to " + gocker::quoted(root));
+  if (::umount2(".", MNT_DETACH) != 0) return Error::from_errno(errno, "unmount old root");
+  if (::chdir("/") != 0) return Error::from_errno(errno, "chdir to new root");
+  return ok();
+}
+
+Status remount_root_readonly() { return do_mount("", "/", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, ""); }
+
+}  // namespace gocker::runtime

@@ -1,0 +1,235 @@
+#include "runtime/oci_config.hpp"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "base/strings.hpp"
+#include "base/unique_fd.hpp"
+#include "runtime/file_util.hpp"
+
+namespace gocker::runtime {
+namespace {
+
+using nlohmann::json;
+
+// Typed field access that names the field on a type mismatch, so a bad config.json says where it
+// is wrong instead of a bare nlohmann type_error. A missing (or null) field leaves `out` alone.
+class Reader {
+ public:
+  Status string_field(const json& object, const char* key, const std::string& where, std::string& out) {
+    const json* value = find(object, key);
+    if (!value) return ok();
+    if (!value->is_string()) return type_error(where + "." + key, "string");
+    out = value->get<std::string>();
+    return ok();
+  }
+  Status bool_field(const json& object, const char* key, const std::string& where, bool& out) {
+    const json* value = find(object, key);
+    if (!value) return ok();
+    if (!value->is_boolean()) return type_error(where + "." + key, "boolean");
+    out = value->get<bool>();
+    return ok();
+  }
+  template <typename Integer>
+  Status integer_field(const json& object, const char* key, const std::string& where, std::optional<Integer>& out) {
+    const json* value = find(object, key);
+    if (!value) return ok();
+    if (!value->is_number_integer()) return type_error(where + "." + key, "integer");
+    if constexpr (std::is_unsigned_v<Integer>) {
+      if (value->is_number_unsigned()) {
+        out = static_cast<Integer>(value->get<uint64_t>());
+        return ok();
+      }
+      if (value->get<int64_t>() < 0) return type_error(where + "." + key, "non-negative integer");
+    }
+    out = static_cast<Integer>(value->get<int64_t>());
+    return ok();
+  }
+  Status string_array(const json& object, const char* key, const std::string& where, std::vector<std::string>& out) {
+    const json* value = find(object, key);
+    if (!value) return ok();
+    if (!value->is_array()) return type_error(where + "." + key, "array of strings");
+    out.clear();
+    for (const json& item : *value) {
+      if (!item.is_string()) return type_error(where + "." + key, "array of strings");
+      out.push_back(item.get<std::string>());
+    }
+    return ok();
+  }
+  const json* object_field(const json& object, const char* key) { return find(object, key); }
+
+ private:
+  static const json* find(const json& object, const char* key) {
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  static Error type_error(const std::string& field, const char* expected) {
+    return Error::invalid("config.json field " + field + ": must be " + expected);
+  }
+};
+
+Result<NamespaceType> namespace_from_name(const std::string& name) {
+  if (name == "pid") return NamespaceType::Pid;
+  if (name == "mount") return NamespaceType::Mount;
+  if (name == "uts") return NamespaceType::Uts;
+  if (name == "ipc") return NamespaceType::Ipc;
+  if (name == "network") return NamespaceType::Network;
+  if (name == "user") return NamespaceType::User;
+  if (name == "cgroup") return NamespaceType::Cgroup;
+  return Error::invalid("config.json linux.namespaces: unknown namespace type " + gocker::quoted(name));
+}
+
+Status parse_process(Reader& reader, const json& process, OciProcess& out) {
+  if (!process.is_object()) return Error::invalid("config.json field process: must be an object");
+  GOCKER_TRY(reader.bool_field(process, "terminal", "process", out.terminal));
+  GOCKER_TRY(reader.string_array(process, "args", "process", out.args));
+  GOCKER_TRY(reader.string_array(process, "env", "process", out.env));
+  GOCKER_TRY(reader.string_field(process, "cwd", "process", out.cwd));
+  if (const json* user = reader.object_field(process, "user")) {
+    std::optional<uint32_t> uid, gid;
+    GOCKER_TRY(reader.integer_field(*user, "uid", "process.user", uid));
+    GOCKER_TRY(reader.integer_field(*user, "gid", "process.user", gid));
+    out.user.uid = uid.value_or(0);
+    out.user.gid = gid.value_or(0);
+    if (const json* gids = reader.object_field(*user, "additionalGids")) {
+      if (!gids->is_array()) return Error::invalid("config.json field process.user.additionalGids: must be an array");
+      for (const json& item : *gids) {
+        if (!item.is_number_unsigned()) {
+          return Error::invalid("config.json field process.user.additionalGids: must be non-negative integers");
+        }
+        out.user.additional_gids.push_back(item.get<gid_t>());
+      }
+    }
+  }
+  if (out.args.empty()) return Error::invalid("config.json field process.args: must not be empty");
+  if (out.cwd.empty() || out.cwd.front() != '/') {
+    return Error::invalid("config.json field process.cwd: must be an absolute path, got " + gocker::quoted(out.cwd));
+  }
+  return ok();
+}
+
+Status parse_resources(Reader& reader, const json& resources, CgroupLimits& out) {
+  if (const json* memory = reader.object_field(resources, "memory")) {
+    GOCKER_TRY(reader.integer_field(*memory, "limit", "linux.resources.memory", out.memory_limit));
+    GOCKER_TRY(reader.integer_field(*memory, "swap", "linux.resources.memory", out.memory_swap));
+  }
+  if (const json* cpu = reader.object_field(resources, "cpu")) {
+    GOCKER_TRY(reader.integer_field(*cpu, "shares", "linux.resources.cpu", out.cpu_shares));
+    GOCKER_TRY(reader.integer_field(*cpu, "quota", "linux.resources.cpu", out.cpu_quota));
+    GOCKER_TRY(reader.integer_field(*cpu, "period", "linux.resources.cpu", out.cpu_period));
+    GOCKER_TRY(reader.string_field(*cpu, "cpus", "linux.resources.cpu", out.cpuset_cpus));
+    GOCKER_TRY(reader.string_field(*cpu, "mems", "linux.resources.cpu", out.cpuset_mems));
+  }
+  if (const json* pids = reader.object_field(resources, "pids")) {
+    GOCKER_TRY(reader.integer_field(*pids, "limit", "linux.resources.pids", out.pids_limit));
+  }
+  return ok();
+}
+
+Status parse_linux(Reader& reader, const json& linux_section, OciSpec& out) {
+  if (const json* namespaces = reader.object_field(linux_section, "namespaces")) {
+    if (!namespaces->is_array()) return Error::invalid("config.json field linux.namespaces: must be an array");
+    for (const json& entry : *namespaces) {
+      std::string type;
+      if (!entry.is_object()) return Error::invalid("config.json field linux.namespaces: entries must be objects");
+      GOCKER_TRY(reader.string_field(entry, "type", "linux.namespaces[]", type));
+      std::string path;
+      GOCKER_TRY(reader.string_field(entry, "path", "linux.namespaces[]", path));
+      if (!path.empty()) {
+        return Error::invalid("config.json linux.namespaces: joining an existing namespace (path) is not supported");
+      }
+      auto parsed = namespace_from_name(type);
+      if (!parsed) return std::move(parsed).error();
+      out.namespaces.push_back(*parsed);
+    }
+  }
+  GOCKER_TRY(reader.string_field(linux_section, "cgroupsPath", "linux", out.cgroups_path));
+  // cgroupfs-style paths are written absolute ("/gocker/<id>") but mean "below each hierarchy's root".
+  while (!out.cgroups_path.empty() && out.cgroups_path.front() == '/') out.cgroups_path.erase(0, 1);
+  if (out.cgroups_path.find("..") != std::string::npos) {
+    return Error::invalid("config.json field linux.cgroupsPath: must not contain \"..\"");
+  }
+  if (const json* resources = reader.object_field(linux_section, "resources")) {
+    GOCKER_TRY(parse_resources(reader, *resources, out.resources));
+  }
+  GOCKER_TRY(reader.string_array(linux_section, "maskedPaths", "linux", out.masked_paths));
+  GOCKER_TRY(reader.string_array(linux_section, "readonlyPaths", "linux", out.readonly_paths));
+  return ok();
+}
+
+Result<bool> annotation_flag(const json& annotations, std::string_view key) {
+  auto it = annotations.find(std::string(key));
+  if (it == annotations.end()) return false;
+  if (it->is_string()) {
+    if (*it == "true") return true;
+    if (*it == "false") return false;
+  }
+  return Error::invalid("config.json annotation " + gocker::quoted(key) + ": must be \"true\" or \"false\"");
+}
+
+}  // namespace
+
+bool OciSpec::has_namespace(NamespaceType type) const {
+  return std::find(namespaces.begin(), namespaces.end(), type) != namespaces.end();
+}
+
+Result<OciSpec> parse_oci_config(std::string_view json_text, const std::string& bundle_dir) {
+  json document = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) return Error::invalid("parse config.json: malformed JSON");
+  if (!document.is_object()) return Error::invalid("parse config.json: top level must be an object");
+  Reader reader;
+  OciSpec spec;
+  const json* process = reader.object_field(document, "process");
+  if (!process) return Error::invalid("config.json: process is required");
+  GOCKER_TRY(parse_process(reader, *process, spec.process));
+  const json* root = reader.object_field(document, "root");
+  if (!root) return Error::invalid("config.json: root is required");
+  GOCKER_TRY(reader.string_field(*root, "path", "root", spec.root_path));
+  GOCKER_TRY(reader.bool_field(*root, "readonly", "root", spec.root_readonly));
+  if (spec.root_path.empty()) return Error::invalid("config.json field root.path: must not be empty");
+  if (spec.root_path.front() != '/') spec.root_path = bundle_dir + "/" + spec.root_path;
+  GOCKER_TRY(reader.string_field(document, "hostname", "", spec.hostname));
+  if (const json* mounts = reader.object_field(document, "mounts")) {
+    if (!mounts->is_array()) return Error::invalid("config.json field mounts: must be an array");
+    for (const json& entry : *mounts) {
+      if (!entry.is_object()) return Error::invalid("config.json field mounts: entries must be objects");
+      OciMount mount;
+      GOCKER_TRY(reader.string_field(entry, "destination", "mounts[]", mount.destination));
+      GOCKER_TRY(reader.string_field(entry, "type", "mounts[]", mount.type));
+      GOCKER_TRY(reader.string_field(entry, "source", "mounts[]", mount.source));
+      GOCKER_TRY(reader.string_array(entry, "options", "mounts[]", mount.options));
+      if (mount.destination.empty() || mount.destination.front() != '/') {
+        return Error::invalid("config.json mounts[]: destination must be an absolute path, got " +
+                              gocker::quoted(mount.destination));
+      }
+      spec.mounts.push_back(std::move(mount));
+    }
+  }
+  if (const json* linux_section = reader.object_field(document, "linux")) {
+    GOCKER_TRY(parse_linux(reader, *linux_section, spec));
+  }
+  if (const json* annotations = reader.object_field(document, "annotations")) {
+    if (!annotations->is_object()) return Error::invalid("config.json field annotations: must be an object");
+    auto open_stdin = annotation_flag(*annotations, kOpenStdinAnnotation);
+    if (!open_stdin) return std::move(open_stdin).error();
+    auto stdin_once = annotation_flag(*annotations, kStdinOnceAnnotation);
+    if (!stdin_once) return std::move(stdin_once).error();
+    spec.open_stdin = *open_stdin;
+    spec.stdin_once = *stdin_once;
+  }
+  return spec;
+}
+
+Result<OciSpec> load_oci_config(const std::string& bundle_dir) {
+  std::string path = bundle_dir + "/config.json";
+  auto text = read_file(path);
+  if (!text) return std::move(text).error();
+  auto spec = parse_oci_config(*text, bundle_dir);
+  if (!spec) return std::move(spec).error().context("load " + gocker::quoted(path));
+  return spec;
+}
+
+}  // namespace gocker::runtime

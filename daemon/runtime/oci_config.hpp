@@ -1,0 +1,70 @@
+#pragma once
+// The subset of the OCI runtime spec 1.1 (config.json) gocker's runtime carries out, as plain data.
+// https://github.com/opencontainers/runtime-spec/blob/v1.1.0/config.md
+//
+// Anything the runtime does for a container is decided by this struct; nothing else crosses the
+// engine/runtime seam. Fields gocker does not implement are ignored, as runtimes do for unknown
+// fields; fields it implements are validated (wrong type -> InvalidArgument naming the field).
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "runtime/cgroups/cgroup_driver.hpp"
+
+namespace gocker::runtime {
+
+// OCI has no notion of a stdin kept open for later attaches; gocker carries Docker's OpenStdin and
+// StdinOnce as annotations ("true"/"false").
+inline constexpr std::string_view kOpenStdinAnnotation = "org.gocker.open-stdin";
+inline constexpr std::string_view kStdinOnceAnnotation = "org.gocker.stdin-once";
+
+struct OciUser {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> additional_gids;
+};
+
+struct OciProcess {
+  bool terminal = false;
+  OciUser user;
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // "KEY=value"
+  std::string cwd = "/";
+};
+
+struct OciMount {
+  std::string destination;
+  std::string type;
+  std::string source;
+  std::vector<std::string> options;
+};
+
+enum class NamespaceType { Pid, Mount, Uts, Ipc, Network, User, Cgroup };
+
+struct OciSpec {
+  OciProcess process;
+  std::string root_path;  // absolute, or relative to the bundle dir
+  bool root_readonly = false;
+  std::string hostname;
+  std::vector<OciMount> mounts;
+  std::vector<NamespaceType> namespaces;
+  std::string cgroups_path;  // relative to each hierarchy's root; empty: no cgroup
+  CgroupLimits resources;
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  bool open_stdin = false;
+  bool stdin_once = false;
+
+  bool has_namespace(NamespaceType type) const;
+};
+
+// Parses config.json text. `bundle_dir` makes a relative root.path absolute.
+Result<OciSpec> parse_oci_config(std::string_view json_text, const std::string& bundle_dir);
+Result<OciSpec> load_oci_config(const std::string& bundle_dir);
+
+}  // namespace gocker::runtime

@@ -436,6 +436,34 @@ TEST_CASE("the daemon's namespace keeps its own /proc and no container mounts") 
   }
 }
 
+TEST_CASE("the socket: a second daemon is refused, gockerctl without a daemon says so") {
+  auto& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  char pattern[] = "/tmp/gk2.XXXXXX";
+  REQUIRE(::mkdtemp(pattern) != nullptr);
+  const std::string other_root = std::string(pattern) + "/root";
+  CommandOptions options;
+  options.timeout = 10s;
+  const auto second = run_command({gockerd_binary(), "--root", other_root, "-H", daemon.host(), "--cgroup-parent",
+                                   daemon.cgroup_parent() + "-second", "--monitor-path", monitor_binary(),
+                                   "--image-dir", image_dir()},
+                                  options);
+  INFO(second.describe());
+  CHECK_FALSE(second.timed_out);
+  CHECK(second.exit_code != 0);
+  CHECK(contains(second.out + second.err, daemon.socket_path()));
+  run_command({"rm", "-rf", pattern});
+  check_daemon_alive(daemon);
+
+  const std::string missing = daemon.temp_dir() + "/no-daemon.sock";
+  const auto unreachable = run_command({gockerctl_binary(), "-H", "unix://" + missing, "ps"});
+  INFO(unreachable.describe());
+  CHECK(unreachable.exit_code == 125);
+  const auto lines = split_lines(trim(unreachable.err));
+  CHECK(lines.size() == 1);
+  CHECK(contains(unreachable.err, missing));
+}
+
 TEST_CASE("kill -9 of gockerd and a restart keep a detached container") {
   Daemon daemon;
   REQUIRE_DAEMON(daemon);

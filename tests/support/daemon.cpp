@@ -122,13 +122,20 @@ bool Daemon::start() {
     start_error_ = "open " + log_path_ + ": " + errno_text(errno);
     return false;
   }
-  std::vector<std::string> arguments = {gockerd_binary(), "--root",      root_,        "-H",
-                                        host(),           "--cgroup-parent", cgroup_parent_, "--image-dir",
-                                        image_dir(),      "--log-level", "debug"};
+  std::vector<std::string> arguments = options_.launcher;
+  for (auto& argument : arguments) {
+    const size_t placeholder = argument.find("{socket}");
+    if (placeholder != std::string::npos) argument.replace(placeholder, 8, socket_path_);
+  }
+  const std::vector<std::string> gockerd_arguments = {gockerd_binary(),  "--root",      root_,
+                                        "-H",              host(),        "--cgroup-parent",
+                                        cgroup_parent_,    "--image-dir", image_dir(),
+                                        "--monitor-path",  monitor_binary(), "--log-level",
+                                        "debug"};
+  arguments.insert(arguments.end(), gockerd_arguments.begin(), gockerd_arguments.end());
   arguments.insert(arguments.end(), options_.extra_args.begin(), options_.extra_args.end());
   Env env = options_.env;
   env.emplace_back("NOTIFY_SOCKET", notify_path_);
-  env.emplace_back("GOCKER_MONITOR_BIN", monitor_binary());
   std::vector<std::string> environment = build_environment(env);
   auto argv_pointers = as_argv(arguments);
   auto env_pointers = as_argv(environment);
@@ -157,15 +164,20 @@ bool Daemon::start() {
     return false;
   }
   pidfd_ = open_pidfd(pid_);
+  spawned_at_ = start_time;
+  if (!options_.wait_for_ready) return true;
+  return wait_ready(options_.ready_timeout);
+}
 
-  const auto deadline = start_time + options_.ready_timeout;
+bool Daemon::wait_ready(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
   std::string notifications;
   for (;;) {
     pollfd fds[2] = {{notify_fd_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
     const int ready = ::poll(fds, 2, remaining_ms(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) {
-      start_error_ = "gockerd sent no READY=1 within " + std::to_string(options_.ready_timeout.count()) +
+      start_error_ = "gockerd sent no READY=1 within " + std::to_string(timeout.count()) +
                      " ms (notifications so far: \"" + notifications + "\")";
       break;
     }
@@ -177,7 +189,7 @@ bool Daemon::start() {
         notifications += text + ";";
         for (const auto& line : split_lines(text)) {
           if (line == "READY=1") {
-            startup_time_ = since(start_time);
+            startup_time_ = since(spawned_at_);
             return true;
           }
         }

@@ -17,6 +17,12 @@ namespace gocker::test {
 // ---- the daemon -------------------------------------------------------------------------------
 
 struct DaemonOptions {
+  // Runs gockerd through this program (e.g. systemd-socket-activate -l {socket} ...); "{socket}"
+  // in an argument becomes the API socket path.
+  std::vector<std::string> launcher;
+  // false: start() returns once gockerd is spawned; call wait_ready() (socket activation starts
+  // the daemon only at the first connection).
+  bool wait_for_ready = true;
   std::vector<std::string> extra_args;
   Env env;
   std::chrono::milliseconds ready_timeout = 30s;
@@ -63,6 +69,8 @@ class Daemon {
   // Starts gockerd (again: same root, same socket path) and waits for READY=1. False on failure,
   // with start_error() saying why (and the log tail).
   bool start();
+  // Waits for READY=1 on the notify socket (or the daemon's exit, or the deadline).
+  bool wait_ready(std::chrono::milliseconds timeout);
   // SIGTERM, then waitpid (SIGKILL after the grace period). Returns the daemon's exit status.
   int stop(std::chrono::milliseconds grace = 10s);
   // SIGKILL and reap, as `kill -9` would: containers and monitors are left alone.
@@ -86,6 +94,7 @@ class Daemon {
   int pidfd_ = -1;
   int notify_fd_ = -1;
   std::string start_error_;
+  Clock::time_point spawned_at_;
   std::chrono::milliseconds startup_time_{0};
   unsigned failures_at_start_ = 0;
   mutable size_t dumped_up_to_ = 0;

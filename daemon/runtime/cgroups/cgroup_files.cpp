@@ -91,8 +91,9 @@ Result<std::vector<std::string>> split_cgroup_path(std::string_view relative_pat
   return components;
 }
 
-Status make_cgroup_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return ok();
+Result<bool> make_cgroup_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) == 0) return true;
+  if (errno == EEXIST) return false;
   return Error::from_errno(errno, "mkdir " + gocker::quoted(path));
 }
 

@@ -56,8 +56,9 @@ Result<uint64_t> parse_keyed_value(std::string_view content, std::string_view ke
 // "gocker/abc" or "/gocker/abc/" -> {"gocker", "abc"}; rejects empty paths, "." and "..".
 Result<std::vector<std::string>> split_cgroup_path(std::string_view relative_path);
 
-// mkdir that treats EEXIST as success (creates are idempotent and may race with each other).
-Status make_cgroup_dir(const std::string& path);
+// mkdir that treats EEXIST as success (creates are idempotent and may race with each other);
+// true when this call made the directory.
+Result<bool> make_cgroup_dir(const std::string& path);
 // rmdir that treats ENOENT as success; EBUSY (tasks or child cgroups left) is an error naming the path.
 Status remove_cgroup_dir(const std::string& path);
 

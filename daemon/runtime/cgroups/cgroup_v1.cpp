@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "runtime/cgroups/cgroup_plan.hpp"
@@ -105,20 +106,29 @@ class CgroupV1Driver final : public CgroupDriver {
     if (hierarchies_.empty()) {
       return Error::unavailable(what + ": no cgroup v1 controller hierarchies under " + gocker::quoted(root_));
     }
+    // A failed create leaves nothing behind: the leaves this call made go again. Parents it made
+    // stay, because a concurrent create of a sibling may already be using them.
+    std::vector<std::string> created_leaves;
+    ScopeGuard remove_created([&created_leaves] {
+      // Best effort: the error being returned is the one that matters.
+      (void)remove_cgroup_paths(created_leaves);
+    });
     for (const Hierarchy& hierarchy : hierarchies_) {
       const bool is_cpuset = carries(hierarchy, "cpuset");
       std::string dir = root_ + "/" + hierarchy.dir;
-      for (const std::string& component : *components) {
+      for (size_t level = 0; level < components->size(); ++level) {
         const std::string parent = dir;
-        dir += "/" + component;
-        Status made = make_cgroup_dir(dir);
+        dir += "/" + (*components)[level];
+        auto made = make_cgroup_dir(dir);
         if (!made) return std::move(made).error().context(what);
+        if (*made && level + 1 == components->size()) created_leaves.push_back(dir);
         if (is_cpuset) {
           Status copied = copy_cpuset_from_parent(parent, dir);
           if (!copied) return std::move(copied).error().context(what + ": inherit cpuset");
         }
       }
     }
+    remove_created.dismiss();
     return ok();
   }
 

@@ -77,9 +77,10 @@ class CgroupV2Driver final : public CgroupDriver {
       Status enabled = enable_controllers(dir);
       if (!enabled) return std::move(enabled).error().context(what);
       dir += "/" + component;
-      Status made = make_cgroup_dir(dir);
+      auto made = make_cgroup_dir(dir);
       if (!made) return std::move(made).error().context(what);
     }
+    // The leaf is made last, after every step that can fail, so a failed create leaves no leaf.
     return ok();
   }
 

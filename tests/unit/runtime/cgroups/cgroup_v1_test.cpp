@@ -40,7 +40,9 @@ TEST_CASE("v1 uses one directory per hierarchy it finds, in a fixed order") {
 TEST_CASE("v1 combined cpu,cpuacct hierarchy is used once, systemd's symlinks are ignored") {
   TempDir root;
   const std::string& r = root.path();
-  for (const char* dir : {"cpu,cpuacct", "memory", "pids", "net_cls,net_prio"}) std::filesystem::create_directories(r + "/" + dir);
+  for (const char* dir : {"cpu,cpuacct", "memory", "pids", "net_cls,net_prio"}) {
+    std::filesystem::create_directories(r + "/" + dir);
+  }
   std::filesystem::create_directory_symlink("cpu,cpuacct", r + "/cpu");
   std::filesystem::create_directory_symlink("cpu,cpuacct", r + "/cpuacct");
   auto driver = make_cgroup_v1_driver(r);
@@ -88,6 +90,21 @@ TEST_CASE("v1 create keeps a configured parent cpuset and the child inherits it,
   REQUIRE(driver->create("gocker/c2"));
   CHECK(read_file(r + "/cpuset/gocker/cpuset.cpus") == "1\n");
   CHECK(read_file(r + "/cpuset/gocker/c2/cpuset.cpus") == "1");
+}
+
+TEST_CASE("v1 a failed create removes the leaves it made") {
+  TempDir root;
+  const std::string& r = root.path();
+  make_separate_layout(r);
+  std::filesystem::remove(r + "/cpuset/cpuset.cpus");  // nothing to inherit: the cpuset step fails
+  kernel_populate(r + "/cpuset/gocker", {"cpuset.cpus", "cpuset.mems"});
+  auto driver = make_cgroup_v1_driver(r);
+  Status created = driver->create("gocker/c1");
+  REQUIRE_FALSE(created);
+  CHECK(created.error().message == "create cgroup \"gocker/c1\": inherit cpuset: read \"" + r +
+                                       "/cpuset/cpuset.cpus\": No such file or directory");
+  for (const std::string& dir : driver->paths("gocker/c1")) CHECK_MESSAGE(!exists(dir), dir);
+  CHECK(exists(r + "/memory/gocker"));  // parents may be shared with concurrent creates: kept
 }
 
 TEST_CASE("v1 create refuses bad paths and a root without hierarchies") {

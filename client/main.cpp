@@ -1,1 +1,76 @@
-int main() { return 0; }
+// gockerctl: the docker CLI's commands, flags, output and exit codes, against gockerd.
+#include <csignal>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "messages.hpp"
+
+#ifndef GOCKER_VERSION
+#define GOCKER_VERSION "dev"
+#endif
+
+namespace gocker::client {
+
+Outcome<ApiClient> open_client(const GlobalOptions& global) {
+  auto address = parse_daemon_host(choose_host(global.host, std::getenv("GOCKER_HOST")));
+  if (!address) return std::move(address).error();
+  return ApiClient(std::move(*address));
+}
+
+namespace {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"A self-sufficient runtime for containers (gocker)", "gockerctl"};
+  app.set_version_flag("-v,--version", "gockerctl version " GOCKER_VERSION);
+  app.require_subcommand(0, 1);
+  GlobalOptions global;
+  app.add_option("-H,--host", global.host, "Daemon socket to connect to (unix:///path; default $GOCKER_HOST or " +
+                                               std::string(kDefaultHost) + ")");
+
+  CommandTable commands;
+  register_container_run_commands(app, commands, global);
+  register_container_lifecycle_commands(app, commands, global);
+  register_list_commands(app, commands, global);
+  register_logs_command(app, commands, global);
+  register_inspect_command(app, commands, global);
+  register_system_commands(app, commands, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    // docker exits 125 on flag errors, with the message and a pointer to --help.
+    std::cerr << error.what() << "\nSee 'gockerctl --help'.\n";
+    return kExitCliFailure;
+  }
+
+  for (const auto& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  std::cout << app.help();
+  return 0;
+}
+
+}  // namespace
+}  // namespace gocker::client
+
+int main(int argc, char** argv) {
+  // A closed stdout (`gockerctl logs x | head -1`) is an EPIPE write error we report, not a kill.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return gocker::client::run_cli(argc, argv);
+  } catch (const std::exception& error) {
+    // The last-resort catch STYLE.md asks main to keep: nothing below is meant to throw.
+    std::cerr << "gockerctl: internal error: " << error.what() << "\n";
+    return gocker::client::kExitCliFailure;
+  }
+}

@@ -1,0 +1,242 @@
+#include "run_flags.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "api/container_types.hpp"
+#include "api/units.hpp"
+
+namespace gocker::client {
+
+namespace {
+
+constexpr std::string_view kWhitespace = " \t";
+
+// pflag's wording for a flag value it cannot parse, followed by docker's usage hint.
+Failure invalid_flag_value(std::string_view value, std::string_view flag, const std::string& cause,
+                           std::string_view command_name) {
+  return Failure::usage("invalid argument \"" + std::string(value) + "\" for \"" + std::string(flag) +
+                        "\" flag: " + cause + "\nSee 'gockerctl " + std::string(command_name) + " --help'.");
+}
+
+// -e / env-file entries: "VAR=VALUE" as given, a bare "VAR" resolved from the client or dropped.
+Outcome<void> append_env_entry(std::string_view entry, const EnvLookup& lookup, std::vector<std::string>& out) {
+  auto equals = entry.find('=');
+  if (equals == 0) return Failure::usage("invalid environment variable: " + std::string(entry));
+  if (equals != std::string_view::npos) {
+    out.emplace_back(entry);
+    return {};
+  }
+  if (auto value = lookup(std::string(entry))) out.push_back(std::string(entry) + "=" + *value);
+  return {};
+}
+
+Outcome<int64_t> parse_memory_flag(const std::string& value, std::string_view flag, std::string_view command_name) {
+  auto bytes = api::ram_in_bytes(value);
+  if (!bytes) return invalid_flag_value(value, flag, api::invalid_size_message(value), command_name);
+  return *bytes;
+}
+
+}  // namespace
+
+std::optional<std::string> lookup_process_env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach) {
+  command.set_help_flag("--help", "Print usage");
+  // The image is the first positional; it and everything after it is the container's command
+  // line, never our flags: `run busybox sh -c 'echo $$'` must hand "-c" to sh.
+  command.prefix_command();
+  // Repeatable options take exactly one value per occurrence; without allow_extra_args(false)
+  // CLI11 lets `--env=A busybox` swallow the image as a second value.
+  auto repeated = [&command](const std::string& names, std::vector<std::string>& into, const std::string& help) {
+    command.add_option(names, into, help)
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  };
+  if (with_detach) command.add_flag("-d,--detach", flags.detach, "Run container in background and print container ID");
+  command.add_flag("-i,--interactive", flags.interactive, "Keep STDIN open even if not attached");
+  command.add_flag("-t,--tty", flags.tty, "Allocate a pseudo-TTY");
+  command.add_flag("--rm", flags.auto_remove, "Automatically remove the container when it exits");
+  command.add_option("--name", flags.name, "Assign a name to the container");
+  repeated("-e,--env", flags.env, "Set environment variables");
+  repeated("--env-file", flags.env_files, "Read in a file of environment variables");
+  repeated("-l,--label", flags.labels, "Set meta data on a container");
+  command.add_option("-w,--workdir", flags.workdir, "Working directory inside the container");
+  command.add_option("-u,--user", flags.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  command.add_option("-h,--hostname", flags.hostname, "Container host name");
+  command.add_option("-m,--memory", flags.memory, "Memory limit");
+  command.add_option("--memory-swap", flags.memory_swap,
+                     "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
+  command.add_option("--cpus", flags.cpus, "Number of CPUs");
+  command.add_option("-c,--cpu-shares", flags.cpu_shares, "CPU shares (relative weight)");
+  command.add_option("--cpuset-cpus", flags.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
+  command.add_option("--cpuset-mems", flags.cpuset_mems, "MEMs in which to allow execution (0-3, 0,1)");
+  command.add_option_function<int64_t>(
+      "--pids-limit", [&flags](const int64_t& limit) { flags.pids_limit = limit; },
+      "Tune container pids limit (set -1 for unlimited)");
+  command.add_option_function<std::string>(
+      "--entrypoint", [&flags](const std::string& entrypoint) { flags.entrypoint = entrypoint; },
+      "Overwrite the default ENTRYPOINT of the image");
+}
+
+Outcome<void> take_image_and_command(CLI::App& command, RunFlags& flags) {
+  std::vector<std::string> rest = command.remaining();
+  const std::string usage_hint = "\nSee 'gockerctl " + command.get_name() + " --help'.";
+  // "--" ends the flags explicitly, as in docker.
+  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  else if (!rest.empty() && rest.front().size() > 1 && rest.front().front() == '-') {
+    return Failure::usage("unknown flag: " + rest.front() + usage_hint);
+  }
+  if (rest.empty()) {
+    return Failure::usage("\"gockerctl " + command.get_name() + "\" requires at least 1 argument." + usage_hint);
+  }
+  flags.image = rest.front();
+  flags.command.assign(rest.begin() + 1, rest.end());
+  return {};
+}
+
+Outcome<std::vector<std::string>> parse_env_file(std::string_view content, const EnvLookup& lookup) {
+  std::vector<std::string> entries;
+  // A UTF-8 byte order mark at the start of the file is not part of the first name.
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (content.substr(0, kByteOrderMark.size()) == kByteOrderMark) content.remove_prefix(kByteOrderMark.size());
+  while (!content.empty()) {
+    size_t newline = content.find('\n');
+    std::string_view line = content.substr(0, newline);
+    content.remove_prefix(newline == std::string_view::npos ? content.size() : newline + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+
+    size_t first = line.find_first_not_of(" \t\r\n\v\f");
+    if (first == std::string_view::npos) continue;
+    line.remove_prefix(first);
+    if (line.front() == '#') continue;
+
+    size_t equals = line.find('=');
+    std::string_view variable = line.substr(0, equals);
+    if (variable.find_first_of(kWhitespace) != std::string_view::npos) {
+      return Failure::usage("poorly formatted environment: variable '" + std::string(variable) +
+                            "' contains whitespaces");
+    }
+    if (variable.empty()) {
+      return Failure::usage("poorly formatted environment: no variable name on line '" + std::string(line) + "'");
+    }
+    if (equals != std::string_view::npos) {
+      entries.push_back(std::string(variable) + "=" + std::string(line.substr(equals + 1)));
+    } else if (auto value = lookup(std::string(variable))) {
+      entries.push_back(std::string(variable) + "=" + *value);
+    }
+  }
+  return entries;
+}
+
+Outcome<int64_t> parse_nano_cpus(std::string_view text) {
+  // Exact decimal arithmetic (docker uses big.Rat): a float would turn 0.1 into 99999999.
+  auto fail = [text](const std::string& why) { return Failure::usage(why.empty() ? "failed to parse " + std::string(text) + " as a rational number" : why); };
+  std::string_view digits = text;
+  bool negative = false;
+  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
+    negative = digits.front() == '-';
+    digits.remove_prefix(1);
+  }
+  size_t dot = digits.find('.');
+  std::string_view whole = digits.substr(0, dot);
+  std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : digits.substr(dot + 1);
+  auto all_digits = [](std::string_view part) { return part.find_first_not_of("0123456789") == std::string_view::npos; };
+  if ((whole.empty() && fraction.empty()) || !all_digits(whole) || !all_digits(fraction)) return fail("");
+  size_t significant = fraction.find_last_not_of('0');
+  fraction = significant == std::string_view::npos ? std::string_view{} : fraction.substr(0, significant + 1);
+  if (fraction.size() > 9) return fail("value is too precise");
+  if (whole.size() > 9) return fail("value is too large");
+  int64_t nanos = 0;
+  for (char c : whole) nanos = nanos * 10 + (c - '0');
+  nanos *= 1'000'000'000;
+  int64_t scale = 100'000'000;
+  for (char c : fraction) {
+    nanos += (c - '0') * scale;
+    scale /= 10;
+  }
+  return negative ? -nanos : nanos;
+}
+
+Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLookup& lookup,
+                                             std::string_view command_name) {
+  api::ContainerCreateRequest request;
+  api::ContainerConfig& config = request.config;
+  api::HostConfig& host = request.host_config;
+
+  // Env files first, then -e, so a -e overrides a file's value for the same variable.
+  for (const auto& path : flags.env_files) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return Failure::usage("open " + path + ": " + std::strerror(errno));
+    std::ostringstream content;
+    content << file.rdbuf();
+    auto entries = parse_env_file(content.str(), lookup);
+    if (!entries) return std::move(entries).error();
+    config.env.insert(config.env.end(), entries->begin(), entries->end());
+  }
+  for (const auto& entry : flags.env) {
+    if (auto added = append_env_entry(entry, lookup, config.env); !added) return std::move(added).error();
+  }
+  for (const auto& label : flags.labels) {
+    auto equals = label.find('=');
+    config.labels[label.substr(0, equals)] = equals == std::string::npos ? "" : label.substr(equals + 1);
+  }
+
+  config.image = flags.image;
+  config.cmd = flags.command;
+  if (flags.entrypoint) {
+    // docker: `--entrypoint ""` clears the image's entrypoint, sent as [""].
+    config.entrypoint = std::vector<std::string>{*flags.entrypoint};
+  }
+  config.hostname = flags.hostname;
+  config.user = flags.user;
+  config.working_dir = flags.workdir;
+  config.tty = flags.tty;
+  config.open_stdin = flags.interactive;
+  // Attached unless detached; stdin only with -i. StdinOnce makes the daemon close the
+  // container's stdin when this (the first) attach ends, as docker run sets it.
+  const bool attached = !flags.detach;
+  config.attach_stdin = attached && flags.interactive;
+  config.attach_stdout = attached;
+  config.attach_stderr = attached;
+  config.stdin_once = config.attach_stdin;
+
+  if (!flags.memory.empty()) {
+    auto bytes = parse_memory_flag(flags.memory, "-m, --memory", command_name);
+    if (!bytes) return std::move(bytes).error();
+    host.memory = *bytes;
+  }
+  if (flags.memory_swap == "-1") {
+    host.memory_swap = -1;
+  } else if (!flags.memory_swap.empty()) {
+    auto bytes = parse_memory_flag(flags.memory_swap, "--memory-swap", command_name);
+    if (!bytes) return std::move(bytes).error();
+    host.memory_swap = *bytes;
+  }
+  if (!flags.cpus.empty()) {
+    auto nanos = parse_nano_cpus(flags.cpus);
+    if (!nanos) return invalid_flag_value(flags.cpus, "--cpus", nanos.error().message, command_name);
+    host.nano_cpus = *nanos;
+  }
+  host.cpu_shares = flags.cpu_shares;
+  host.cpuset_cpus = flags.cpuset_cpus;
+  host.cpuset_mems = flags.cpuset_mems;
+  host.pids_limit = flags.pids_limit;
+  host.auto_remove = flags.auto_remove;
+
+  nlohmann::json body = request;
+  // The docker CLI sends null, not [], for "no command: use the image's"; do the same so a daemon
+  // written against Docker's behaviour sees what it expects.
+  if (config.cmd.empty()) body["Cmd"] = nullptr;
+  return body;
+}
+
+}  // namespace gocker::client

@@ -1,0 +1,68 @@
+#pragma once
+// `run` and `create` flags, and their translation into the POST /containers/create body, the way
+// the docker CLI does it. Pure: the client environment comes in through a lookup function and the
+// only file read is an --env-file, so all of it is unit-tested without a daemon.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "outcome.hpp"
+
+namespace gocker::client {
+
+struct RunFlags {
+  bool detach = false;  // run only
+  bool interactive = false;
+  bool tty = false;
+  bool auto_remove = false;
+  std::string name;
+  std::vector<std::string> env;        // -e KEY=VALUE or -e KEY (from the client's environment)
+  std::vector<std::string> env_files;  // --env-file, applied before -e as docker does
+  std::vector<std::string> labels;     // -l KEY=VALUE
+  std::string workdir;
+  std::string user;
+  std::string hostname;
+  std::string memory;       // docker size text: "64m"
+  std::string memory_swap;  // size text or "-1"
+  std::string cpus;         // decimal: "1.5"
+  int64_t cpu_shares = 0;
+  std::string cpuset_cpus;
+  std::string cpuset_mems;
+  std::optional<int64_t> pids_limit;
+  std::optional<std::string> entrypoint;  // set and empty: clear the image's entrypoint
+  std::string image;
+  std::vector<std::string> command;  // everything after the image, verbatim
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// The real client environment, for production use.
+std::optional<std::string> lookup_process_env(const std::string& name);
+
+// Adds the container flags to `command` (`run` passes with_detach = true) and makes the command
+// stop option parsing at the image: the image and what follows land in command.remaining().
+// `-h` means --hostname there, as in docker, so the help flag is --help only.
+void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach);
+
+// After parsing: takes the image and the command from command.remaining(). An unknown flag before
+// the image is a usage error, as is a missing image.
+Outcome<void> take_image_and_command(CLI::App& command, RunFlags& flags);
+
+// Docker's env-file format: one VAR=VALUE per line (value passed through untrimmed), a bare VAR
+// takes the client's value or is dropped, blank lines and '#' comments skipped.
+Outcome<std::vector<std::string>> parse_env_file(std::string_view content, const EnvLookup& lookup);
+
+// --cpus as NanoCpus: "1.5" -> 1500000000; more than 9 decimals is "too precise", as in docker.
+Outcome<int64_t> parse_nano_cpus(std::string_view text);
+
+// The JSON body of POST /containers/create (Config fields at the top, HostConfig inside).
+Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLookup& lookup,
+                                             std::string_view command_name);
+
+}  // namespace gocker::client

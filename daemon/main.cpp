@@ -1,1 +1,175 @@
-int main() { return 0; }
+// gockerd: the gocker daemon. Parses flags, claims the API socket, opens the engine (state,
+// built-in image, reconciliation with running containers' monitors), then serves until SIGTERM.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "base/result.hpp"
+#include "base/scope_guard.hpp"
+#include "base/strings.hpp"
+#include "engine/engine.hpp"
+#include "server/listener.hpp"
+#include "server/server.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace gocker;
+
+struct DaemonFlags {
+  std::string host = "unix:///run/gocker/gocker.sock";
+  std::string root = "/var/lib/gocker";
+  std::string cgroup_parent = "gocker";
+  std::string log_level = "info";
+  std::string monitor_path;  // empty: found next to gockerd, else installed
+  std::string image_dir;     // empty: the build tree's images/, else installed
+};
+
+// The directory of the running gockerd binary, to find its siblings when run from a build tree.
+fs::path executable_directory() {
+  std::error_code error;
+  fs::path executable = fs::read_symlink("/proc/self/exe", error);
+  return error ? fs::path{} : executable.parent_path();
+}
+
+bool is_existing_file(const fs::path& path) {
+  std::error_code error;
+  return fs::is_regular_file(path, error);
+}
+
+// Installed, gocker-monitor lives in libexec; in a build tree it is built next to gockerd's
+// directory (daemon/runtime/), so a freshly built gockerd runs its own monitor, not an old
+// installed one.
+std::string default_monitor_path(const fs::path& executable_dir) {
+  for (const fs::path& candidate : {executable_dir / "gocker-monitor", executable_dir / "runtime" / "gocker-monitor"})
+    if (!executable_dir.empty() && is_existing_file(candidate)) return candidate.string();
+  return GOCKER_LIBEXECDIR "/gocker-monitor";
+}
+
+std::string default_image_dir(const fs::path& executable_dir) {
+  fs::path build_images = executable_dir / ".." / "images";
+  if (!executable_dir.empty() && is_existing_file(build_images / "busybox-rootfs.tar"))
+    return fs::weakly_canonical(build_images).string();
+  return GOCKER_DATADIR;
+}
+
+// The root holds every container's state and rootfs: 0711 lets processes inside containers
+// traverse to their own rootfs paths while nobody else can list what is there (as dockerd does).
+Status make_root_directory(const std::string& root) {
+  std::error_code error;
+  fs::path parent = fs::path(root).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, error);
+  if (error) return Error::internal("create " + gocker::quoted(parent.string()) + ": " + error.message());
+  if (::mkdir(root.c_str(), 0711) < 0) {
+    if (errno != EEXIST) return Error::from_errno(errno, "create root directory " + gocker::quoted(root));
+    return ok();
+  }
+  // mkdir's mode was narrowed by the umask; say exactly what we mean.
+  if (::chmod(root.c_str(), 0711) < 0) return Error::from_errno(errno, "chmod 0711 " + gocker::quoted(root));
+  return ok();
+}
+
+void set_up_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("gockerd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "gockerd: %s\n", message.c_str());
+  return 1;
+}
+
+int run_daemon(const DaemonFlags& flags) {
+  auto socket_path = server::socket_path_from_host(flags.host);
+  if (!socket_path) return fail(socket_path.error().message);
+  if (Status made = make_root_directory(flags.root); !made) return fail(made.error().message);
+
+  // The socket is claimed before the engine opens the state in --root, so a second gockerd started
+  // by mistake stops here instead of reconciling containers behind the live daemon's back.
+  auto listen_socket = server::listen_socket_from_systemd();
+  if (!listen_socket) return fail(listen_socket.error().message);
+  bool socket_activated = listen_socket->valid();
+  if (!socket_activated) {
+    listen_socket = server::open_listen_socket(*socket_path);
+    if (!listen_socket) return fail(listen_socket.error().message);
+  }
+  // A socket file we bound is ours to remove; one systemd bound belongs to the .socket unit.
+  auto remove_socket_file = [&socket_path, socket_activated] {
+    if (!socket_activated) ::unlink(socket_path->c_str());
+  };
+  ScopeGuard remove_socket_on_failure(remove_socket_file);
+
+  fs::path executable_dir = executable_directory();
+  engine::EngineOptions options;
+  options.root = flags.root;
+  options.cgroup_parent = flags.cgroup_parent;
+  options.monitor_binary = flags.monitor_path.empty() ? default_monitor_path(executable_dir) : flags.monitor_path;
+  options.builtin_image_dir = flags.image_dir.empty() ? default_image_dir(executable_dir) : flags.image_dir;
+  options.version = GOCKER_VERSION;
+
+  boost::asio::io_context io_context;
+  auto engine = engine::Engine::open(options, io_context.get_executor());
+  if (!engine) return fail("open engine: " + engine.error().message);
+
+  server::ServerOptions server_options;
+  server_options.server_version = GOCKER_VERSION;
+  server::Server server(io_context, **engine, server_options);
+  if (Status started = server.start(std::move(*listen_socket)); !started) return fail(started.error().message);
+  spdlog::info("gockerd {} listening on {}{} (root {}, monitor {}, images {})", GOCKER_VERSION, *socket_path,
+               socket_activated ? " (socket activation)" : "", options.root, options.monitor_binary,
+               options.builtin_image_dir);
+  server::notify_systemd("READY=1\nMAINPID=" + std::to_string(::getpid()));
+
+  server.run();
+
+  remove_socket_on_failure.dismiss();
+  remove_socket_file();  // _Exit below runs no destructors
+  spdlog::info("gockerd stopped");
+  spdlog::shutdown();
+  // Containers keep running and every state change is already committed, so there is nothing left
+  // to save. Exiting here rather than unwinding skips destroying connection coroutines that were
+  // suspended mid-request (a wait, an attach): their frames reference the engine and the
+  // io_context, which would have to be torn down in an order neither can guarantee.
+  std::_Exit(0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gockerd: the gocker container engine daemon (Docker Engine API over a unix socket)"};
+  DaemonFlags flags;
+  app.set_version_flag("--version", "gockerd " GOCKER_VERSION);
+  app.add_option("-H,--host", flags.host, "Socket to serve the API on (unix:///path or /path)")->capture_default_str();
+  app.add_option("--root", flags.root, "Directory for state, images and containers")->capture_default_str();
+  app.add_option("--cgroup-parent", flags.cgroup_parent, "Parent cgroup of all containers, under each hierarchy's root")
+      ->capture_default_str();
+  app.add_option("--log-level", flags.log_level, "Log level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical"}))
+      ->capture_default_str();
+  app.add_option("--monitor-path", flags.monitor_path,
+                 "gocker-monitor binary (default: next to gockerd in a build tree, else " GOCKER_LIBEXECDIR ")");
+  app.add_option("--image-dir", flags.image_dir,
+                 "Directory holding busybox-rootfs.tar (default: the build tree's images/, else " GOCKER_DATADIR ")");
+  CLI11_PARSE(app, argc, argv);
+
+  set_up_logging(flags.log_level);
+  // The last-resort catch (STYLE.md section 2): everything below returns Result, but a library can
+  // still throw (std::bad_alloc, a filesystem error).
+  try {
+    return run_daemon(flags);
+  } catch (const std::exception& e) {
+    return fail(std::string("fatal: ") + e.what());
+  }
+}

@@ -51,14 +51,21 @@ Result<Pipe> make_pipe(const char* name) {
   return Pipe{UniqueFd{fds[0]}, UniqueFd{fds[1]}};
 }
 
+void make_paths_absolute(MonitorOptions& options) {
+  char cwd[4096];
+  if (!::getcwd(cwd, sizeof cwd)) return;
+  for (std::string* path : {&options.bundle_dir, &options.state_dir, &options.log_path, &options.attach_socket}) {
+    if (!path->empty() && path->front() != '/') *path = std::string(cwd) + "/" + *path;
+  }
+}
+
 }  // namespace
 
-Result<sync::SetupError> Monitor::fail_step(const std::string& step, const Error& error) {
+void Monitor::fail_step(const std::string& step, const Error& error) {
   sync::SetupError report{step, error.sys_errno, step + ": " + error.message};
   if (control_) {
     (void)sync::send_message(control_.get(), sync::MessageType::kError, sync::encode_setup_error(report));
   }
-  return report;
 }
 
 Status Monitor::setup_cgroup() {
@@ -225,23 +232,24 @@ Status Monitor::report_ready() {
 int Monitor::run() {
   auto spec = load_oci_config(options_.bundle_dir);
   if (!spec) {
-    (void)fail_step("load config", spec.error());
+    fail_step("load config", spec.error());
     return 1;
   }
   spec_ = std::move(*spec);
   if (spec_.has_namespace(NamespaceType::User)) {
-    (void)fail_step("load config", Error::invalid("user namespaces are not supported"));
+    fail_step("load config", Error::invalid("user namespaces are not supported"));
     return 1;
   }
   if (auto status = setup_cgroup(); !status) {
-    (void)fail_step("create cgroup", status.error());
+    fail_step("create cgroup", status.error());
     return 1;
   }
   UniqueFd child_stdin, child_stdout, child_stderr, child_sync;
+  // Cleanup comes before the report: when spawn_monitor() sees the error, nothing is left.
   auto fail_before_clone = [&](const char* step, const Error& error) {
-    (void)fail_step(step, error);
     remove_cgroup();
     if (!options_.attach_socket.empty() && listener_) ::unlink(options_.attach_socket.c_str());
+    fail_step(step, error);
     return 1;
   };
   if (auto status = setup_stdio(child_stdin, child_stdout, child_stderr); !status) {
@@ -269,11 +277,17 @@ int Monitor::run() {
   child_stderr.reset();
 
   auto fail_after_clone = [&](const char* step, const Error& error) {
-    (void)fail_step(step, error);
     kill_init_and_wait();
     remove_cgroup();
     if (listener_) ::unlink(options_.attach_socket.c_str());
     ::unlink((options_.state_dir + "/" + kMonitorStateFile).c_str());
+    // The init's own reports already name their step ("mount: mount ..."): they go as sent.
+    if (step) {
+      fail_step(step, error);
+    } else if (control_) {
+      sync::SetupError report{"init", error.sys_errno, error.message};
+      (void)sync::send_message(control_.get(), sync::MessageType::kError, sync::encode_setup_error(report));
+    }
     return 1;
   };
   if (cgroup_) {
@@ -284,14 +298,7 @@ int Monitor::run() {
   if (auto status = sync::send_message(sync_.get(), sync::MessageType::kCgroupJoined); !status) {
     return fail_after_clone("start init", status.error());
   }
-  if (auto status = wait_for_init_ready(); !status) {
-    // The init's own report already names its step ("mount: mount ..."); keep it as sent.
-    Error error = status.error();
-    sync::SetupError report{"init", error.sys_errno, error.message};
-    if (control_) (void)sync::send_message(control_.get(), sync::MessageType::kError, sync::encode_setup_error(report));
-    control_.reset();
-    return fail_after_clone("init", error);
-  }
+  if (auto status = wait_for_init_ready(); !status) return fail_after_clone(nullptr, status.error());
   if (auto status = report_ready(); !status) return fail_after_clone("report ready", status.error());
 
   if (auto status = run_event_loop(); !status) {
@@ -330,6 +337,9 @@ int monitor_main(int argc, char** argv) {
   }
   if (pid > 0) ::_exit(0);
   ::setsid();
+  // Do not pin the spawner's working directory (and its mount) for the container's lifetime.
+  make_paths_absolute(*options);
+  if (::chdir("/") != 0) return 1;
   // Orphaned descendants (e.g. of a future `exec`) are reparented to us and reaped in the loop.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   init_process_title(argc, argv);

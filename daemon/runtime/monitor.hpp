@@ -54,7 +54,8 @@ class Monitor {
   };
 
   // Setup, up to reporting ready (monitor.cpp).
-  Result<sync::SetupError> fail_step(const std::string& step, const Error& error);
+  // Reports a setup failure to the daemon as {step, errno, "step: message"}.
+  void fail_step(const std::string& step, const Error& error);
   Status setup_cgroup();
   Status setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, UniqueFd& child_stderr);
   Status listen_attach_socket();
@@ -102,6 +103,7 @@ class Monitor {
   std::optional<int> init_wait_status_;
   std::optional<int> exec_exit_code_;  // set when execve (or the lookup before it) failed
   std::string error_message_;          // why the command did not start, for exit.json
+  std::optional<sync::SetupError> start_error_;  // sent to the daemon after exit.json is written
 
   UniqueFd epoll_;
   UniqueFd signal_fd_;

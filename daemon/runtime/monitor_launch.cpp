@@ -93,7 +93,15 @@ Result<PendingStart> spawn_monitor(const MonitorOptions& options) {
   if (!message) return std::move(message).error().context("start monitor");
   if (!message->has_value()) return Error::internal("start monitor: exited before reporting ready");
   sync::Message& received = **message;
-  if (received.type == sync::MessageType::kError) return error_from_message(received);
+  if (received.type == sync::MessageType::kError) {
+    // The monitor reports after cleaning up and then exits: wait for that EOF, so that when this
+    // returns no monitor, init or cgroup is left.
+    while (true) {
+      auto rest = sync::receive_message(control.get());
+      if (!rest || !rest->has_value()) break;
+    }
+    return error_from_message(received);
+  }
   if (received.type != sync::MessageType::kReady) return Error::internal("start monitor: unexpected message");
   auto processes = decode_started_processes(received.payload);
   if (!processes) return std::move(processes).error().context("start monitor");

@@ -146,7 +146,9 @@ void Monitor::on_sync() {
     exec_exit_code_ = exit_code_for_exec_error(error.sys_errno);
   }
   error_message_ = error.message;
-  if (control_) (void)sync::send_message(control_.get(), sync::MessageType::kError, sync::encode_setup_error(error));
+  // Reported to the daemon once exit.json is written (record_exit): go() returning the error
+  // means the exit status is already there.
+  start_error_ = std::move(error);
   phase_ = Phase::kRunning;
 }
 
@@ -393,6 +395,9 @@ void Monitor::record_exit() {
   // unknown exit.
   (void)write_file_atomically(options_.state_dir + "/" + kExitStatusFile, encode_exit_status(status, error_message_));
   remove_cgroup();
+  if (start_error_ && control_) {
+    (void)sync::send_message(control_.get(), sync::MessageType::kError, sync::encode_setup_error(*start_error_));
+  }
   close_stdin();
   if (listener_) {
     unwatch(listener_.get());

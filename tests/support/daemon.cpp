@@ -80,6 +80,21 @@ void kill_and_wait(const std::vector<pid_t>& pids, std::chrono::milliseconds tim
   }
 }
 
+// Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), 0 if the process is gone.
+uint64_t start_time_of(pid_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat_line;
+  std::getline(stat_file, stat_line);
+  // comm may hold spaces and parentheses: count fields after the last ")".
+  const size_t close_paren = stat_line.rfind(')');
+  if (close_paren == std::string::npos || close_paren + 2 > stat_line.size()) return 0;
+  std::istringstream fields(stat_line.substr(close_paren + 2));
+  std::string field;
+  for (int index = 3; index <= 22 && fields >> field; ++index) {
+  }
+  return std::strtoull(field.c_str(), nullptr, 10);
+}
+
 }  // namespace
 
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
@@ -301,32 +316,33 @@ void Daemon::teardown() {
     if (::access((directory + "/monitor.json").c_str(), F_OK) != 0) continue;
     auto state = runtime::read_monitor_state(directory);
     if (!state) continue;
+    // A recycled pid is not ours: only a process with the recorded start time is the monitor.
     const auto& monitor = state.value().monitor;
-    std::ifstream stat_file("/proc/" + std::to_string(monitor.pid) + "/stat");
-    std::string stat_line;
-    std::getline(stat_file, stat_line);
-    // Field 22 (starttime) counted after the ")" that closes comm.
-    const size_t close_paren = stat_line.rfind(')');
-    if (close_paren == std::string::npos) continue;
-    std::istringstream fields(stat_line.substr(close_paren + 2));
-    std::string field;
-    for (int index = 3; index <= 22 && fields >> field; ++index) {
-    }
-    if (field == std::to_string(monitor.start_time)) leftovers.push_back(monitor.pid);
+    if (start_time_of(monitor.pid) == monitor.start_time) leftovers.push_back(monitor.pid);
   }
   for (pid_t pid : processes_using(temp_dir_)) leftovers.push_back(pid);
-  if (!leftovers.empty()) {
-    std::sort(leftovers.begin(), leftovers.end());
-    leftovers.erase(std::unique(leftovers.begin(), leftovers.end()), leftovers.end());
-    kill_and_wait(leftovers, 10s);
-  }
+  std::sort(leftovers.begin(), leftovers.end());
+  leftovers.erase(std::unique(leftovers.begin(), leftovers.end()), leftovers.end());
+  if (!leftovers.empty()) kill_and_wait(leftovers, 10s);
 
   auto mounts = mounts_under(temp_dir_ + "/");
+  const auto cgroups = cgroup_parent_dirs(cgroup_parent_);
+  // Containers still running when the daemon stopped are expected to leave all three (they outlive
+  // gockerd by design); a test that removed its containers should see zeros here.
+  const auto container_cgroups = std::count_if(cgroups.begin(), cgroups.end(), [this](const std::string& path) {
+    return path.substr(path.rfind('/') + 1) != cgroup_parent_;
+  });
+  if (!leftovers.empty() || !mounts.empty() || container_cgroups > 0) {
+    std::fprintf(stderr,
+                 "harness: after gockerd (%s): killing %zu processes, unmounting %zu mounts, removing %zd container "
+                 "cgroup dirs\n",
+                 temp_dir_.c_str(), leftovers.size(), mounts.size(), static_cast<ssize_t>(container_cgroups));
+  }
   for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {
     if (::umount2(it->mount_point.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
       std::fprintf(stderr, "harness: umount2 %s: %s\n", it->mount_point.c_str(), std::strerror(errno));
   }
-  for (const auto& directory : cgroup_parent_dirs(cgroup_parent_)) {
+  for (const auto& directory : cgroups) {
     if (::rmdir(directory.c_str()) != 0 && errno != ENOENT)
       std::fprintf(stderr, "harness: rmdir %s: %s\n", directory.c_str(), std::strerror(errno));
   }

@@ -127,9 +127,9 @@ int run_daemon(const DaemonFlags& flags) {
   server_options.server_version = GOCKER_VERSION;
   server::Server server(io_context, **engine, server_options);
   if (Status started = server.start(std::move(*listen_socket)); !started) return fail(started.error().message);
-  spdlog::info("gockerd {} listening on {}{} (root {}, monitor {}, images {})", GOCKER_VERSION, *socket_path,
-               socket_activated ? " (socket activation)" : "", options.root, options.monitor_binary,
-               options.builtin_image_dir);
+  spdlog::info("gockerd {} listening on {} (root {}, monitor {}, images {})", GOCKER_VERSION,
+               socket_activated ? std::string("the socket systemd passed") : *socket_path, options.root,
+               options.monitor_binary, options.builtin_image_dir);
   server::notify_systemd("READY=1\nMAINPID=" + std::to_string(::getpid()));
 
   server.run();

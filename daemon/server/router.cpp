@@ -99,7 +99,7 @@ RouteMatch match_route(http::verb method, std::string_view path) {
     for (const Route& route : table) {
       PathParams params;
       if (!match_path(route.path, path, params)) continue;
-      match.path_exists = true;
+      match.allowed_methods.push_back(route.method);
       if (route.method == method) {
         match.route = &route;
         match.params = std::move(params);
@@ -120,8 +120,14 @@ engine::Task<Reply> Router::dispatch(const Request& request) const {
   if (!api_path) co_return error_response(api_path.error());
   RouteMatch match = match_route(request.method(), api_path->path);
   if (!match.route) {
-    if (match.path_exists) co_return json_response(http::status::method_not_allowed, api::error_body("method not allowed"));
-    co_return json_response(http::status::not_found, api::error_body("page not found"));
+    if (match.allowed_methods.empty()) co_return json_response(http::status::not_found, api::error_body("page not found"));
+    Response response = json_response(http::status::method_not_allowed, api::error_body("method not allowed"));
+    // RFC 9110 15.5.6: a 405 lists the methods the resource does support.
+    std::string allowed;
+    for (http::verb allowed_method : match.allowed_methods)
+      allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(allowed_method));
+    response.set(http::field::allow, allowed);
+    co_return response;
   }
   auto query = QueryParams::parse(raw_query);
   if (!query) co_return error_response(query.error());

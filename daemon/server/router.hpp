@@ -35,8 +35,8 @@ Result<ApiPath> split_api_version(std::string_view path);
 int compare_api_versions(std::string_view a, std::string_view b);
 
 struct RouteMatch {
-  const Route* route = nullptr;  // null: no route for this method
-  bool path_exists = false;      // some route has this path (so: 405, not 404)
+  const Route* route = nullptr;             // null: no route for this method
+  std::vector<http::verb> allowed_methods;  // of the routes with this path (non-empty: 405, not 404)
   PathParams params;
 };
 RouteMatch match_route(http::verb method, std::string_view path);

@@ -113,21 +113,21 @@ class Session {
       Reply reply = co_await router_.dispatch(request);
       bool keep_alive = request.keep_alive();
       if (auto* response = std::get_if<Response>(&reply)) {
-        log_request(request, static_cast<unsigned>(response->result_int()));
+        log_request(request, std::to_string(response->result_int()));
         if (!co_await send_response(std::move(*response), request.version(), keep_alive)) co_return;
       } else if (auto* chunked = std::get_if<ChunkedJsonReply>(&reply)) {
-        log_request(request, 200);
+        log_request(request, "200 (chunked)");
         if (!co_await send_chunked(std::move(*chunked), request.version(), keep_alive)) co_return;
       } else {
-        log_request(request, 101);
+        log_request(request, "stream handed to the engine");
         co_return co_await hand_over(std::get<HijackReply>(std::move(reply)));
       }
     }
   }
 
  private:
-  void log_request(const Request& request, unsigned status) const {
-    spdlog::debug("{} {} -> {}", std::string(request.method_string()), std::string(request.target()), status);
+  void log_request(const Request& request, const std::string& outcome) const {
+    spdlog::debug("{} {} -> {}", std::string(request.method_string()), std::string(request.target()), outcome);
   }
 
   engine::Task<bool> write_raw(std::string text) {

@@ -70,11 +70,11 @@ TEST_CASE("match_route finds routes, path parameters, and tells 404 from 405") {
 
   auto wrong_method = match_route(http::verb::put, "/containers/web/start");
   CHECK(wrong_method.route == nullptr);
-  CHECK(wrong_method.path_exists);
+  CHECK(wrong_method.allowed_methods == std::vector<http::verb>{http::verb::post});
 
   auto unknown = match_route(http::verb::get, "/nothing/here");
   CHECK(unknown.route == nullptr);
-  CHECK(!unknown.path_exists);
+  CHECK(unknown.allowed_methods.empty());
   CHECK(match_route(http::verb::get, "/containers//json").route == nullptr);  // empty id
 }
 

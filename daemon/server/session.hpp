@@ -114,7 +114,8 @@ class Session {
       bool keep_alive = request.keep_alive();
       if (auto* response = std::get_if<Response>(&reply)) {
         log_request(request, std::to_string(response->result_int()));
-        if (!co_await send_response(std::move(*response), request.version(), keep_alive)) co_return;
+        bool head_only = request.method() == http::verb::head;
+        if (!co_await send_response(std::move(*response), request.version(), keep_alive, head_only)) co_return;
       } else if (auto* chunked = std::get_if<ChunkedJsonReply>(&reply)) {
         log_request(request, "200 (chunked)");
         if (!co_await send_chunked(std::move(*chunked), request.version(), keep_alive)) co_return;
@@ -137,14 +138,18 @@ class Session {
     co_return !error;
   }
 
-  // Returns whether the connection stays open for another request.
-  engine::Task<bool> send_response(Response response, unsigned version, bool keep_alive) {
+  // Returns whether the connection stays open for another request. The answer to a HEAD request
+  // is the head alone (RFC 9110 9.3.2), whatever body the handler produced (a 405's, say).
+  engine::Task<bool> send_response(Response response, unsigned version, bool keep_alive, bool head_only = false) {
     response.version(version);
     response.keep_alive(keep_alive);
     add_common_headers(response, router_.server_version());
     set_io_timeout(stream_, options_.io_timeout);
+    http::response_serializer<http::string_body> serializer{response};
     auto [error, bytes] =
-        co_await http::async_write(stream_, response, boost::asio::as_tuple(boost::asio::use_awaitable));
+        head_only
+            ? co_await http::async_write_header(stream_, serializer, boost::asio::as_tuple(boost::asio::use_awaitable))
+            : co_await http::async_write(stream_, serializer, boost::asio::as_tuple(boost::asio::use_awaitable));
     (void)bytes;
     co_return !error && keep_alive;
   }

@@ -231,6 +231,16 @@ TEST_CASE_FIXTURE(SessionFixture, "version prefixes, unknown routes and wrong me
   CHECK(wrong_method.message[http::field::allow] == "GET, HEAD");
 }
 
+TEST_CASE_FIXTURE(SessionFixture, "a HEAD request gets the head alone, even of an error, and the connection stays in step") {
+  std::string output = exchange("HEAD /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n" + get("/_ping"));
+  auto responses = parse_responses(output, {true, false});
+  REQUIRE(responses.size() == 2);
+  CHECK(responses[0].message.result() == http::status::method_not_allowed);
+  CHECK(output.find("page not found") == std::string::npos);
+  CHECK(output.find("method not allowed") == std::string::npos);  // the 405's JSON body was not sent
+  CHECK(responses[1].message.body() == "OK");
+}
+
 TEST_CASE_FIXTURE(SessionFixture, "a handler that throws gets a 500 and the daemon answers the next request") {
   auto responses = parse_responses(exchange(get("/containers/throw/json") + get("/_ping")));
   REQUIRE(responses.size() == 2);

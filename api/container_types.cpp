@@ -78,6 +78,9 @@ void to_json(json& j, const HostConfig& v) {
            {"Privileged", v.privileged}, {"NetworkMode", v.network_mode.empty() ? "default" : v.network_mode},
            {"Binds", v.binds}};
   j["PidsLimit"] = v.pids_limit ? json(*v.pids_limit) : json(nullptr);
+  // Fixed for now, but clients (docker-py's containers.run) read them unconditionally.
+  j["LogConfig"] = json{{"Type", "json-file"}, {"Config", json::object()}};
+  j["RestartPolicy"] = json{{"Name", "no"}, {"MaximumRetryCount", 0}};
 }
 
 void from_json(const json& j, ContainerCreateRequest& v) {

@@ -61,14 +61,48 @@ Outcome<void> wait_and_print_status(ApiClient& client, const std::string& contai
   return {};
 }
 
+struct StopFlags {
+  std::optional<int> timeout;
+  std::string signal;
+  std::vector<std::string> containers;
+};
+
+int stop_containers(const GlobalOptions& global, const StopFlags& flags) {
+  const std::string seconds = flags.timeout ? std::to_string(*flags.timeout) : "";
+  return for_each_container(global, flags.containers, [&seconds, &flags](ApiClient& client, const std::string& container) {
+    auto target = api_target(container_path(container, "/stop"), {{"t", seconds}, {"signal", flags.signal}});
+    return request_and_print_name(client, Method::Post, target, container);
+  });
+}
+
+struct KillFlags {
+  std::string signal;  // empty: the daemon's default, SIGKILL
+  std::vector<std::string> containers;
+};
+
+int kill_containers(const GlobalOptions& global, const KillFlags& flags) {
+  return for_each_container(global, flags.containers, [&flags](ApiClient& client, const std::string& container) {
+    auto target = api_target(container_path(container, "/kill"), {{"signal", flags.signal}});
+    return request_and_print_name(client, Method::Post, target, container);
+  });
+}
+
+struct RemoveFlags {
+  bool force = false;
+  bool volumes = false;
+  std::vector<std::string> containers;
+};
+
+int remove_containers(const GlobalOptions& global, const RemoveFlags& flags) {
+  return for_each_container(global, flags.containers, [&flags](ApiClient& client, const std::string& container) {
+    auto target = api_target(container_path(container), {{"force", flags.force ? "1" : ""}, {"v", flags.volumes ? "1" : ""}});
+    return request_and_print_name(client, Method::Delete, target, container);
+  });
+}
+
 }  // namespace
 
 void register_container_lifecycle_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global) {
-  struct StopFlags {
-    std::optional<int> timeout;
-    std::string signal;
-    std::vector<std::string> containers;
-  };
   auto stop_flags = std::make_shared<StopFlags>();
   CLI::App* stop = app.add_subcommand("stop", "Stop one or more running containers");
   stop->add_option_function<int>(
@@ -76,52 +110,20 @@ void register_container_lifecycle_commands(CLI::App& app, CommandTable& table, c
       "Seconds to wait before killing the container");
   stop->add_option("-s,--signal", stop_flags->signal, "Signal to send to the container");
   stop->add_option("CONTAINER", stop_flags->containers)->required();
-  table.push_back({stop, [&global, stop_flags] {
-                     std::string seconds = stop_flags->timeout ? std::to_string(*stop_flags->timeout) : "";
-                     return for_each_container(global, stop_flags->containers,
-                                               [&](ApiClient& client, const std::string& container) {
-                                                 auto target = api_target(container_path(container, "/stop"),
-                                                                          {{"t", seconds}, {"signal", stop_flags->signal}});
-                                                 return request_and_print_name(client, Method::Post, target, container);
-                                               });
-                   }});
+  table.push_back({stop, [&global, stop_flags] { return stop_containers(global, *stop_flags); }});
 
-  struct KillFlags {
-    std::string signal;
-    std::vector<std::string> containers;
-  };
   auto kill_flags = std::make_shared<KillFlags>();
   CLI::App* kill = app.add_subcommand("kill", "Kill one or more running containers");
   kill->add_option("-s,--signal", kill_flags->signal, "Signal to send to the container (default KILL)");
   kill->add_option("CONTAINER", kill_flags->containers)->required();
-  table.push_back({kill, [&global, kill_flags] {
-                     return for_each_container(global, kill_flags->containers,
-                                               [&](ApiClient& client, const std::string& container) {
-                                                 auto target = api_target(container_path(container, "/kill"),
-                                                                          {{"signal", kill_flags->signal}});
-                                                 return request_and_print_name(client, Method::Post, target, container);
-                                               });
-                   }});
+  table.push_back({kill, [&global, kill_flags] { return kill_containers(global, *kill_flags); }});
 
-  struct RemoveFlags {
-    bool force = false;
-    bool volumes = false;
-    std::vector<std::string> containers;
-  };
   auto remove_flags = std::make_shared<RemoveFlags>();
   CLI::App* remove = app.add_subcommand("rm", "Remove one or more containers");
   remove->add_flag("-f,--force", remove_flags->force, "Force the removal of a running container (uses SIGKILL)");
   remove->add_flag("-v,--volumes", remove_flags->volumes, "Remove anonymous volumes associated with the container");
   remove->add_option("CONTAINER", remove_flags->containers)->required();
-  table.push_back({remove, [&global, remove_flags] {
-                     return for_each_container(global, remove_flags->containers,
-                                               [&](ApiClient& client, const std::string& container) {
-                                                 auto target = api_target(container_path(container),
-                                                                          {{"force", remove_flags->force ? "1" : ""},
-                                                                           {"v", remove_flags->volumes ? "1" : ""}});
-                                                 return request_and_print_name(client, Method::Delete, target, container);
-                                               });
-                   }});
+  table.push_back({remove, [&global, remove_flags] { return remove_containers(global, *remove_flags); }});
 
   auto wait_containers = std::make_shared<std::vector<std::string>>();
   CLI::App* wait = app.add_subcommand("wait", "Block until one or more containers stop, then print their exit codes");

@@ -42,6 +42,8 @@ class [[nodiscard]] Outcome {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
   const Failure& error() const& { return std::get<1>(storage_); }
   Failure&& error() && { return std::get<1>(std::move(storage_)); }
 

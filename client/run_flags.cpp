@@ -90,9 +90,7 @@ void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach) {
 Outcome<void> take_image_and_command(CLI::App& command, RunFlags& flags) {
   std::vector<std::string> rest = command.remaining();
   const std::string usage_hint = "\nSee 'gockerctl " + command.get_name() + " --help'.";
-  // "--" ends the flags explicitly, as in docker.
-  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
-  else if (!rest.empty() && rest.front().size() > 1 && rest.front().front() == '-') {
+  if (!rest.empty() && rest.front().size() > 1 && rest.front().front() == '-') {
     return Failure::usage("unknown flag: " + rest.front() + usage_hint);
   }
   if (rest.empty()) {

@@ -49,7 +49,7 @@ Outcome<void> pump_attach_stream(HijackedStream& stream, const PumpOptions& opti
   FrameDemuxer demuxer([&options](api::StreamType type, std::string_view payload) {
     return write_all(type == api::StreamType::Stderr ? options.stderr_fd : options.stdout_fd, payload);
   });
-  auto deliver_output = [&](std::string_view bytes) -> Outcome<void> {
+  auto deliver_output = [&options, &demuxer](std::string_view bytes) -> Outcome<void> {
     if (options.tty) return write_all(options.stdout_fd, bytes);
     return demuxer.feed(bytes);
   };

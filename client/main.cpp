@@ -47,6 +47,15 @@ int run_cli(int argc, char** argv) {
     return app.exit(help);
   } catch (const CLI::CallForVersion& version) {
     return app.exit(version);
+  } catch (const CLI::ExtrasError& error) {
+    // pflag's wording for the common case, an unknown flag; other extras keep CLI11's message.
+    auto extras = app.remaining(/*recurse=*/true);
+    if (!extras.empty() && extras.front().size() > 1 && extras.front().front() == '-') {
+      std::cerr << "unknown flag: " << extras.front() << "\nSee 'gockerctl --help'.\n";
+    } else {
+      std::cerr << error.what() << "\nSee 'gockerctl --help'.\n";
+    }
+    return kExitCliFailure;
   } catch (const CLI::ParseError& error) {
     // docker exits 125 on flag errors, with the message and a pointer to --help.
     std::cerr << error.what() << "\nSee 'gockerctl --help'.\n";

@@ -105,9 +105,20 @@ Task<Status> EngineImpl::start_container(std::string ref) {
   auto pending = runtime::spawn_monitor(monitor_options);
   if (!pending) {
     auto error = std::move(pending).error();
-    std::lock_guard lock(container->mutex);
-    container->record.error = error.message;
-    (void)persist_state(*container);
+    bool auto_remove = false;
+    {
+      std::lock_guard lock(container->mutex);
+      container->record.error = error.message;
+      (void)persist_state(*container);
+      // No monitor means no exit to trigger AutoRemove; a client waiting for condition=removed
+      // (run --rm) would otherwise wait forever.
+      auto_remove = container->host_config.auto_remove && !container->removing;
+      if (auto_remove) container->removing = true;
+    }
+    if (auto_remove) {
+      clear_starting.dismiss();
+      if (auto removed = destroy_container(container); !removed) spdlog::error("{}: {}", what, removed.error().message);
+    }
     if (error.sys_errno == ENOENT || error.sys_errno == EACCES) error.kind = ErrorKind::InvalidArgument;
     co_return std::move(error).context(what);
   }

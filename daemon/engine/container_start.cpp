@@ -106,15 +106,20 @@ Task<Status> EngineImpl::start_container(std::string ref) {
   if (!pending) {
     auto error = std::move(pending).error();
     bool auto_remove = false;
+    std::vector<Notifier<api::WaitResponse>> waiters;
     {
       std::lock_guard lock(container->mutex);
       container->record.error = error.message;
+      // Docker's exit code for a container that failed to start for a reason other than its command.
+      container->record.exit_code = 128;
       (void)persist_state(*container);
+      waiters.swap(container->exit_waiters);
       // No monitor means no exit to trigger AutoRemove; a client waiting for condition=removed
       // (run --rm) would otherwise wait forever.
       auto_remove = container->host_config.auto_remove && !container->removing;
       if (auto_remove) container->removing = true;
     }
+    for (const auto& waiter : waiters) waiter.notify(api::WaitResponse{128, error.message});
     if (auto_remove) {
       clear_starting.dismiss();
       if (auto removed = destroy_container(container); !removed) spdlog::error("{}: {}", what, removed.error().message);

@@ -121,7 +121,6 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     }
     for (const auto& waiter : waiters) waiter.notify(api::WaitResponse{128, error.message});
     if (auto_remove) {
-      clear_starting.dismiss();
       if (auto removed = destroy_container(container); !removed) spdlog::error("{}: {}", what, removed.error().message);
     }
     if (error.sys_errno == ENOENT || error.sys_errno == EACCES) error.kind = ErrorKind::InvalidArgument;

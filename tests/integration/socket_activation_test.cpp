@@ -2,6 +2,7 @@
 // socket, execs gockerd (same pid) at the first connection and passes the listening socket as
 // LISTEN_FDS=1; gockerd must serve that socket and still report READY=1 on NOTIFY_SOCKET.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/support/harness.hpp"
@@ -27,14 +28,21 @@ TEST_CASE("gockerd serves the socket systemd-socket-activate hands it") {
   Daemon daemon(options);
   REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
 
-  // The first connection starts gockerd; the request waits in the socket's backlog meanwhile.
+  // systemd-socket-activate logs this once it listens; then the first connection starts gockerd,
+  // and the request waits in the socket's backlog meanwhile.
+  REQUIRE(wait_for_file_content(daemon.log_path(), "Listening on " + daemon.socket_path(), 10s));
+  struct stat before {};
+  REQUIRE(::stat(daemon.socket_path().c_str(), &before) == 0);
   const auto ping = daemon.http("GET", "/_ping");
   INFO(ping.describe());
   CHECK(ping.status == 200);
   CHECK(ping.body == "OK");
   REQUIRE_MESSAGE(daemon.wait_ready(30s), daemon.start_error());
   CHECK(process_comm(daemon.pid()) == "gockerd");
-  CHECK(contains(daemon.log(), "socket activation"));
+  // gockerd serves the passed socket: it did not unlink and bind a new one at the same path.
+  struct stat after {};
+  REQUIRE(::stat(daemon.socket_path().c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);
 
   const auto hello = daemon.gockerctl({"run", "--rm", "busybox", "echo", "hello"});
   INFO(hello.describe());

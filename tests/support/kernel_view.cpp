@@ -1,6 +1,8 @@
 #include "kernel_view.hpp"
 
 #include <dirent.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -177,6 +179,25 @@ std::vector<pid_t> processes_using(const std::string& dir) {
   }
   ::closedir(proc);
   return result;
+}
+
+bool wait_for_file_content(const std::string& path, const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const int inotify = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (inotify < 0) return false;
+  // Watch first, then read: a write between the two is seen either by the read or by the watch.
+  const bool watching = ::inotify_add_watch(inotify, path.c_str(), IN_MODIFY | IN_CLOSE_WRITE) >= 0;
+  bool found = false;
+  while (watching && !(found = contains(read_file(path).value_or(""), needle))) {
+    struct pollfd entry {inotify, POLLIN, 0};
+    const int ready = ::poll(&entry, 1, detail::remaining_ms(deadline));
+    if (ready == 0) break;
+    char events[4096];
+    while (::read(inotify, events, sizeof events) > 0) {
+    }
+  }
+  ::close(inotify);
+  return found;
 }
 
 }  // namespace gocker::test

@@ -43,6 +43,9 @@ std::vector<pid_t> processes_using(const std::string& dir);
 // /proc/<pid>/comm without the newline; empty if the process is gone.
 std::string process_comm(pid_t pid);
 
+// Waits (inotify, no polling) until the file at `path` contains `needle`. The file must exist.
+bool wait_for_file_content(const std::string& path, const std::string& needle, std::chrono::milliseconds timeout);
+
 // Every directory below `base` (itself included), children before their parents: a safe rmdir
 // order.
 std::vector<std::string> subdirectories_deepest_first(const std::string& base);

@@ -20,6 +20,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -223,8 +224,11 @@ TEST_CASE("preconditions: own mount and net namespace, / shared like a systemd h
   auto mountinfo = read_file("/proc/self/mountinfo").value_or("");
   bool root_shared = false;
   for (const std::string& line : split_lines(mountinfo)) {
-    auto fields = line.find(" / / ");
-    if (fields != std::string::npos && contains(line, "shared:")) root_shared = true;
+    // Field 5 is the mount point; field 4 (the mount's root) need not be "/" (a chrooted CI root).
+    std::istringstream fields(line);
+    std::string id, parent, device, mount_root, mount_point;
+    fields >> id >> parent >> device >> mount_root >> mount_point;
+    if (mount_point == "/" && contains(line, "shared:")) root_shared = true;
   }
   CHECK_MESSAGE(root_shared, mountinfo);
   world();

@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -12,6 +11,7 @@
 #include "engine/engine_impl.hpp"
 #include "engine/oci_config.hpp"
 #include "engine/time_format.hpp"
+#include "runtime/file_util.hpp"
 
 namespace gocker::engine {
 namespace {
@@ -38,18 +38,10 @@ Result<std::string> random_container_id() {
   return id;
 }
 
-Status write_file(const std::string& path, const std::string& content) {
-  std::ofstream file(path, std::ios::trunc);
-  file << content;
-  file.close();
-  if (!file) return Error::internal("write " + quoted(path) + ": " + std::strerror(errno));
-  return ok();
-}
-
+// Copied from the host, as Docker does; a host without one gives the container an empty file.
 std::string read_host_resolv_conf() {
-  std::ifstream file("/etc/resolv.conf");
-  std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  return content;
+  auto text = runtime::read_file("/etc/resolv.conf");
+  return text ? std::move(text).value() : std::string{};
 }
 
 std::string hosts_file(const std::string& hostname) {
@@ -113,9 +105,9 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
       spdlog::warn("{}: rollback: {}", what, status.error().message);
   });
 
-  GOCKER_TRY(write_file(container->dir + "/hostname", config.hostname + "\n"));
-  GOCKER_TRY(write_file(container->dir + "/hosts", hosts_file(config.hostname)));
-  GOCKER_TRY(write_file(container->dir + "/resolv.conf", read_host_resolv_conf()));
+  GOCKER_TRY(runtime::write_file_atomically(container->dir + "/hostname", config.hostname + "\n"));
+  GOCKER_TRY(runtime::write_file_atomically(container->dir + "/hosts", hosts_file(config.hostname)));
+  GOCKER_TRY(runtime::write_file_atomically(container->dir + "/resolv.conf", read_host_resolv_conf()));
 
   auto& record = container->record;
   record.id = id;

@@ -7,18 +7,10 @@
 
 #include <cerrno>
 
+#include "base/filesystem.hpp"
 #include "base/strings.hpp"
 
 namespace gocker::engine {
-namespace {
-
-Status make_dir(const std::string& path, mode_t mode) {
-  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return ok();
-  return Error::from_errno(errno, "mkdir " + quoted(path));
-}
-
-}  // namespace
-
 std::string overlay_mount_options(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout) {
   std::string options = "lowerdir=";
   for (size_t i = 0; i < lower_dirs.size(); ++i) {
@@ -37,9 +29,9 @@ bool is_mount_point(const std::string& path) {
 
 Status mount_container_rootfs(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout) {
   if (lower_dirs.empty()) return Error::invalid("mount rootfs: the image has no layers");
-  GOCKER_TRY(make_dir(layout.upper(), 0755));
-  GOCKER_TRY(make_dir(layout.work(), 0700));
-  GOCKER_TRY(make_dir(layout.rootfs(), 0755));
+  GOCKER_TRY(make_directory(layout.upper(), 0755));
+  GOCKER_TRY(make_directory(layout.work(), 0700));
+  GOCKER_TRY(make_directory(layout.rootfs(), 0755));
   if (is_mount_point(layout.rootfs())) return ok();
   const std::string options = overlay_mount_options(lower_dirs, layout);
   // Overlay's mount data is limited to one page; deep layer stacks need shorter paths (images issue).

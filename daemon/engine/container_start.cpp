@@ -1,7 +1,5 @@
 #include <unistd.h>
 
-#include <fstream>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -13,26 +11,16 @@
 #include "engine/monitor_attach.hpp"
 #include "engine/oci_config.hpp"
 #include "engine/time_format.hpp"
+#include "runtime/file_util.hpp"
 #include "runtime/monitor_launch.hpp"
 
 namespace gocker::engine {
 namespace {
 
+// An image without /etc/passwd or /etc/group is fine: numeric users need neither.
 std::string read_file_or_empty(const std::string& path) {
-  std::ifstream file(path);
-  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-}
-
-Status write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::trunc);
-    file << content;
-    file.close();
-    if (!file) return Error::internal("write " + quoted(temporary) + ": " + std::strerror(errno));
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return Error::from_errno(errno, "rename " + quoted(temporary));
-  return ok();
+  auto text = runtime::read_file(path);
+  return text ? std::move(text).value() : std::string{};
 }
 
 }  // namespace
@@ -54,7 +42,7 @@ Result<std::string> EngineImpl::write_runtime_config(Container& container) {
   inputs.bundle_dir = container.dir;
   inputs.cgroups_path = cgroups_path(container.record.id);
   const std::string path = container.dir + "/config.json";
-  GOCKER_TRY(write_file_atomically(path, build_oci_config(inputs).dump()));
+  GOCKER_TRY(runtime::write_file_atomically(path, build_oci_config(inputs).dump()));
   return path;
 }
 

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/filesystem.hpp"
 #include "base/strings.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/reference.hpp"
@@ -15,11 +16,6 @@
 
 namespace gocker::engine {
 namespace {
-
-Status make_dir(const std::string& path, mode_t mode) {
-  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return ok();
-  return Error::from_errno(errno, "mkdir " + quoted(path));
-}
 
 std::string kernel_release() {
   utsname name{};
@@ -55,9 +51,9 @@ EngineImpl::EngineImpl(EngineOptions options, boost::asio::any_io_executor execu
 }
 
 Status EngineImpl::initialize() {
-  GOCKER_TRY(make_dir(options_.root, 0711));
-  GOCKER_TRY(make_dir(options_.root + "/containers", 0710));
-  GOCKER_TRY(make_dir(options_.root + "/s", 0700));
+  GOCKER_TRY(make_directory(options_.root, 0711));
+  GOCKER_TRY(make_directory(options_.root + "/containers", 0710));
+  GOCKER_TRY(make_directory(options_.root + "/s", 0700));
   auto store = state::Store::open(options_.root + "/state.db");
   if (!store) return std::move(store).error();
   store_ = std::move(store).value();

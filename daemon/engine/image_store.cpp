@@ -1,5 +1,7 @@
 #include "engine/image_store.hpp"
 
+#include "base/filesystem.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -263,11 +265,6 @@ bool is_lower_hex(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   });
-}
-
-Status make_directory(const std::string& path, mode_t mode) {
-  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return ok();
-  return Error::from_errno(errno, "mkdir " + gocker::quoted(path));
 }
 
 }  // namespace

@@ -31,5 +31,10 @@ void register_list_commands(CLI::App& app, CommandTable& table, const GlobalOpti
 void register_logs_command(CLI::App& app, CommandTable& table, const GlobalOptions& global);
 void register_inspect_command(CLI::App& app, CommandTable& table, const GlobalOptions& global);
 void register_system_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // version, info
+void register_resource_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // stats, top, pause, unpause, update
+void register_manage_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // restart, rename
+void register_exec_command(CLI::App& app, CommandTable& table, const GlobalOptions& global);
+void register_events_command(CLI::App& app, CommandTable& table, const GlobalOptions& global);
+void register_transfer_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // cp, attach
 
 }  // namespace gocker::client

@@ -38,6 +38,11 @@ int run_cli(int argc, char** argv) {
   register_logs_command(app, commands, global);
   register_inspect_command(app, commands, global);
   register_system_commands(app, commands, global);
+  register_resource_commands(app, commands, global);
+  register_manage_commands(app, commands, global);
+  register_exec_command(app, commands, global);
+  register_events_command(app, commands, global);
+  register_transfer_commands(app, commands, global);
 
   try {
     app.parse(argc, argv);

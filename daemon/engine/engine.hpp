@@ -111,6 +111,21 @@ class Engine {
 
   // Stops accepting work; containers keep running (their monitors outlive the daemon).
   virtual void shutdown() = 0;
+
+  // ---- resources: stats, top, pause/unpause, update (section owned by the resources work) ----
+  // ---- end resources ----
+
+  // ---- manage: restart, rename, restart policies (section owned by the manage work) ----
+  // ---- end manage ----
+
+  // ---- exec (section owned by the exec work) ----
+  // ---- end exec ----
+
+  // ---- events (section owned by the events work) ----
+  // ---- end events ----
+
+  // ---- archive: docker cp (section owned by the transfer work) ----
+  // ---- end archive ----
 };
 
 }  // namespace gocker::engine

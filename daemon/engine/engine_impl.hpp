@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -44,6 +45,23 @@ class EngineImpl final : public Engine {
   Status check_logs(const std::string& ref, const LogOptions& options) const override;
   void shutdown() override;
 
+  // ---- resources (public overrides) ----
+  // ---- end resources ----
+  // ---- manage (public overrides) ----
+  // ---- end manage ----
+  // ---- exec (public overrides) ----
+  // ---- end exec ----
+  // ---- events (public overrides) ----
+  // ---- end events ----
+  // ---- archive (public overrides) ----
+  // ---- end archive ----
+
+  // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)
+  // for GET /events. Reads only immutable fields and `record`; callable with container.mutex held.
+  // Defined in events.cpp.
+  void publish_container_event(const Container& container, std::string_view action,
+                               std::map<std::string, std::string> extra_attributes = {});
+
  private:
   Result<std::shared_ptr<Container>> find(const std::string& ref) const;
   std::string container_dir(const std::string& id) const { return options_.root + "/containers/" + id; }
@@ -72,6 +90,17 @@ class EngineImpl final : public Engine {
   mutable std::mutex registry_mutex_;
   ContainerIndex index_;
   std::map<std::string, std::shared_ptr<Container>> containers_;
+
+  // ---- resources (private members) ----
+  // ---- end resources ----
+  // ---- manage (private members) ----
+  // ---- end manage ----
+  // ---- exec (private members) ----
+  // ---- end exec ----
+  // ---- events (private members) ----
+  // ---- end events ----
+  // ---- archive (private members) ----
+  // ---- end archive ----
 };
 
 }  // namespace gocker::engine

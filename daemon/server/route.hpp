@@ -45,6 +45,11 @@ struct Route {
 std::span<const Route> system_routes();
 std::span<const Route> image_routes();
 std::span<const Route> container_routes();
+std::span<const Route> container_resource_routes();   // stats, top, pause, unpause, update
+std::span<const Route> container_manage_routes();     // restart, rename
+std::span<const Route> exec_routes();                 // /containers/{id}/exec, /exec/...
+std::span<const Route> event_routes();                // /events
+std::span<const Route> archive_routes();              // /containers/{id}/archive
 
 // Docker's rule for container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, with an optional leading "/".
 Status validate_container_name(std::string_view name);

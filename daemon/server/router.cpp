@@ -14,8 +14,10 @@ namespace gocker::server {
 
 namespace {
 
-const std::array<std::span<const Route>, 3>& all_route_tables() {
-  static const std::array<std::span<const Route>, 3> tables{system_routes(), image_routes(), container_routes()};
+const std::array<std::span<const Route>, 8>& all_route_tables() {
+  static const std::array<std::span<const Route>, 8> tables{
+      system_routes(),          image_routes(), container_routes(), container_resource_routes(),
+      container_manage_routes(), exec_routes(),  event_routes(),     archive_routes()};
   return tables;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -27,6 +28,25 @@ struct CgroupLimits {
 
 enum class CgroupVersion { V1, V2 };
 
+// Usage counters of one cgroup, as read from its interface files (docker stats' raw material).
+// Fields a kernel or layout does not provide stay 0 (or empty).
+struct CgroupStats {
+  uint64_t memory_usage = 0;      // v1 memory.usage_in_bytes, v2 memory.current
+  uint64_t memory_max_usage = 0;  // v1 memory.max_usage_in_bytes, v2 memory.peak (5.19+)
+  uint64_t memory_limit = 0;      // bytes; 0 when unlimited (the caller substitutes host memory)
+  // memory.stat as key -> value (v1: cache, rss, total_inactive_file...; v2: anon, file, inactive_file...).
+  std::vector<std::pair<std::string, uint64_t>> memory_stat;
+  uint64_t cpu_total_nanos = 0;   // v1 cpuacct.usage, v2 cpu.stat usage_usec * 1000
+  std::vector<uint64_t> cpu_per_cpu_nanos;  // v1 cpuacct.usage_percpu; empty on v2
+  uint64_t cpu_user_nanos = 0;    // v1 cpuacct.stat user (USER_HZ ticks), v2 user_usec
+  uint64_t cpu_system_nanos = 0;
+  uint64_t throttling_periods = 0;  // cpu.stat nr_periods
+  uint64_t throttled_periods = 0;   // cpu.stat nr_throttled
+  uint64_t throttled_nanos = 0;     // v1 throttled_time, v2 throttled_usec * 1000
+  uint64_t pids_current = 0;
+  uint64_t pids_limit = 0;  // 0 when "max"
+};
+
 class CgroupDriver {
  public:
   virtual ~CgroupDriver() = default;
@@ -42,6 +62,18 @@ class CgroupDriver {
   virtual Result<uint64_t> oom_kill_count(const std::string& relative_path) const = 0;
   // Removes the cgroup everywhere; succeeds if it is already gone.
   virtual Status destroy(const std::string& relative_path) = 0;
+
+  // Freezes every process of the cgroup (v1 freezer.state FROZEN, v2 cgroup.freeze 1) and returns
+  // once the kernel reports the cgroup frozen; thaw() undoes it the same way.
+  virtual Status freeze(const std::string& /*relative_path*/) { return Error::unavailable("freeze: not supported"); }
+  virtual Status thaw(const std::string& /*relative_path*/) { return Error::unavailable("thaw: not supported"); }
+  virtual Result<CgroupStats> stats(const std::string& /*relative_path*/) const {
+    return Error::unavailable("cgroup stats: not supported");
+  }
+  // Every process in the cgroup (cgroup.procs; v1: of the memory or else first hierarchy).
+  virtual Result<std::vector<pid_t>> pids(const std::string& /*relative_path*/) const {
+    return Error::unavailable("cgroup pids: not supported");
+  }
 };
 
 // Detects the host's layout with statfs(root) (CGROUP2_SUPER_MAGIC means unified v2, tmpfs means

@@ -14,6 +14,7 @@
 #include "base/strings.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "runtime/cgroups/cgroup_plan.hpp"
+#include "runtime/cgroups/cgroup_resources.hpp"
 
 namespace gocker::runtime {
 
@@ -149,6 +150,10 @@ class CgroupV1Driver final : public CgroupDriver {
       // Swap accounting off (no memsw file) degrades to a memory-only limit, as in Docker.
       if (write.skip_if_missing && !file_exists(path)) continue;
       Status written = write_cgroup_file(path, write.value);
+      if (!written && write.file == "memory.limit_in_bytes" && written.error().sys_errno == EBUSY) {
+        return memory_limit_below_usage_v1(std::move(written).error(), dir_of(*hierarchy, relative_path), write.value)
+            .context(what);
+      }
       if (!written) return std::move(written).error().context(what);
     }
     return ok();
@@ -185,6 +190,29 @@ class CgroupV1Driver final : public CgroupDriver {
     return count;
   }
 
+  // freeze, thaw, stats, pids: the file work is in cgroup_freezer.cpp and cgroup_v1_stats.cpp.
+  Status freeze(const std::string& relative_path) override { return set_frozen(relative_path, true); }
+  Status thaw(const std::string& relative_path) override { return set_frozen(relative_path, false); }
+
+  Result<CgroupStats> stats(const std::string& relative_path) const override {
+    auto dir = [&](std::string_view controller) {
+      const Hierarchy* hierarchy = find(controller);
+      return hierarchy == nullptr ? std::string() : dir_of(*hierarchy, relative_path);
+    };
+    auto stats = read_cgroup_v1_stats({dir("memory"), dir("cpuacct"), dir("cpu"), dir("pids")});
+    if (!stats) return std::move(stats).error().context("read stats of cgroup " + gocker::quoted(relative_path));
+    return stats;
+  }
+
+  Result<std::vector<pid_t>> pids(const std::string& relative_path) const override {
+    const Hierarchy* hierarchy = find("pids");
+    if (hierarchy == nullptr) hierarchy = hierarchies_.empty() ? nullptr : &hierarchies_.front();
+    if (hierarchy == nullptr) return Error::unavailable("no cgroup v1 hierarchies under " + gocker::quoted(root_));
+    auto pids = read_cgroup_procs(dir_of(*hierarchy, relative_path));
+    if (!pids) return std::move(pids).error().context("list processes of cgroup " + gocker::quoted(relative_path));
+    return pids;
+  }
+
   Status destroy(const std::string& relative_path) override {
     const std::string what = "destroy cgroup " + gocker::quoted(relative_path);
     auto components = split_cgroup_path(relative_path);
@@ -206,6 +234,15 @@ class CgroupV1Driver final : public CgroupDriver {
       if (carries(hierarchy, controller)) return &hierarchy;
     }
     return nullptr;
+  }
+
+  Status set_frozen(const std::string& relative_path, bool frozen) {
+    const std::string what = std::string(frozen ? "freeze" : "thaw") + " cgroup " + gocker::quoted(relative_path);
+    const Hierarchy* freezer = find("freezer");
+    if (freezer == nullptr) return Error::unavailable(what + ": no freezer hierarchy under " + gocker::quoted(root_));
+    Status done = set_cgroup_v1_frozen(dir_of(*freezer, relative_path), frozen);
+    if (!done) return std::move(done).error().context(what);
+    return ok();
   }
 
   std::string dir_of(const Hierarchy& hierarchy, const std::string& relative_path) const {

@@ -14,6 +14,7 @@
 #include "base/strings.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "runtime/cgroups/cgroup_plan.hpp"
+#include "runtime/cgroups/cgroup_resources.hpp"
 
 namespace gocker::runtime {
 
@@ -89,6 +90,8 @@ class CgroupV2Driver final : public CgroupDriver {
     auto plan = plan_cgroup_v2_writes(limits);
     if (!plan) return std::move(plan).error().context(what);
     const std::string dir = dir_of(relative_path);
+    Status fits = check_memory_limit_v2(dir, limits);
+    if (!fits) return std::move(fits).error().context(what);
     for (const CgroupWrite& write : *plan) {
       const std::string path = dir + "/" + write.file;
       Status written = write_cgroup_file(path, write.value);
@@ -125,6 +128,28 @@ class CgroupV2Driver final : public CgroupDriver {
     auto count = parse_keyed_value(*content, "oom_kill");
     if (!count) return std::move(count).error().context(what + ": " + gocker::quoted(path));
     return count;
+  }
+
+  // freeze, thaw, stats, pids: the file work is in cgroup_freezer.cpp and cgroup_v2_stats.cpp.
+  Status freeze(const std::string& relative_path) override {
+    Status done = set_cgroup_v2_frozen(dir_of(relative_path), true);
+    if (!done) return std::move(done).error().context("freeze cgroup " + gocker::quoted(relative_path));
+    return ok();
+  }
+  Status thaw(const std::string& relative_path) override {
+    Status done = set_cgroup_v2_frozen(dir_of(relative_path), false);
+    if (!done) return std::move(done).error().context("thaw cgroup " + gocker::quoted(relative_path));
+    return ok();
+  }
+  Result<CgroupStats> stats(const std::string& relative_path) const override {
+    auto stats = read_cgroup_v2_stats(dir_of(relative_path));
+    if (!stats) return std::move(stats).error().context("read stats of cgroup " + gocker::quoted(relative_path));
+    return stats;
+  }
+  Result<std::vector<pid_t>> pids(const std::string& relative_path) const override {
+    auto pids = read_cgroup_procs(dir_of(relative_path));
+    if (!pids) return std::move(pids).error().context("list processes of cgroup " + gocker::quoted(relative_path));
+    return pids;
   }
 
   Status destroy(const std::string& relative_path) override {

@@ -23,6 +23,8 @@
 
 namespace gocker::runtime {
 
+struct ExecSpec;
+
 int monitor_main(int argc, char** argv);
 
 class Monitor {
@@ -30,6 +32,9 @@ class Monitor {
   Monitor(MonitorOptions options, UniqueFd control) : options_(std::move(options)), control_(std::move(control)) {}
   // Sets up and starts the container, serves it until it exits; returns the process exit code.
   int run();
+  // Exec mode (exec_monitor.cpp): runs one process inside an already running container and serves
+  // it exactly like a container's command (attach socket, exit.json), then exits.
+  int run_exec(const ExecSpec& exec);
 
  private:
   enum class Phase {
@@ -65,6 +70,9 @@ class Monitor {
   Status report_ready();
   void kill_init_and_wait();
   void remove_cgroup();
+  // Exec mode: forks the process that enters the container (exec_monitor.cpp).
+  Status fork_exec_process(const ExecSpec& exec, const UniqueFd& container_pidfd, const UniqueFd& child_stdin,
+                           const UniqueFd& child_stdout, const UniqueFd& child_stderr, UniqueFd& child_sync);
 
   // The event loop (monitor_loop.cpp).
   Status run_event_loop();

@@ -35,4 +35,34 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
   return options;
 }
 
+std::vector<std::string> build_exec_monitor_argv(const ExecMonitorOptions& options) {
+  return {"gocker-monitor", kExecMode,         "--id",        options.container_id, "--exec-id",
+          options.exec_id,  "--state-dir",     options.state_dir, "--attach",        options.attach_socket};
+}
+
+Result<ExecMonitorOptions> parse_exec_monitor_argv(const std::vector<std::string>& arguments) {
+  if (arguments.size() < 2 || arguments[1] != kExecMode) return Error::invalid("exec monitor arguments: missing mode");
+  ExecMonitorOptions options;
+  for (size_t index = 2; index < arguments.size(); index += 2) {
+    const std::string& flag = arguments[index];
+    if (index + 1 >= arguments.size()) return Error::invalid("exec monitor arguments: " + gocker::quoted(flag) + " needs a value");
+    const std::string& value = arguments[index + 1];
+    if (flag == "--id") {
+      options.container_id = value;
+    } else if (flag == "--exec-id") {
+      options.exec_id = value;
+    } else if (flag == "--state-dir") {
+      options.state_dir = value;
+    } else if (flag == "--attach") {
+      options.attach_socket = value;
+    } else {
+      return Error::invalid("exec monitor arguments: unknown flag " + gocker::quoted(flag));
+    }
+  }
+  if (options.container_id.empty() || options.exec_id.empty() || options.state_dir.empty()) {
+    return Error::invalid("exec monitor arguments: --id, --exec-id and --state-dir are required");
+  }
+  return options;
+}
+
 }  // namespace gocker::runtime

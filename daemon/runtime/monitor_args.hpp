@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "runtime/exec_launch.hpp"
 #include "runtime/monitor_launch.hpp"
 
 namespace gocker::runtime {
@@ -16,5 +17,13 @@ inline constexpr int kMonitorControlFd = 3;
 std::vector<std::string> build_monitor_argv(const MonitorOptions& options);
 // Fills everything but monitor_binary.
 Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& arguments);
+
+// Exec mode (exec_monitor.hpp):
+//   gocker-monitor exec --id <container id> --exec-id <exec id> --state-dir <dir> --attach <path>
+// The process to run arrives as kExecSpec on the control socket, never as argv.
+inline constexpr const char* kExecMode = "exec";
+std::vector<std::string> build_exec_monitor_argv(const ExecMonitorOptions& options);
+// Fills everything but monitor_binary; arguments[1] is kExecMode.
+Result<ExecMonitorOptions> parse_exec_monitor_argv(const std::vector<std::string>& arguments);
 
 }  // namespace gocker::runtime

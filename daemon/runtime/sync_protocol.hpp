@@ -58,6 +58,8 @@ enum class MessageType : uint8_t {
   kStarted = 5,
   // any direction: {"step": "...", "errno": N, "message": "..."}
   kError = 6,
+  // daemon -> exec monitor, the first message of `gocker-monitor exec` (payload: runtime/exec_spec.hpp)
+  kExecSpec = 7,
 };
 
 inline constexpr size_t kMaxMessageSize = 64 * 1024;

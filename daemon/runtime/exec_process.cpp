@@ -1,0 +1,94 @@
+#include "runtime/exec_process.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/strings.hpp"
+#include "base/unique_fd.hpp"
+#include "runtime/exec_lookup.hpp"
+#include "runtime/process_setup.hpp"
+#include "runtime/sync_protocol.hpp"
+
+namespace gocker::runtime {
+namespace {
+
+[[noreturn]] void fail(int sync_socket, const std::string& step, const Error& error) {
+  sync::SetupError report{step, error.sys_errno, step + ": " + error.message};
+  (void)sync::send_message(sync_socket, sync::MessageType::kError, sync::encode_setup_error(report));
+  ::_exit(1);
+}
+
+// Writing "0" moves the writer itself. Done from the host's mount namespace, before setns: the
+// container's view of cgroupfs (if any) is not where the recorded paths are.
+Status join_cgroup(const std::string& cgroup_path) {
+  const std::string path = cgroup_path + "/cgroup.procs";
+  UniqueFd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
+  if (!fd) return Error::from_errno(errno, "open " + quoted(path));
+  while (::write(fd.get(), "0", 1) < 0) {
+    if (errno != EINTR) return Error::from_errno(errno, "write " + quoted(path));
+  }
+  return ok();
+}
+
+void expect_go(int sync_socket) {
+  auto message = sync::receive_message(sync_socket);
+  if (!message) fail(sync_socket, "wait for go", message.error());
+  if (!message->has_value()) ::_exit(1);  // the monitor abandoned the start and reaps us
+  if ((*message)->type != sync::MessageType::kGo) {
+    fail(sync_socket, "wait for go", Error::internal("unexpected sync message"));
+  }
+}
+
+}  // namespace
+
+int exec_setns_flags() { return CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP; }
+
+void run_exec_process(const ExecProcessContext& context) {
+  const ExecSpec& exec = *context.exec;
+  const OciProcess& process = exec.process;
+  int sync_socket = context.sync_socket;
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+  // 1. The container's cgroup(s), first: everything from here on is accounted and limited. The
+  //    cgroup namespace is joined after this, so the process sees itself at its namespace's root.
+  for (const std::string& path : exec.cgroup_paths) {
+    if (auto status = join_cgroup(path); !status) fail(sync_socket, "join cgroup", status.error());
+  }
+
+  // 2. The remaining namespaces, all at once through the pidfd (Linux 5.8): no /proc path a
+  //    recycled pid could redirect. Joining the mount namespace also moves root and cwd to the
+  //    init's (its pivoted root). This process is single-threaded (a fork of the freshly exec'd
+  //    static monitor), which setns(CLONE_NEWNS) requires.
+  if (::setns(context.container_pidfd, exec_setns_flags()) != 0) {
+    fail(sync_socket, "join namespaces", Error::from_errno(errno, "setns into the container's namespaces"));
+  }
+  ::umask(0022);
+
+  // 3. stdio: a pty from the container's own devpts (as for the init), or the monitor's pipes.
+  if (process.terminal) {
+    if (auto status = setup_terminal(process.user, sync_socket); !status) fail(sync_socket, "set up terminal", status.error());
+  } else if (auto status = setup_pipes(context.stdin_fd, context.stdout_fd, context.stderr_fd); !status) {
+    fail(sync_socket, "set up stdio", status.error());
+  }
+
+  // 4. The same privilege steps as the container's init (process_setup.hpp), then the user.
+  if (auto status = apply_privileges(process); !status) fail(sync_socket, "set privileges", status.error());
+  if (auto status = switch_user(process.user); !status) fail(sync_socket, "set user", status.error());
+
+  // 5. Working directory and the command, as the user. Docker reports a bad -w as a start failure.
+  if (::chdir(process.cwd.c_str()) != 0) {
+    fail(sync_socket, "chdir", Error::from_errno(errno, "chdir to cwd " + quoted(process.cwd) + " set in config.json failed"));
+  }
+  auto executable = resolve_executable(process.args[0], path_from_env(process.env), probe_file);
+
+  if (auto status = sync::send_message(sync_socket, sync::MessageType::kReady); !status) ::_exit(1);
+  expect_go(sync_socket);
+  if (!executable) fail_exec(executable.error(), sync_socket);
+  exec_process(process, *executable, sync_socket);
+}
+
+}  // namespace gocker::runtime

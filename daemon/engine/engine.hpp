@@ -16,6 +16,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include "api/container_types.hpp"
+#include "api/exec_types.hpp"
 #include "api/system_types.hpp"
 #include "base/result.hpp"
 
@@ -119,6 +120,35 @@ class Engine {
   // ---- end manage ----
 
   // ---- exec (section owned by the exec work) ----
+  // Exec instances live in memory (as dockerd's), keyed by a 64-hex id, until their container is
+  // removed. POST /containers/{id}/exec: NotFound for the container, Conflict "Container <id> is
+  // not running" (or paused), InvalidArgument for an empty Cmd or a relative WorkingDir.
+  virtual Result<api::ExecCreateResponse> create_exec(const std::string& /*container_ref*/,
+                                                      const api::ExecCreateRequest& /*request*/) {
+    return Error::internal("exec is not supported");
+  }
+  // GET /exec/{id}/json; NotFound "No such exec instance: <id>".
+  virtual Result<api::ExecInspect> inspect_exec(const std::string& /*exec_id*/) const {
+    return Error::internal("exec is not supported");
+  }
+  // POST /exec/{id}/start, before the server commits to a response: marks the exec started so a
+  // second start gets Conflict, as does a container that is not running. Returns whether it has a tty.
+  virtual Result<bool> claim_exec_start(const std::string& /*exec_id*/) { return Error::internal("exec is not supported"); }
+  // A claimed exec, attached: the server has sent the head (101 or 200) and hands over the
+  // connection. Output is framed unless tty; the client's half-close closes the process's stdin. A
+  // start failure is written into the stream as dockerd does. The exit code is recorded before
+  // the connection is closed (the CLI inspects the exec right after the stream ends).
+  // `tty_stream` is the start request's Tty, which decides the framing (as in dockerd).
+  virtual Task<void> run_exec_attached(std::string /*exec_id*/, bool /*tty_stream*/, UnixSocket /*client*/,
+                                      std::string /*buffered_input*/) {
+    co_return;
+  }
+  // A claimed exec, detached: returns once the process runs (its output is discarded).
+  virtual Task<Status> run_exec_detached(std::string /*exec_id*/) { co_return Error::internal("exec is not supported"); }
+  // POST /exec/{id}/resize: the exec's pty; Conflict while it is not running.
+  virtual Status resize_exec(const std::string& /*exec_id*/, int /*height*/, int /*width*/) {
+    return Error::internal("exec is not supported");
+  }
   // ---- end exec ----
 
   // ---- events (section owned by the events work) ----

@@ -50,6 +50,14 @@ class EngineImpl final : public Engine {
   // ---- manage (public overrides) ----
   // ---- end manage ----
   // ---- exec (public overrides) ----
+  Result<api::ExecCreateResponse> create_exec(const std::string& container_ref,
+                                              const api::ExecCreateRequest& request) override;
+  Result<api::ExecInspect> inspect_exec(const std::string& exec_id) const override;
+  Result<bool> claim_exec_start(const std::string& exec_id) override;
+  Task<void> run_exec_attached(std::string exec_id, bool tty_stream, UnixSocket client,
+                               std::string buffered_input) override;
+  Task<Status> run_exec_detached(std::string exec_id) override;
+  Status resize_exec(const std::string& exec_id, int height, int width) override;
   // ---- end exec ----
   // ---- events (public overrides) ----
   // ---- end events ----
@@ -96,6 +104,19 @@ class EngineImpl final : public Engine {
   // ---- manage (private members) ----
   // ---- end manage ----
   // ---- exec (private members) ----
+  struct ExecInstance;  // container_exec.cpp
+  // The exec and its container; NotFound for an unknown id or one whose container was removed
+  // (the instance is then dropped).
+  Result<std::pair<std::shared_ptr<ExecInstance>, std::shared_ptr<Container>>> find_exec(const std::string& exec_id) const;
+  struct StartedExec;
+  // Spawns the exec monitor and waits until the process is ready to execve (container_exec.cpp).
+  Result<StartedExec> launch_exec(const std::shared_ptr<ExecInstance>& exec, const std::shared_ptr<Container>& container);
+  void record_exec_exit(const std::shared_ptr<ExecInstance>& exec, const std::shared_ptr<Container>& container,
+                        int exit_code);
+  void watch_exec_monitor(const std::shared_ptr<ExecInstance>& exec, const std::shared_ptr<Container>& container,
+                          UniqueFd monitor_pidfd);
+  mutable std::mutex exec_mutex_;  // guards execs_ and every ExecInstance's mutable fields
+  mutable std::map<std::string, std::shared_ptr<ExecInstance>> execs_;
   // ---- end exec ----
   // ---- events (private members) ----
   // ---- end events ----

@@ -8,8 +8,10 @@
 
 #include "api/container_types.hpp"
 #include "base/strings.hpp"
+#include "engine/detach_keys.hpp"
 #include "server/error_status.hpp"
 #include "server/route.hpp"
+#include "server/stream_head.hpp"
 
 namespace gocker::server {
 
@@ -71,17 +73,6 @@ Result<engine::WaitCondition> parse_wait_condition(const QueryParams& query) {
   if (condition == "next-exit") return engine::WaitCondition::NextExit;
   if (condition == "removed") return engine::WaitCondition::Removed;
   return Error::invalid("invalid condition: " + gocker::quoted(condition));
-}
-
-// The head of a response whose body is a raw byte stream owned by the engine afterwards. With
-// `Upgrade: tcp` the connection is switched to a raw duplex stream (dockerd's hijack); without it,
-// the stream is the body of a 200 response and ends when the connection closes.
-std::string stream_head(const RequestContext& context, bool upgrade, bool tty) {
-  std::string content_type(tty ? kRawStreamContentType : kMultiplexedStreamContentType);
-  std::string head = upgrade ? "HTTP/1.1 101 UPGRADED\r\nContent-Type: " + content_type +
-                                   "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
-                             : "HTTP/1.1 200 OK\r\nContent-Type: " + content_type + "\r\nConnection: close\r\n";
-  return head + common_header_lines(context.server_version) + "\r\n";
 }
 
 engine::Task<std::string> await_wait_body(std::shared_ptr<engine::ExitWaiter> waiter) {
@@ -162,6 +153,10 @@ engine::Task<Reply> attach_container(const RequestContext& context) {
   options.stdin = context.query.get_bool("stdin");
   options.stdout = context.query.get_bool("stdout");
   options.stderr = context.query.get_bool("stderr");
+  options.detach_keys = context.query.get_or("detachKeys", "");
+  if (!options.detach_keys.empty()) {
+    if (auto keys = engine::parse_detach_keys(options.detach_keys); !keys) co_return error_response(keys.error());
+  }
   // dockerd hijacks when the request carries an Upgrade header at all, whatever its value.
   bool upgrade = context.request.find(http::field::upgrade) != context.request.end();
   engine::Engine* engine = &context.engine;
@@ -241,7 +236,9 @@ std::span<const Route> container_routes() { return kRoutes; }
 Status validate_container_name(std::string_view name) {
   if (name.empty()) return ok();  // the engine picks one
   std::string_view rest = name.front() == '/' ? name.substr(1) : name;
-  bool valid = rest.size() >= 2 && is_name_start_char(rest.front());
+  // dockerd's pattern wants two characters or more; gocker also takes one, so the issue's own
+  // walkthrough (`docker run -d --name w ...`) works. Everything dockerd accepts is accepted.
+  bool valid = !rest.empty() && is_name_start_char(rest.front());
   for (char c : rest.substr(valid ? 1 : 0)) valid = valid && is_name_char(c);
   if (!valid)
     return Error::invalid("Invalid container name (" + std::string(name) +

@@ -220,10 +220,10 @@ Outcome<void> ApiClient::stream(Method method, const std::string& target, const 
   return {};
 }
 
-Outcome<HijackedStream> ApiClient::hijack(const std::string& target) {
+Outcome<HijackedStream> ApiClient::hijack(const std::string& target, const nlohmann::json* json_body) {
   auto connection = connect();
   if (!connection) return std::move(connection).error();
-  auto request = make_request(Method::Post, target, nullptr);
+  auto request = make_request(Method::Post, target, json_body);
   request.set(http::field::connection, "Upgrade");
   request.set(http::field::upgrade, "tcp");
   if (auto sent = send(**connection, request); !sent) return std::move(sent).error();

@@ -91,8 +91,9 @@ class ApiClient {
   Outcome<void> stream(Method method, const std::string& target, const BodySink& on_body);
 
   // POSTs with `Connection: Upgrade` / `Upgrade: tcp` and takes the socket over after the 101
-  // (or 200, which older daemons answer with the same raw stream after it).
-  Outcome<HijackedStream> hijack(const std::string& target);
+  // (or 200, which older daemons answer with the same raw stream after it). `json_body` as for
+  // call() (exec start sends {"Detach","Tty"}).
+  Outcome<HijackedStream> hijack(const std::string& target, const nlohmann::json* json_body = nullptr);
 
  private:
   Outcome<std::unique_ptr<Connection>> connect() const;

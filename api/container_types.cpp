@@ -141,6 +141,34 @@ void from_json(const json& j, ContainerInspect& v) {
   read_field(j, "HostConfig", v.host_config);
 }
 
+namespace {
+
+// Docker's NetworkSettings for a container on no network (gocker gives each container an empty
+// network namespace): every field present with its zero value, so `{{.NetworkSettings.IPAddress}}`
+// prints an empty line as it does for `docker run --network none`.
+json network_settings() {
+  return json{{"Bridge", ""},
+              {"SandboxID", ""},
+              {"HairpinMode", false},
+              {"LinkLocalIPv6Address", ""},
+              {"LinkLocalIPv6PrefixLen", 0},
+              {"Ports", json::object()},
+              {"SandboxKey", ""},
+              {"SecondaryIPAddresses", nullptr},
+              {"SecondaryIPv6Addresses", nullptr},
+              {"EndpointID", ""},
+              {"Gateway", ""},
+              {"GlobalIPv6Address", ""},
+              {"GlobalIPv6PrefixLen", 0},
+              {"IPAddress", ""},
+              {"IPPrefixLen", 0},
+              {"IPv6Gateway", ""},
+              {"MacAddress", ""},
+              {"Networks", json::object()}};
+}
+
+}  // namespace
+
 void to_json(json& j, const ContainerInspect& v) {
   j = json{{"Id", v.id},
            {"Created", v.created},
@@ -159,7 +187,13 @@ void to_json(json& j, const ContainerInspect& v) {
            {"Config", v.config},
            {"HostConfig", v.host_config},
            {"Mounts", json::array()},
-           {"NetworkSettings", json{{"Networks", json::object()}}}};
+           {"NetworkSettings", network_settings()}};
+  // Docker's fields gocker has no value for, present because `docker inspect --format` templates
+  // and SDK models index them (a missing key prints "<no value>" where Docker prints "").
+  j["MountLabel"] = "";
+  j["ProcessLabel"] = "";
+  j["AppArmorProfile"] = "";
+  j["GraphDriver"] = json{{"Name", v.driver}, {"Data", json::object()}};
 }
 
 void from_json(const json& j, ContainerSummary& v) {

@@ -37,7 +37,23 @@ struct ListFlags {
   bool all = false;
   bool quiet = false;
   bool no_trunc = false;
+  std::vector<std::string> filters;  // "key=value", repeatable
+  std::string format;
 };
+
+// `--filter k=v` flags as the filters query parameter, in the docker CLI's own encoding: a JSON
+// map from each key to a map of its values to true ({"status":{"exited":true}}).
+Outcome<std::string> filters_parameter(const std::vector<std::string>& filters) {
+  if (filters.empty()) return std::string();
+  nlohmann::json by_key = nlohmann::json::object();
+  for (const auto& filter : filters) {
+    const size_t equals = filter.find('=');
+    if (equals == std::string::npos || equals == 0)
+      return Failure::usage("bad format of filter (expected name=value)");
+    by_key[filter.substr(0, equals)][filter.substr(equals + 1)] = true;
+  }
+  return by_key.dump();
+}
 
 int list_containers(const GlobalOptions& global, const ListFlags& flags) {
   auto client = open_client(global);
@@ -45,13 +61,28 @@ int list_containers(const GlobalOptions& global, const ListFlags& flags) {
     print_failure(client.error());
     return exit_code_for(client.error(), kExitCommandFailure);
   }
-  auto containers = get_list<api::ContainerSummary>(*client, api_target("/containers/json", {{"all", flags.all ? "1" : ""}}));
+  auto filters = filters_parameter(flags.filters);
+  if (!filters) {
+    print_failure(filters.error());
+    return exit_code_for(filters.error(), kExitCommandFailure);
+  }
+  auto containers = get_list<api::ContainerSummary>(
+      *client, api_target("/containers/json", {{"all", flags.all ? "1" : ""}, {"filters", *filters}}));
   if (!containers) {
     print_failure(containers.error());
     return kExitCommandFailure;
   }
   if (flags.quiet) {
     for (const auto& container : *containers) std::cout << (flags.no_trunc ? container.id : short_id(container.id)) << "\n";
+    return 0;
+  }
+  if (!flags.format.empty()) {
+    auto rendered = render_container_format(flags.format, *containers, std::time(nullptr), !flags.no_trunc);
+    if (!rendered) {
+      print_failure(rendered.error());
+      return exit_code_for(rendered.error(), kExitCommandFailure);
+    }
+    std::cout << *rendered;
     return 0;
   }
   std::cout << format_table(container_table(*containers, std::time(nullptr), !flags.no_trunc));
@@ -85,6 +116,18 @@ void register_list_commands(CLI::App& app, CommandTable& table, const GlobalOpti
   ps->add_flag("-a,--all", ps_flags->all, "Show all containers (default shows just running)");
   ps->add_flag("-q,--quiet", ps_flags->quiet, "Only display container IDs");
   ps->add_flag("--no-trunc", ps_flags->no_trunc, "Don't truncate output");
+  ps->add_option("-f,--filter", ps_flags->filters,
+                 "Filter output based on conditions provided (repeatable: id=, name=, status=, label=k[=v], "
+                 "exited=, ancestor=)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  ps->add_option("--format", ps_flags->format,
+                 "Format output using a Go template subset: literal text, {{.Field}}, {{json .Field}}, "
+                 "{{json .}}, {{.Label \"key\"}}; fields ID, Names, Image, Command, CreatedAt, RunningFor, "
+                 "Status, State, Labels, Ports, Mounts, Networks, Size, LocalVolumes. A \"table\" prefix "
+                 "prints a header and aligns \\t-separated columns; \"json\" is {{json .}}. No pipelines, "
+                 "if/range/with, or functions other than json.");
   table.push_back({ps, [&global, ps_flags] { return list_containers(global, *ps_flags); }});
 
   auto image_flags = std::make_shared<ListFlags>();

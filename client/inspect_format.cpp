@@ -73,9 +73,40 @@ const nlohmann::ordered_json* resolve(std::string_view path, const nlohmann::ord
   return current;
 }
 
+// Splits `.Label "a.b"` into the method path and its unquoted argument; nullopt when the action
+// is not of that shape (then it is a plain field path, or unsupported).
+struct MethodCall {
+  std::string_view path;
+  std::string argument;
+};
+
+std::optional<MethodCall> parse_method_call(std::string_view action) {
+  size_t space = action.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  std::string_view path = action.substr(0, space);
+  std::string_view literal = trim(action.substr(space + 1));
+  if (literal.size() < 2 || literal.front() != '"' || literal.back() != '"') return std::nullopt;
+  literal = literal.substr(1, literal.size() - 2);
+  std::string argument;
+  for (size_t i = 0; i < literal.size(); ++i) {
+    if (literal[i] == '"') return std::nullopt;  // two literals, or an unescaped quote
+    if (literal[i] == '\\') {
+      if (i + 1 == literal.size() || (literal[i + 1] != '"' && literal[i + 1] != '\\')) return std::nullopt;
+      ++i;
+    }
+    argument += literal[i];
+  }
+  return MethodCall{path, std::move(argument)};
+}
+
 }  // namespace
 
 Outcome<std::string> render_inspect_format(std::string_view format, const nlohmann::ordered_json& value) {
+  return render_template(format, value, {});
+}
+
+Outcome<std::string> render_template(std::string_view format, const nlohmann::ordered_json& value,
+                                     const TemplateMethod& methods) {
   std::string out;
   while (!format.empty()) {
     size_t open = format.find("{{");
@@ -91,11 +122,22 @@ Outcome<std::string> render_inspect_format(std::string_view format, const nlohma
       as_json = true;
       action = trim(action.substr(5));
     }
-    if (action.empty() || action.front() != '.' || action.find(' ') != std::string_view::npos) {
+    std::optional<nlohmann::ordered_json> method_result;
+    if (methods && !action.empty() && action.front() == '.') {
+      if (auto call = parse_method_call(action)) {
+        const std::string_view name = call->path.substr(1);
+        if (name.empty() || name.find('.') != std::string_view::npos ||
+            !(method_result = methods(name, call->argument))) {
+          return Failure::usage("template: can't call method " + std::string(call->path) + " with an argument");
+        }
+      }
+    }
+    if (!method_result &&
+        (action.empty() || action.front() != '.' || action.find(' ') != std::string_view::npos)) {
       return Failure::usage("template: unsupported action {{" + std::string(action) +
                             "}} (supported: {{.Field.Path}} and {{json .Field.Path}})");
     }
-    const nlohmann::ordered_json* field = resolve(action, value);
+    const nlohmann::ordered_json* field = method_result ? &*method_result : resolve(action, value);
     if (as_json) out += field == nullptr ? "null" : field->dump();
     else out += field == nullptr ? "<no value>" : go_print(*field);
   }

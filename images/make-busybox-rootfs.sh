@@ -1,9 +1,15 @@
 #!/bin/sh
 # Builds the built-in busybox image's rootfs as a reproducible tarball: the static busybox binary,
 # a link per applet, /etc/passwd and /etc/group, and the mount points a container needs.
+#
+# Every entry's mtime is the busybox build's date: SOURCE_DATE_EPOCH when set (reproducible-builds
+# convention), else the binary's mtime, which dpkg sets from the package (Debian builds stamp it
+# with the changelog date). gockerd takes the image's Created time from it, so `images` shows when
+# this busybox was built, and the image id stays the same for one busybox build.
 set -eu
 busybox_binary=$1
 output=$2
+epoch=${SOURCE_DATE_EPOCH:-$(stat -L -c %Y "$busybox_binary")}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
@@ -45,5 +51,5 @@ users:x:100:
 nogroup:x:65534:
 GROUP
 touch "$root/etc/hostname" "$root/etc/hosts" "$root/etc/resolv.conf"
-tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -cf "$output.tmp" .
+tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C "$root" -cf "$output.tmp" .
 mv "$output.tmp" "$output"

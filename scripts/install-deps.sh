@@ -3,8 +3,10 @@
 #
 #   scripts/install-deps.sh          build dependencies (what scripts/quickstart.sh needs)
 #   scripts/install-deps.sh --test   plus the test suite's extras: the docker CLI and python3-docker
-#                                    (tests drive gockerd with them; dockerd itself is never started)
-#                                    and systemd (for systemd-socket-activate)
+#                                    (tests drive gockerd with them; dockerd itself is never started),
+#                                    systemd (for systemd-socket-activate), and nodejs and npm (the
+#                                    openapi_lint test npm-installs a pinned OpenAPI validator into
+#                                    the build dir)
 #
 # Idempotent: when every package is already installed it does not touch apt at all.
 set -eu
@@ -17,7 +19,10 @@ fi
 build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-dev libsqlitecpp-dev
   libspdlog-dev doctest-dev libcli11-dev libseccomp-dev libarchive-dev libssl-dev libsystemd-dev
   busybox-static ccache curl iproute2 procps util-linux"
-test_packages="docker.io python3 python3-docker systemd"
+test_packages="docker.io python3 python3-docker systemd nodejs"
+# Debian's npm, unless an npm is already there (a NodeSource nodejs bundles its own and conflicts
+# with Debian's npm package).
+command -v npm >/dev/null 2>&1 || test_packages="$test_packages npm"
 
 packages=$build_packages
 if [ "${1:-}" = "--test" ]; then packages="$packages $test_packages"; fi

@@ -16,6 +16,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include "api/container_types.hpp"
+#include "api/image_types.hpp"
 #include "api/exec_types.hpp"
 #include "api/system_types.hpp"
 #include "base/result.hpp"
@@ -156,6 +157,15 @@ class Engine {
 
   // ---- archive: docker cp (section owned by the transfer work) ----
   // ---- end archive ----
+
+  // ---- images: image inspect (section owned by the compat work) ----
+  // GET /images/{name}/json. The image named by reference ("busybox", "busybox:latest",
+  // "docker.io/library/busybox:latest"), id ("sha256:<hex>", "<hex>") or unique id prefix;
+  // NotFound "No such image: <ref>", InvalidArgument for an ambiguous prefix.
+  virtual Result<api::ImageInspect> inspect_image(const std::string& ref) const {
+    return Error::internal("image inspect is not supported (ref " + ref + ")");
+  }
+  // ---- end images ----
 };
 
 }  // namespace gocker::engine

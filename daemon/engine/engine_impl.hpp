@@ -63,6 +63,9 @@ class EngineImpl final : public Engine {
   // ---- end events ----
   // ---- archive (public overrides) ----
   // ---- end archive ----
+  // ---- images (public overrides) ----
+  Result<api::ImageInspect> inspect_image(const std::string& ref) const override;  // image_inspect.cpp
+  // ---- end images ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)
   // for GET /events. Reads only immutable fields and `record`; callable with container.mutex held.

@@ -23,6 +23,7 @@
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/reference.hpp"
+#include "engine/time_format.hpp"
 
 namespace gocker::engine {
 namespace {
@@ -31,8 +32,15 @@ constexpr size_t kReadBlockSize = 64 * 1024;
 
 // The built-in image's config: busybox's own defaults (Docker Hub's busybox has the same Env and Cmd).
 constexpr const char* kBuiltinPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-// A fixed creation time keeps the config bytes, hence the image id, reproducible across builds.
-constexpr const char* kBuiltinCreated = "1970-01-01T00:00:00Z";
+// The built-in image's creation time is the mtime its rootfs tar gives every file: the busybox
+// binary's build date (images/make-busybox-rootfs.sh, SOURCE_DATE_EPOCH style). Taking it from the
+// tar rather than the clock keeps the config bytes, hence the image id, the same for every import
+// of one busybox build. bin/busybox is read because every applet is a hard link to it.
+int64_t builtin_created_seconds(const std::string& layer_path) {
+  struct stat info {};
+  if (::stat((layer_path + "/bin/busybox").c_str(), &info) != 0) return 0;  // an odd tar: 1970, still reproducible
+  return static_cast<int64_t>(info.st_mtime);
+}
 
 // GOARCH spelling, as the OCI image spec asks for.
 constexpr const char* host_architecture() {
@@ -373,20 +381,22 @@ Result<state::ImageRecord> ImageStore::ensure_builtin_image(const std::string& t
   auto layer = import_layer_tar(tar_path);
   if (!layer) return std::move(layer).error();
 
+  const int64_t created = builtin_created_seconds(layer->path);
+  const std::string created_text = format_rfc3339_nanos(created * 1'000'000'000);
   nlohmann::json config = {
       {"architecture", host_architecture()},
       {"os", "linux"},
-      {"created", kBuiltinCreated},
+      {"created", created_text},
       {"config", {{"Env", {kBuiltinPath}}, {"Cmd", {"sh"}}}},
       {"rootfs", {{"type", "layers"}, {"diff_ids", {layer->diff_id}}}},
-      {"history", {{{"created", kBuiltinCreated}, {"created_by", "gocker: built-in busybox image (Debian busybox-static)"}}}},
+      {"history", {{{"created", created_text}, {"created_by", "gocker: built-in busybox image (Debian busybox-static)"}}}},
   };
   state::ImageRecord image;
   image.config_json = config.dump();
   image.id = sha256_digest(image.config_json);
   image.layer_chain_ids = {layer->chain_id};
   image.tags = {reference};
-  image.created = 0;
+  image.created = created;
   image.size = layer->size;
   GOCKER_TRY(put_image(image, {layer.value()}));
   return resolve(reference);

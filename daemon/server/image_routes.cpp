@@ -1,4 +1,5 @@
-// Image routes. Only the listing exists so far: the built-in image is imported by the engine.
+// Image routes: the listing and inspect. Images are imported by the engine (the built-in busybox);
+// pull, tag and remove belong to the images issue.
 #include <array>
 
 #include "server/error_status.hpp"
@@ -14,8 +15,17 @@ engine::Task<Reply> list_images(const RequestContext& context) {
   co_return json_response(http::status::ok, *images);
 }
 
+// {name} is one path segment here: "busybox", "busybox:latest", "sha256:<hex>", an id prefix.
+// Docker's router takes a name with slashes too ("library/busybox"); ours matches single segments.
+engine::Task<Reply> inspect_image(const RequestContext& context) {
+  auto image = context.engine.inspect_image(context.params.get("name"));
+  if (!image) co_return error_response(image.error());
+  co_return json_response(http::status::ok, *image);
+}
+
 constexpr std::array kRoutes{
     Route{http::verb::get, "/images/json", list_images},
+    Route{http::verb::get, "/images/{name}/json", inspect_image},
 };
 
 }  // namespace

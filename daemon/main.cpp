@@ -135,14 +135,14 @@ int run_daemon(const DaemonFlags& flags) {
   server.run();
 
   remove_socket_on_failure.dismiss();
-  remove_socket_file();  // _Exit below runs no destructors
+  remove_socket_file();
   spdlog::info("gockerd stopped");
-  spdlog::shutdown();
-  // Containers keep running and every state change is already committed, so there is nothing left
-  // to save. Exiting here rather than unwinding skips destroying connection coroutines that were
-  // suspended mid-request (a wait, an attach): their frames reference the engine and the
-  // io_context, which would have to be torn down in an order neither can guarantee.
-  std::_Exit(0);
+  // Containers keep running and every state change is already committed. The teardown order is
+  // the reverse of the declarations: the server, then the engine (its pidfd watches are io
+  // objects of io_context, destroyed while it still exists), and last the io_context, which
+  // destroys the coroutines still suspended in a wait or an attach. Those frames hold shared
+  // Container references and sockets, never a call back into the engine.
+  return 0;
 }
 
 }  // namespace

@@ -120,11 +120,16 @@ Task<void> EngineImpl::stream_logs(std::string ref, LogOptions options, UnixSock
     while (client_alive && !exited) {
       auto outcome = co_await (events.async_wait(asio::posix::stream_descriptor::wait_read, asio::as_tuple(asio::use_awaitable)) ||
                                exit_waiter->channel().async_receive(asio::as_tuple(asio::use_awaitable)));
-      if (outcome.index() == 1) exited = true;
-      else {
+      if (outcome.index() == 1) {
+        exited = true;
+      } else {
         char drain[4096];
         while (::read(events.native_handle(), drain, sizeof drain) > 0) {
         }
+        // When the log write and the exit land together, `||` completes with the inotify side and
+        // drops the exit the channel had already handed over; the recorded state still tells.
+        std::lock_guard lock(container->mutex);
+        exited = !container->is_running();
       }
       // After the exit the monitor has flushed its last line: one final read gets it.
       client_alive = co_await send(cursor.read_new_entries());

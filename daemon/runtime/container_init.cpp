@@ -48,11 +48,7 @@ void run_container_init(const InitContext& context) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   set_process_title("gocker-init " + context.container_id.substr(0, 12));
 
-  // 1. Wait until the monitor has put us into the container's cgroup: every byte of memory and
-  //    every process created from here on is accounted and limited.
-  expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
-
-  // 2. Filesystem. Device nodes get their exact modes, so no umask while creating them.
+  // 1. Filesystem. Device nodes get their exact modes, so no umask while creating them.
   ::umask(0);
   if (spec.has_namespace(NamespaceType::Mount)) {
     // Before any mount: otherwise a shared "/" (systemd hosts) propagates our mounts to the host.
@@ -70,14 +66,14 @@ void run_container_init(const InitContext& context) {
   }
   ::umask(0022);
 
-  // 3. Hostname (only meaningful in our own UTS namespace; never touch the host's).
+  // 2. Hostname (only meaningful in our own UTS namespace; never touch the host's).
   if (spec.has_namespace(NamespaceType::Uts) && !spec.hostname.empty()) {
     if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
       fail(sync_socket, "set hostname", Error::from_errno(errno, "sethostname " + spec.hostname));
     }
   }
 
-  // 4. stdio: the pty (opened inside, after devpts is mounted) or the monitor's pipes.
+  // 3. stdio: the pty (opened inside, after devpts is mounted) or the monitor's pipes.
   if (spec.process.terminal) {
     if (auto status = setup_terminal(spec.process.user, sync_socket); !status) {
       fail(sync_socket, "set up terminal", status.error());
@@ -85,6 +81,12 @@ void run_container_init(const InitContext& context) {
   } else if (auto status = setup_pipes(context.stdin_fd, context.stdout_fd, context.stderr_fd); !status) {
     fail(sync_socket, "set up stdio", status.error());
   }
+
+  // 4. Wait until the monitor has put us into the container's cgroup. The monitor creates it while
+  //    we build the filesystem (the two overlap: that is a few milliseconds of every start); the
+  //    mounts' kernel memory is charged to the monitor's cgroup, while every process and byte of
+  //    the command is accounted and limited, because nothing forks or execs before this point.
+  expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
 
   // 5. Privileges (process_setup.hpp: shared with exec'd processes), while still root; seccomp
   //    goes last, just before execve (see the capabilities/seccomp issue).

@@ -240,14 +240,9 @@ int Monitor::run() {
     fail_step("load config", Error::invalid("user namespaces are not supported"));
     return 1;
   }
-  if (auto status = setup_cgroup(); !status) {
-    fail_step("create cgroup", status.error());
-    return 1;
-  }
   UniqueFd child_stdin, child_stdout, child_stderr, child_sync;
   // Cleanup comes before the report: when spawn_monitor() sees the error, nothing is left.
   auto fail_before_clone = [&](const char* step, const Error& error) {
-    remove_cgroup();
     if (!options_.attach_socket.empty() && listener_) ::unlink(options_.attach_socket.c_str());
     fail_step(step, error);
     return 1;
@@ -290,12 +285,18 @@ int Monitor::run() {
     }
     return 1;
   };
+  // The init builds the container's filesystem meanwhile and waits for kCgroupJoined before it
+  // changes user or execs (container_init.cpp, step 4).
+  if (auto status = setup_cgroup(); !status) return fail_after_clone("create cgroup", status.error());
   if (cgroup_) {
     if (auto status = cgroup_->add_pid(spec_.cgroups_path, init_pid_); !status) {
       return fail_after_clone("join cgroup", status.error());
     }
   }
   if (auto status = sync::send_message(sync_.get(), sync::MessageType::kCgroupJoined); !status) {
+    // The init may have failed its own setup meanwhile and closed the socket: its report, already
+    // queued, names the real cause.
+    if (auto init_status = wait_for_init_ready(); !init_status) return fail_after_clone(nullptr, init_status.error());
     return fail_after_clone("start init", status.error());
   }
   if (auto status = wait_for_init_ready(); !status) return fail_after_clone(nullptr, status.error());

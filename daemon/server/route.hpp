@@ -51,7 +51,8 @@ std::span<const Route> exec_routes();                 // /containers/{id}/exec, 
 std::span<const Route> event_routes();                // /events
 std::span<const Route> archive_routes();              // /containers/{id}/archive
 
-// Docker's rule for container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, with an optional leading "/".
+// Docker's rule for container names, [a-zA-Z0-9][a-zA-Z0-9_.-]+ with an optional leading "/",
+// relaxed to allow a single character.
 Status validate_container_name(std::string_view name);
 
 }  // namespace gocker::server

@@ -90,9 +90,10 @@ TEST_CASE("route_specs lists every route of issue 3 once") {
   }
 }
 
-TEST_CASE("validate_container_name follows dockerd's pattern") {
-  for (const char* name : {"", "web", "/web", "w1", "a_b.c-d", "0abc"}) CHECK_MESSAGE(validate_container_name(name), name);
-  for (const char* name : {"w", "_web", "-web", "web!", "we b", "/", "//web", "web/x"}) {
+TEST_CASE("validate_container_name follows dockerd's pattern, also taking one character") {
+  for (const char* name : {"", "web", "/web", "w1", "a_b.c-d", "0abc", "w", "/w", "7"})
+    CHECK_MESSAGE(validate_container_name(name), name);
+  for (const char* name : {"_", "_web", "-web", "web!", "we b", "/", "//web", "web/x"}) {
     auto valid = validate_container_name(name);
     REQUIRE_MESSAGE(!valid, name);
     CHECK(valid.error().message ==

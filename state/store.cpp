@@ -79,8 +79,8 @@ class SqliteStore final : public Store {
       auto statement = lease(R"sql(
         INSERT INTO containers (id, name, image_ref, image_id, created_at, config_json, host_config_json,
           status, pid, pid_start_time, monitor_pid, monitor_start_time, exit_code, oom_killed, error,
-          started_at, finished_at, cgroup_paths, restart_count)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
+          started_at, finished_at, cgroup_paths, restart_count, manually_stopped)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
       SQLite::Statement& insert = statement.get();
       insert.bind(1, record.id);
       insert.bind(2, record.name);
@@ -106,12 +106,23 @@ class SqliteStore final : public Store {
       auto statement = lease(R"sql(
         UPDATE containers SET status = ?, pid = ?, pid_start_time = ?, monitor_pid = ?,
           monitor_start_time = ?, exit_code = ?, oom_killed = ?, error = ?, started_at = ?,
-          finished_at = ?, cgroup_paths = ?, restart_count = ?
+          finished_at = ?, cgroup_paths = ?, restart_count = ?, manually_stopped = ?
         WHERE id = ?)sql");
       SQLite::Statement& update = statement.get();
       bind_state(update, 1, record);
-      update.bind(13, record.id);
+      update.bind(kStateFields + 1, record.id);
       if (update.exec() == 0) return Error::not_found("no such container: " + record.id);
+      return ok();
+    });
+  }
+
+  Status update_container_host_config(const std::string& id, const std::string& host_config_json) override {
+    std::lock_guard lock(mutex_);
+    return guarded("update host config of container " + gocker::quoted(id), [&]() -> Status {
+      auto statement = lease("UPDATE containers SET host_config_json = ? WHERE id = ?");
+      statement.get().bind(1, host_config_json);
+      statement.get().bind(2, id);
+      if (statement.get().exec() == 0) return Error::not_found("no such container: " + id);
       return ok();
     });
   }
@@ -126,13 +137,31 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status rename_container(const std::string& id, const std::string& new_name) override {
+    std::lock_guard lock(mutex_);
+    try {
+      auto statement = lease("UPDATE containers SET name = ? WHERE id = ?");
+      statement.get().bind(1, new_name);
+      statement.get().bind(2, id);
+      if (statement.get().exec() == 0) return Error::not_found("no such container: " + id);
+      return ok();
+    } catch (const SQLite::Exception& e) {
+      ContainerRecord wanted;
+      wanted.id = id;
+      wanted.name = new_name;
+      // The UNIQUE index on name refuses a taken name; report it as a create would.
+      if (e.getErrorCode() == SQLITE_CONSTRAINT) return container_conflict(wanted, e);
+      return sqlite_error("rename container " + gocker::quoted(id) + " to " + gocker::quoted(new_name), e);
+    }
+  }
+
   Result<std::vector<ContainerRecord>> list_containers() const override {
     std::lock_guard lock(mutex_);
     return guarded("list containers", [&]() -> Result<std::vector<ContainerRecord>> {
       auto statement = lease(R"sql(
         SELECT id, name, image_ref, image_id, created_at, config_json, host_config_json, status, pid,
           pid_start_time, monitor_pid, monitor_start_time, exit_code, oom_killed, error, started_at,
-          finished_at, cgroup_paths, restart_count
+          finished_at, cgroup_paths, restart_count, manually_stopped
         FROM containers ORDER BY rowid)sql");
       SQLite::Statement& select = statement.get();
       std::vector<ContainerRecord> records;
@@ -159,6 +188,7 @@ class SqliteStore final : public Store {
         if (!cgroup_paths) return std::move(cgroup_paths).error().context("container " + gocker::quoted(record.id));
         record.cgroup_paths = std::move(cgroup_paths.value());
         record.restart_count = select.getColumn(18).getInt();
+        record.manually_stopped = select.getColumn(19).getInt() != 0;
         records.push_back(std::move(record));
       }
       return records;
@@ -316,7 +346,7 @@ class SqliteStore final : public Store {
     return Lease(*slot);
   }
 
-  // Binds the runtime-state fields (status .. restart_count, 12 values) from position `first`.
+  // Binds the runtime-state fields (status .. manually_stopped, kStateFields values) from position `first`.
   static void bind_state(SQLite::Statement& statement, int first, const ContainerRecord& record) {
     statement.bind(first + 0, record.status);
     statement.bind(first + 1, static_cast<int64_t>(record.pid));
@@ -331,7 +361,9 @@ class SqliteStore final : public Store {
     statement.bind(first + 9, record.finished_at);
     statement.bind(first + 10, cgroup_paths_to_json(record.cgroup_paths));
     statement.bind(first + 11, record.restart_count);
+    statement.bind(first + 12, record.manually_stopped ? 1 : 0);
   }
+  static constexpr int kStateFields = 13;
 
   // Turns a failed insert into Docker's message for the constraint that failed. SQLite names the
   // column in its message ("UNIQUE constraint failed: containers.name").

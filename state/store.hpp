@@ -34,6 +34,7 @@ struct ContainerRecord {
   std::string finished_at;
   std::vector<std::string> cgroup_paths;  // absolute
   int restart_count = 0;
+  bool manually_stopped = false;  // dockerd's HasBeenManuallyStopped: no policy restart after it
 };
 
 // A content-addressed layer (OCI image spec): diff_id is the sha256 of the uncompressed tar,
@@ -64,9 +65,16 @@ class Store {
 
   // Conflict if the id or the name is taken.
   virtual Status insert_container(const ContainerRecord& record) = 0;
-  // Writes the runtime-state fields of the record (status .. restart_count) for record.id.
+  // Writes the runtime-state fields of the record (status .. manually_stopped) for record.id.
   virtual Status update_container_state(const ContainerRecord& record) = 0;
   virtual Status delete_container(const std::string& id) = 0;  // NotFound if absent
+  // Replaces the stored HostConfig JSON (docker update). NotFound if absent.
+  virtual Status update_container_host_config(const std::string& id, const std::string& /*host_config_json*/) {
+    return Error::internal("update host config of container " + id + ": not supported by this store");
+  }
+  // Gives container `id` the name `new_name` (without the leading "/"). Conflict (Docker's wording)
+  // if another container holds the name, NotFound if `id` is absent.
+  virtual Status rename_container(const std::string& id, const std::string& new_name) = 0;
   virtual Result<std::vector<ContainerRecord>> list_containers() const = 0;
 
   // Inserts the layers not yet known and the image, then points each tag at it (moving a tag

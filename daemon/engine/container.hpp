@@ -30,6 +30,7 @@ struct Container {
 
   bool starting = false;
   bool removing = false;
+  bool paused = false;  // cgroup frozen by pause; the record's status stays "running"
   UniqueFd init_pidfd;  // signals go to the container's PID 1 through this
   std::unique_ptr<boost::asio::posix::stream_descriptor> monitor_watch;  // readable when the monitor exits
 

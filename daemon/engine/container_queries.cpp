@@ -2,6 +2,7 @@
 
 #include "base/strings.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/list_filters.hpp"
 #include "engine/oci_config.hpp"
 #include "engine/status_text.hpp"
 #include "engine/time_format.hpp"
@@ -23,32 +24,10 @@ std::string join_command(const std::vector<std::string>& args) {
   return out;
 }
 
-// Docker's list filters: id (prefix), name (substring), status, label (key or key=value), exited.
-bool matches_filters(const Container& container, const ListOptions& options) {
+ListedContainer listed(const Container& container) {
   const auto& record = container.record;
-  std::map<std::string, std::vector<std::string>> by_key;
-  for (const auto& [key, value] : options.filters) by_key[key].push_back(value);
-  for (const auto& [key, values] : by_key) {
-    auto any = [&](auto predicate) { return std::any_of(values.begin(), values.end(), predicate); };
-    bool matched = true;
-    if (key == "id") matched = any([&](const std::string& v) { return starts_with(record.id, v); });
-    else if (key == "name") matched = any([&](const std::string& v) {
-      std::string wanted = !v.empty() && v[0] == '/' ? v.substr(1) : v;
-      return record.name.find(wanted) != std::string::npos;
-    });
-    else if (key == "status") matched = any([&](const std::string& v) { return record.status == v; });
-    else if (key == "exited") matched = record.status == "exited" &&
-                                       any([&](const std::string& v) { return std::to_string(record.exit_code) == v; });
-    else if (key == "label") matched = any([&](const std::string& v) {
-      auto equals = v.find('=');
-      auto label = container.config.labels.find(v.substr(0, equals));
-      if (label == container.config.labels.end()) return false;
-      return equals == std::string::npos || label->second == v.substr(equals + 1);
-    });
-    else if (key == "ancestor") matched = any([&](const std::string& v) { return record.image_ref == v || starts_with(record.image_id, v); });
-    if (!matched) return false;
-  }
-  return true;
+  return ListedContainer{record.id,       record.name,       container.paused ? "paused" : record.status,    record.exit_code,
+                         record.image_ref, record.image_id,  record.created_at, &container.config.labels};
 }
 
 }  // namespace
@@ -62,9 +41,9 @@ api::ContainerSummary EngineImpl::summarize(const Container& container, int64_t 
   summary.image_id = record.image_id;
   summary.command = join_command(process_args(container.config));
   summary.created = nanos_or_zero(record.created_at) / 1'000'000'000;
-  summary.state = record.status;
+  summary.state = container.paused ? "paused" : record.status;
   summary.status = status_text({record.status, record.exit_code, nanos_or_zero(record.started_at),
-                                nanos_or_zero(record.finished_at)},
+                                nanos_or_zero(record.finished_at), container.paused},
                                now_nanos);
   summary.labels = container.config.labels;
   return summary;
@@ -73,17 +52,28 @@ api::ContainerSummary EngineImpl::summarize(const Container& container, int64_t 
 Result<std::vector<api::ContainerSummary>> EngineImpl::list_containers(const ListOptions& options) const {
   const int64_t now = now_unix_nanos();
   std::vector<std::pair<std::string, api::ContainerSummary>> rows;
-  const bool has_status_filter = std::any_of(options.filters.begin(), options.filters.end(),
-                                             [](const auto& filter) { return filter.first == "status"; });
+  GOCKER_TRY(validate_list_filters(options.filters));
+  // before/since name containers: resolved to their creation times before the registry lock.
+  CreationBounds bounds;
+  for (const auto& [key, value] : options.filters) {
+    if (key != "before" && key != "since") continue;
+    auto found = find(value);
+    if (!found) return std::move(found).error();
+    std::lock_guard lock(found.value()->mutex);
+    (key == "before" ? bounds.before : bounds.since) = found.value()->record.created_at;
+  }
+  const bool filters_show_stopped = list_filters_show_stopped(options.filters);
   {
     std::lock_guard lock(registry_mutex_);
     rows.reserve(containers_.size());
     for (const auto& [id, container] : containers_) {
       std::lock_guard container_lock(container->mutex);
-      // As Docker: stopped containers show with all, a limit, or a status filter.
-      const bool shown = options.all || container->is_running() || options.limit > 0 || has_status_filter;
+      // As Docker: stopped containers show with all, a limit, or a status/before/since filter; a
+      // restarting one counts as running (dockerd keeps State.Running set while it waits).
+      const bool shown = options.all || container->is_running() || container->record.status == "restarting" ||
+                         options.limit > 0 || filters_show_stopped;
       if (!shown) continue;
-      if (!matches_filters(*container, options)) continue;
+      if (!matches_list_filters(listed(*container), options.filters, bounds)) continue;
       rows.emplace_back(container->record.created_at, summarize(*container, now));
     }
   }
@@ -113,8 +103,10 @@ Result<api::ContainerInspect> EngineImpl::inspect_container(const std::string& r
     inspect.args.assign(args.begin() + 1, args.end());
   }
   auto& state = inspect.state;
-  state.status = record.status;
-  state.running = container.is_running();
+  state.status = container.paused ? "paused" : record.status;
+  state.paused = container.paused;
+  state.restarting = record.status == "restarting";
+  state.running = container.is_running() || state.restarting;  // as dockerd: Running stays set while restarting
   state.dead = record.status == "dead";
   state.oom_killed = record.oom_killed;
   state.pid = container.is_running() ? record.pid : 0;

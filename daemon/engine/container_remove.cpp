@@ -33,6 +33,7 @@ Task<Status> EngineImpl::remove_container(std::string ref, bool force) {
       waiter = add_exit_waiter(*container);
       if (auto killed = runtime::send_signal(container->init_pidfd, SIGKILL); !killed)
         spdlog::warn("remove container {}: {}", id.substr(0, 12), killed.error().message);
+      thaw_after_signal(*container);  // SIGKILL reaches a v1-frozen task only once thawed
     }
     // Claimed before the kill lands, so the exit handler does not auto-remove it under our feet.
     container->removing = true;
@@ -73,6 +74,7 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
     }
     waiters.swap(container->removal_waiters);
     response.status_code = container->record.exit_code;
+    publish_container_event(*container, "destroy");
   }
   GOCKER_TRY(store_->delete_container(id));
   {

@@ -85,13 +85,16 @@ void EngineImpl::on_monitor_exit(const std::shared_ptr<Container>& container) {
     record.monitor_start_time = 0;
     container->init_pidfd.reset();
     container->monitor_watch.reset();
+    container->paused = false;
     if (auto saved = persist_state(*container); !saved) spdlog::error("{}", saved.error().message);
+    publish_container_event(*container, "die", {{"exitCode", std::to_string(record.exit_code)}});
     waiters.swap(container->exit_waiters);
     response.status_code = record.exit_code;
     auto_remove = container->host_config.auto_remove && !container->removing;
     if (auto_remove) container->removing = true;
   }
   for (const auto& waiter : waiters) waiter.notify(response);
+  if (!auto_remove) apply_restart_policy(container);
   if (auto_remove) {
     if (auto removed = destroy_container(container); !removed)
       spdlog::error("auto-remove container {}: {}", container->record.id.substr(0, 12), removed.error().message);
@@ -109,6 +112,7 @@ Task<Status> EngineImpl::stop_container(std::string ref, std::optional<int> time
   std::optional<Notifier<api::WaitResponse>> waiter;
   {
     std::lock_guard lock(container->mutex);
+    if (note_manual_stop(*container)) co_return ok();  // it was waiting to restart: now stopped
     if (!container->is_running()) co_return Error{ErrorKind::NotModified, 0, "container " + short_id + " is not running"};
     if (!container->config.stop_signal.empty()) {
       auto parsed = parse_signal(container->config.stop_signal);
@@ -118,6 +122,8 @@ Task<Status> EngineImpl::stop_container(std::string ref, std::optional<int> time
     waiter = add_exit_waiter(*container);
     if (auto sent = runtime::send_signal(container->init_pidfd, stop_signal); !sent)
       spdlog::warn("stop container {}: {}", short_id, sent.error().message);
+    thaw_after_signal(*container);  // a paused container takes the signal once thawed, as in dockerd
+    publish_container_event(*container, "kill", {{"signal", std::to_string(stop_signal)}});
   }
 
   if (timeout >= 0) {
@@ -125,16 +131,28 @@ Task<Status> EngineImpl::stop_container(std::string ref, std::optional<int> time
     asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(timeout));
     auto outcome = co_await (waiter->channel().async_receive(asio::as_tuple(asio::use_awaitable)) ||
                              timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-    if (outcome.index() == 0) co_return ok();
+    if (outcome.index() == 0) {
+      std::lock_guard lock(container->mutex);
+      publish_container_event(*container, "stop");
+      co_return ok();
+    }
     {
       std::lock_guard lock(container->mutex);
-      if (container->is_running()) {
-        spdlog::info("container {} did not stop within {}s; killing it", short_id, timeout);
-        (void)runtime::send_signal(container->init_pidfd, SIGKILL);
+      // An exit landing together with the timer is handed to `||` and dropped with the losing
+      // side: the recorded state is what tells, and waiting again would never end.
+      if (!container->is_running()) {
+        publish_container_event(*container, "stop");
+        co_return ok();
       }
+      spdlog::info("container {} did not stop within {}s; killing it", short_id, timeout);
+      (void)runtime::send_signal(container->init_pidfd, SIGKILL);
     }
   }
   co_await wait_for(*waiter);
+  {
+    std::lock_guard lock(container->mutex);
+    publish_container_event(*container, "stop");
+  }
   co_return ok();
 }
 
@@ -149,9 +167,13 @@ Status EngineImpl::kill_container(const std::string& ref, const std::string& sig
     signal = parsed.value();
   }
   std::lock_guard lock(container->mutex);
+  if (note_manual_stop(*container)) return ok();  // it was waiting to restart: now stopped
   if (!container->is_running())
     return Error::conflict("Container " + container->record.id + " is not running");
-  return runtime::send_signal(container->init_pidfd, signal);
+  publish_container_event(*container, "kill", {{"signal", std::to_string(signal)}});
+  Status sent = runtime::send_signal(container->init_pidfd, signal);
+  if (sent) thaw_after_signal(*container);  // a paused container takes the signal once thawed
+  return sent;
 }
 
 Result<std::shared_ptr<ExitWaiter>> EngineImpl::watch_exit(const std::string& ref, WaitCondition condition) {

@@ -16,8 +16,10 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include "api/container_types.hpp"
-#include "api/image_types.hpp"
+#include "api/stats_types.hpp"
 #include "api/exec_types.hpp"
+#include "api/event_types.hpp"
+#include "api/image_types.hpp"
 #include "api/system_types.hpp"
 #include "base/result.hpp"
 
@@ -57,6 +59,9 @@ struct AttachOptions {
   bool stdin = false;
   bool stdout = false;
   bool stderr = false;
+  // The `detachKeys` parameter (engine/detach_keys.hpp); empty means "ctrl-p,ctrl-q". Used on
+  // tty containers only, as dockerd does. Validated by the server (400) before the hijack.
+  std::string detach_keys;
 };
 
 struct LogOptions {
@@ -115,9 +120,42 @@ class Engine {
   virtual void shutdown() = 0;
 
   // ---- resources: stats, top, pause/unpause, update (section owned by the resources work) ----
+  // One sample of the container's cgroup counters with `read` set and precpu_stats empty (the
+  // server pairs consecutive samples). A container that is not running gives a sample of zeros
+  // carrying only its name and id, with `read` left at the zero time, as dockerd does.
+  virtual Result<api::ContainerStats> container_stats(const std::string& /*ref*/) {
+    return Error::internal("stats: not supported");
+  }
+  // The processes of the container's cgroup as `ps -ef` shows them (UID PID PPID C STIME TTY TIME
+  // CMD). Conflict if the container is not running; InvalidArgument for ps options other than -ef.
+  virtual Result<api::ContainerTop> top_container(const std::string& /*ref*/, const std::string& /*ps_args*/) {
+    return Error::internal("top: not supported");
+  }
+  // Freeze / thaw every process of the container (cgroup freezer). Conflict if not running,
+  // already paused (pause) or not paused (unpause).
+  virtual Status pause_container(const std::string& /*ref*/) { return Error::internal("pause: not supported"); }
+  virtual Status unpause_container(const std::string& /*ref*/) { return Error::internal("unpause: not supported"); }
+  // Changes resource limits: applied to the live cgroup of a running container and stored in its
+  // HostConfig (inspect shows them; the next start applies them). Zero / empty fields keep their
+  // value, as in dockerd; PidsLimit <= 0 means unlimited.
+  virtual Result<api::ContainerUpdateResponse> update_container(const std::string& /*ref*/,
+                                                                const api::ContainerUpdateRequest& /*request*/) {
+    return Error::internal("update: not supported");
+  }
   // ---- end resources ----
 
   // ---- manage: restart, rename, restart policies (section owned by the manage work) ----
+  // Stops a running container (as stop_container, with the same timeout rule), then starts it; a
+  // stopped, created or restarting one is just started. Counts as a start by the user: a pending
+  // policy restart is cancelled and the back-off begins afresh.
+  virtual Task<Status> restart_container(std::string /*ref*/, std::optional<int> /*timeout_seconds*/) {
+    co_return Error::internal("restart is not supported");
+  }
+  // new_name with or without the leading "/". InvalidArgument for an empty or unchanged name;
+  // Conflict (Docker's wording) if another container holds it. Store and name index change together.
+  virtual Status rename_container(const std::string& /*ref*/, const std::string& /*new_name*/) {
+    return Error::internal("rename is not supported");
+  }
   // ---- end manage ----
 
   // ---- exec (section owned by the exec work) ----
@@ -153,9 +191,66 @@ class Engine {
   // ---- end exec ----
 
   // ---- events (section owned by the events work) ----
+  // GET /events. Without since/until only live events are streamed. With `since` (unix nanos) the
+  // recent events from then on are replayed first; with `until` the stream ends once that time
+  // is reached (at once after the replay when it lies in the past). Filters are Docker's:
+  // container (id or name, prefix), event (action), type, label (key or key=value), image, scope;
+  // same key: any value matches, different keys: all must match.
+  struct EventQuery {
+    std::optional<int64_t> since_nanos;
+    std::optional<int64_t> until_nanos;
+    std::vector<std::pair<std::string, std::string>> filters;
+  };
+  class EventStream {
+   public:
+    virtual ~EventStream() = default;
+    // The next matching event, or nullopt when the stream has ended (until reached). Cancellable
+    // (it may lose a race in an awaitable `||`); the stream stays usable afterwards.
+    virtual Task<std::optional<api::EventMessage>> next() = 0;
+  };
+  // InvalidArgument for an unknown filter key.
+  virtual Result<std::unique_ptr<EventStream>> subscribe_events(const EventQuery& /*query*/) {
+    return Error::internal("events are not supported");
+  }
   // ---- end events ----
 
   // ---- archive: docker cp (section owned by the transfer work) ----
+  // What GET/HEAD /containers/{id}/archive report about a path (the X-Docker-Container-Path-Stat
+  // header, moby's container.PathStat). `mode` holds Go's os.FileMode bits; `link_target` is the
+  // symlink's target resolved inside the container, as an absolute container path.
+  struct PathStat {
+    std::string name;
+    int64_t size = 0;
+    uint32_t mode = 0;
+    std::string mtime;  // RFC 3339
+    std::string link_target;
+  };
+  // A path resolved for GET archive: its stat now, its tar when the server has sent the head.
+  class ArchiveSource {
+   public:
+    virtual ~ArchiveSource() = default;
+    virtual const PathStat& stat() const = 0;
+    // Writes the tar to the connection and closes it (early, on an error: the client then sees a
+    // truncated archive rather than a wrong one).
+    virtual Task<void> send(UnixSocket client) = 0;
+  };
+  // Paths are container paths, resolved inside the container's rootfs (symlinks included) whether
+  // it runs or not. NotFound for a missing container or path.
+  virtual Result<PathStat> stat_container_path(const std::string& /*ref*/, const std::string& /*path*/) {
+    return Error::internal("not supported");
+  }
+  virtual Result<std::shared_ptr<ArchiveSource>> open_container_archive(const std::string& /*ref*/,
+                                                                        const std::string& /*path*/) {
+    return Error::internal("not supported");
+  }
+  // Extracts a tar into the directory `path` of the container: NotFound if it does not exist,
+  // InvalidArgument if it is not a directory or the archive is bad. Files are owned by root unless
+  // copy_uid_gid (then they keep the archive's owners).
+  virtual Status extract_to_container(const std::string& /*ref*/, const std::string& /*path*/,
+                                      bool /*no_overwrite_dir_non_dir*/, bool /*copy_uid_gid*/,
+                                      std::string_view /*tar*/) {
+    return Error::internal("not supported");
+  }
   // ---- end archive ----
 
   // ---- images: image inspect (section owned by the compat work) ----

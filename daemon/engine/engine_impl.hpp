@@ -46,8 +46,31 @@ class EngineImpl final : public Engine {
   void shutdown() override;
 
   // ---- resources (public overrides) ----
+  Result<api::ContainerStats> container_stats(const std::string& ref) override;
+  Result<api::ContainerTop> top_container(const std::string& ref, const std::string& ps_args) override;
+  Status pause_container(const std::string& ref) override;
+  Status unpause_container(const std::string& ref) override;
+  Result<api::ContainerUpdateResponse> update_container(const std::string& ref,
+                                                        const api::ContainerUpdateRequest& request) override;
+  // After a signal was sent to a paused container: thaws it so the signal is delivered (dockerd
+  // does the same for stop, kill and rm -f) and clears the flag. Caller holds container.mutex.
+  void thaw_after_signal(Container& container);
   // ---- end resources ----
   // ---- manage (public overrides) ----
+  Task<Status> restart_container(std::string ref, std::optional<int> timeout_seconds) override;
+  Status rename_container(const std::string& ref, const std::string& new_name) override;
+  // Hooks into the lifecycle, defined in container_manage.cpp:
+  // A user's stop or kill of a running or restarting container (caller holds container.mutex):
+  // no policy restart after this run. Returns true when the container was waiting to restart;
+  // it is then marked exited, and there is nothing left to signal.
+  bool note_manual_stop(Container& container);
+  // Called by start_container with container.mutex held, just before the container is marked
+  // running: clears the manual-stop mark; a start by the user resets the back-off.
+  void note_start(Container& container);
+  // Called by on_monitor_exit once the exit is recorded: applies the restart policy.
+  void apply_restart_policy(const std::shared_ptr<Container>& container);
+  // Called by initialize after reconcile: brings back the containers the policy says should run.
+  void resume_restart_policy(const std::shared_ptr<Container>& container);
   // ---- end manage ----
   // ---- exec (public overrides) ----
   Result<api::ExecCreateResponse> create_exec(const std::string& container_ref,
@@ -60,8 +83,13 @@ class EngineImpl final : public Engine {
   Status resize_exec(const std::string& exec_id, int height, int width) override;
   // ---- end exec ----
   // ---- events (public overrides) ----
+  Result<std::unique_ptr<EventStream>> subscribe_events(const EventQuery& query) override;
   // ---- end events ----
   // ---- archive (public overrides) ----
+  Result<PathStat> stat_container_path(const std::string& ref, const std::string& path) override;
+  Result<std::shared_ptr<ArchiveSource>> open_container_archive(const std::string& ref, const std::string& path) override;
+  Status extract_to_container(const std::string& ref, const std::string& path, bool no_overwrite_dir_non_dir,
+                              bool copy_uid_gid, std::string_view tar) override;
   // ---- end archive ----
   // ---- images (public overrides) ----
   Result<api::ImageInspect> inspect_image(const std::string& ref) const override;  // image_inspect.cpp
@@ -105,6 +133,12 @@ class EngineImpl final : public Engine {
   // ---- resources (private members) ----
   // ---- end resources ----
   // ---- manage (private members) ----
+  struct RestartState;  // back-off and pending timers per container (container_manage.cpp)
+  RestartState& restart_state();
+  void schedule_restart(const std::shared_ptr<Container>& container, std::chrono::milliseconds delay);
+  Task<void> start_by_policy(std::shared_ptr<Container> container);
+  std::once_flag restart_state_once_;
+  std::shared_ptr<RestartState> restart_state_;
   // ---- end manage ----
   // ---- exec (private members) ----
   struct ExecInstance;  // container_exec.cpp
@@ -122,6 +156,9 @@ class EngineImpl final : public Engine {
   mutable std::map<std::string, std::shared_ptr<ExecInstance>> execs_;
   // ---- end exec ----
   // ---- events (private members) ----
+  class EventLog& event_log();  // the ring and the live subscribers (event_log.hpp), made on first use
+  std::once_flag event_log_once_;
+  std::shared_ptr<class EventLog> event_log_;
   // ---- end events ----
   // ---- archive (private members) ----
   // ---- end archive ----

@@ -22,12 +22,16 @@ std::string human_duration(int64_t nanoseconds) {
 }
 
 std::string status_text(const StatusInputs& inputs, int64_t now_nanos) {
-  if (inputs.status == "running") return "Up " + human_duration(now_nanos - inputs.started_at_nanos);
+  if (inputs.status == "running") {
+    return "Up " + human_duration(now_nanos - inputs.started_at_nanos) + (inputs.paused ? " (Paused)" : "");
+  }
   if (inputs.status == "exited") {
     if (inputs.finished_at_nanos == 0) return "Exited (" + std::to_string(inputs.exit_code) + ")";
     return "Exited (" + std::to_string(inputs.exit_code) + ") " +
            human_duration(now_nanos - inputs.finished_at_nanos) + " ago";
   }
+  if (inputs.status == "restarting")
+    return "Restarting (" + std::to_string(inputs.exit_code) + ") " + human_duration(now_nanos - inputs.finished_at_nanos) + " ago";
   if (inputs.status == "removing") return "Removal In Progress";
   if (inputs.status == "dead") return "Dead";
   return "Created";

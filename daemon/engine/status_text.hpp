@@ -14,6 +14,7 @@ struct StatusInputs {
   int exit_code = 0;
   int64_t started_at_nanos = 0;
   int64_t finished_at_nanos = 0;
+  bool paused = false;  // a running container frozen by pause: "Up 5 minutes (Paused)"
 };
 std::string status_text(const StatusInputs& inputs, int64_t now_nanos);
 

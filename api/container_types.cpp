@@ -69,6 +69,12 @@ void from_json(const json& j, HostConfig& v) {
   read_field(j, "Privileged", v.privileged);
   read_field(j, "NetworkMode", v.network_mode);
   read_field(j, "Binds", v.binds);
+  if (auto it = j.find("Init"); it != j.end() && it->is_boolean()) v.init = it->get<bool>();
+  if (auto it = j.find("RestartPolicy"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) throw json::type_error::create(302, "RestartPolicy must be an object", &*it);
+    read_field(*it, "Name", v.restart_policy.name);
+    read_field(*it, "MaximumRetryCount", v.restart_policy.maximum_retry_count);
+  }
 }
 
 void to_json(json& j, const HostConfig& v) {
@@ -78,9 +84,11 @@ void to_json(json& j, const HostConfig& v) {
            {"Privileged", v.privileged}, {"NetworkMode", v.network_mode.empty() ? "default" : v.network_mode},
            {"Binds", v.binds}};
   j["PidsLimit"] = v.pids_limit ? json(*v.pids_limit) : json(nullptr);
+  j["Init"] = v.init ? json(true) : json(nullptr);  // docker's *bool: null when not asked for
   // Fixed for now, but clients (docker-py's containers.run) read them unconditionally.
   j["LogConfig"] = json{{"Type", "json-file"}, {"Config", json::object()}};
-  j["RestartPolicy"] = json{{"Name", "no"}, {"MaximumRetryCount", 0}};
+  j["RestartPolicy"] = json{{"Name", v.restart_policy.name.empty() ? "no" : v.restart_policy.name},
+                            {"MaximumRetryCount", v.restart_policy.maximum_retry_count}};
 }
 
 void from_json(const json& j, ContainerCreateRequest& v) {

@@ -32,6 +32,13 @@ struct ContainerConfig {
   std::optional<int> stop_timeout;
 };
 
+// HostConfig.RestartPolicy. Name is "" or "no", "always", "unless-stopped" or "on-failure";
+// MaximumRetryCount (on-failure only) of 0 means no limit. Validated by the engine at create.
+struct RestartPolicy {
+  std::string name;
+  int maximum_retry_count = 0;
+};
+
 struct HostConfig {
   int64_t memory = 0;              // bytes; 0 = unlimited
   int64_t memory_swap = 0;         // bytes of memory+swap; -1 = unlimited swap; 0 = default (2x memory)
@@ -46,6 +53,8 @@ struct HostConfig {
   bool privileged = false;
   std::string network_mode;
   std::vector<std::string> binds;
+  RestartPolicy restart_policy;
+  bool init = false;  // --init: docker-init (tini) as PID 1, the command as its child
 };
 
 struct ContainerCreateRequest {

@@ -1,6 +1,7 @@
 #include "run_flags.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -65,10 +66,13 @@ void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach) {
   command.add_flag("-i,--interactive", flags.interactive, "Keep STDIN open even if not attached");
   command.add_flag("-t,--tty", flags.tty, "Allocate a pseudo-TTY");
   command.add_flag("--rm", flags.auto_remove, "Automatically remove the container when it exits");
+  command.add_flag("--init", flags.init, "Run an init inside the container that forwards signals and reaps processes");
   command.add_option("--name", flags.name, "Assign a name to the container");
   repeated("-e,--env", flags.env, "Set environment variables");
   repeated("--env-file", flags.env_files, "Read in a file of environment variables");
   repeated("-l,--label", flags.labels, "Set meta data on a container");
+  repeated("--label-file", flags.label_files, "Read in a line delimited file of labels");
+  command.add_option("--restart", flags.restart, "Restart policy to apply when a container exits");
   command.add_option("-w,--workdir", flags.workdir, "Working directory inside the container");
   command.add_option("-u,--user", flags.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   command.add_option("-h,--hostname", flags.hostname, "Container host name");
@@ -164,6 +168,20 @@ Outcome<int64_t> parse_nano_cpus(std::string_view text) {
   return negative ? -nanos : nanos;
 }
 
+Outcome<nlohmann::json> parse_restart_policy(std::string_view text) {
+  const size_t colon = text.find(':');
+  std::string_view name = text.substr(0, colon);
+  int64_t count = 0;
+  if (colon != std::string_view::npos) {
+    if (name.empty()) return Failure::usage("invalid restart policy format: no policy provided before colon");
+    std::string_view digits = text.substr(colon + 1);
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+    if (!digits.empty() && (error != std::errc{} || end != digits.data() + digits.size()))
+      return Failure::usage("invalid restart policy format: maximum retry count must be an integer");
+  }
+  return nlohmann::json{{"Name", std::string(name)}, {"MaximumRetryCount", count}};
+}
+
 Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLookup& lookup,
                                              std::string_view command_name) {
   api::ContainerCreateRequest request;
@@ -183,7 +201,19 @@ Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLoo
   for (const auto& entry : flags.env) {
     if (auto added = append_env_entry(entry, lookup, config.env); !added) return std::move(added).error();
   }
-  for (const auto& label : flags.labels) {
+  std::vector<std::string> labels;
+  for (const auto& path : flags.label_files) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return Failure::usage("open " + path + ": " + std::strerror(errno));
+    std::ostringstream content;
+    content << file.rdbuf();
+    // Same format as an env file, but a bare KEY is a label with an empty value.
+    auto entries = parse_env_file(content.str(), [](const std::string&) { return std::optional<std::string>(""); });
+    if (!entries) return std::move(entries).error();
+    labels.insert(labels.end(), entries->begin(), entries->end());
+  }
+  labels.insert(labels.end(), flags.labels.begin(), flags.labels.end());
+  for (const auto& label : labels) {
     auto equals = label.find('=');
     config.labels[label.substr(0, equals)] = equals == std::string::npos ? "" : label.substr(equals + 1);
   }
@@ -229,8 +259,14 @@ Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLoo
   host.cpuset_mems = flags.cpuset_mems;
   host.pids_limit = flags.pids_limit;
   host.auto_remove = flags.auto_remove;
+  host.init = flags.init;
 
   nlohmann::json body = request;
+  if (!flags.restart.empty()) {
+    auto policy = parse_restart_policy(flags.restart);
+    if (!policy) return std::move(policy).error();
+    body["HostConfig"]["RestartPolicy"] = *policy;
+  }
   // The docker CLI sends null, not [], for "no command: use the image's"; do the same so a daemon
   // written against Docker's behaviour sees what it expects.
   if (config.cmd.empty()) body["Cmd"] = nullptr;

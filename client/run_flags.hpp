@@ -21,10 +21,13 @@ struct RunFlags {
   bool interactive = false;
   bool tty = false;
   bool auto_remove = false;
+  bool init = false;  // --init
   std::string name;
   std::vector<std::string> env;        // -e KEY=VALUE or -e KEY (from the client's environment)
   std::vector<std::string> env_files;  // --env-file, applied before -e as docker does
   std::vector<std::string> labels;     // -l KEY=VALUE
+  std::vector<std::string> label_files;  // --label-file, applied before -l as docker does
+  std::string restart;                 // --restart no|always|unless-stopped|on-failure[:N]
   std::string workdir;
   std::string user;
   std::string hostname;
@@ -60,6 +63,10 @@ Outcome<std::vector<std::string>> parse_env_file(std::string_view content, const
 
 // --cpus as NanoCpus: "1.5" -> 1500000000; more than 9 decimals is "too precise", as in docker.
 Outcome<int64_t> parse_nano_cpus(std::string_view text);
+
+// --restart as HostConfig.RestartPolicy {Name, MaximumRetryCount}: "on-failure:3" -> on-failure, 3.
+// The daemon judges the name; only the shape is checked here, as the docker CLI does.
+Outcome<nlohmann::json> parse_restart_policy(std::string_view text);
 
 // The JSON body of POST /containers/create (Config fields at the top, HostConfig inside).
 Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLookup& lookup,

@@ -76,8 +76,16 @@ CREATE TABLE image_tags (
 CREATE INDEX image_tags_by_image ON image_tags(image_id);
 )sql";
 
+// Migration 2: restart-policy bookkeeping. manually_stopped is dockerd's HasBeenManuallyStopped:
+// set by a stop or kill from a user, cleared by the next start. It must survive a daemon restart,
+// because an `unless-stopped` container stopped by hand stays down when the daemon comes back.
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE containers ADD COLUMN manually_stopped INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "containers, layers, images, image_layers, image_tags", kMigration1},
+    {2, "containers.manually_stopped (restart policies)", kMigration2},
 };
 
 int read_user_version(SQLite::Database& database) {

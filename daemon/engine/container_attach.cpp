@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/stream_frame.hpp"
+#include "engine/detach_keys.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/monitor_attach.hpp"
 #include "runtime/attach_codec.hpp"
@@ -22,33 +23,55 @@ using runtime::attach::MessageType;
 
 namespace {
 
-Task<void> forward_stdin(std::shared_ptr<UnixSocket> client, std::shared_ptr<MonitorSocket> monitor, std::string buffered) {
-  if (!buffered.empty()) {
-    auto message = runtime::attach::encode_frame(MessageType::kStdin, buffered);
-    auto [error, written] = co_await asio::async_write(*monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
-    if (error) co_return;
-  }
-  std::string chunk(32 * 1024, '\0');
+Task<bool> send_stdin(MonitorSocket& monitor, std::string_view bytes) {
+  if (bytes.empty()) co_return true;
+  auto message = runtime::attach::encode_frame(MessageType::kStdin, bytes);
+  auto [error, written] = co_await asio::async_write(monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
+  co_return !error;
+}
+
+// Client bytes to the container's stdin. With detach keys (tty only), the scanner holds back a
+// possible start of the sequence; on the whole sequence the attach ends here: closing the monitor
+// connection ends the output pump too, which closes the client. The container keeps running (a
+// tty's stdin is not closed when an attach goes away).
+Task<void> forward_stdin(std::shared_ptr<UnixSocket> client, std::shared_ptr<MonitorSocket> monitor, std::string buffered,
+                         std::optional<DetachKeyScanner> detach) {
+  std::string chunk = std::move(buffered);
+  std::string buffer(32 * 1024, '\0');
   while (true) {
-    auto [read_error, n] = co_await client->async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+    if (!chunk.empty()) {
+      if (detach) {
+        auto scanned = detach->scan(chunk);
+        if (!co_await send_stdin(*monitor, scanned.forward)) co_return;
+        if (scanned.detached) {
+          boost::system::error_code ignored;
+          monitor->close(ignored);
+          co_return;
+        }
+      } else if (!co_await send_stdin(*monitor, chunk)) {
+        co_return;
+      }
+    }
+    auto [read_error, n] = co_await client->async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
     if (read_error) {
       // EOF is the client's half-close: pass it on so `echo abc | run -i cat` ends. Anything else
       // (the output side closed the socket) just stops forwarding.
       if (read_error == asio::error::eof) {
+        if (detach && !co_await send_stdin(*monitor, detach->flush())) co_return;
         auto message = runtime::attach::encode_frame(MessageType::kStdinEof, {});
         co_await asio::async_write(*monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
       }
       co_return;
     }
-    auto message = runtime::attach::encode_frame(MessageType::kStdin, std::string_view(chunk.data(), n));
-    auto [write_error, written] = co_await asio::async_write(*monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
-    if (write_error) co_return;
+    chunk.assign(buffer.data(), n);
   }
 }
 
 Task<void> pump_attach(std::shared_ptr<UnixSocket> client, std::shared_ptr<MonitorSocket> monitor, bool tty,
-                       bool forward_input, std::string buffered) {
-  if (forward_input) co_spawn(co_await asio::this_coro::executor, forward_stdin(client, monitor, std::move(buffered)), asio::detached);
+                       bool forward_input, std::string buffered, std::optional<DetachKeyScanner> detach) {
+  if (forward_input)
+    co_spawn(co_await asio::this_coro::executor, forward_stdin(client, monitor, std::move(buffered), std::move(detach)),
+             asio::detached);
   while (true) {
     auto message = co_await read_attach_message(*monitor);
     if (!message || message->type == MessageType::kExit) break;
@@ -84,6 +107,7 @@ Task<void> EngineImpl::attach_container(std::string ref, AttachOptions options, 
     tty = container->config.tty;
     wants_stdin = options.stdin && container->config.open_stdin;
     if (container->removing) co_return;
+    publish_container_event(*container, "attach");
     if (container->is_running()) {
       socket_path = container->attach_socket;
     } else {
@@ -109,7 +133,13 @@ Task<void> EngineImpl::attach_container(std::string ref, AttachOptions options, 
   // Both directions run on one strand: each socket then has at most one reader and one writer,
   // never initiated concurrently.
   auto strand = asio::make_strand(executor_);
-  co_await co_spawn(strand, pump_attach(client, monitor, tty, wants_stdin, std::move(buffered_input)), asio::use_awaitable);
+  std::optional<DetachKeyScanner> detach;
+  if (tty) {
+    auto keys = parse_detach_keys(options.detach_keys.empty() ? kDefaultDetachKeys : options.detach_keys);
+    if (keys) detach.emplace(std::move(*keys));  // the server has already refused invalid keys
+  }
+  co_await co_spawn(strand, pump_attach(client, monitor, tty, wants_stdin, std::move(buffered_input), std::move(detach)),
+                    asio::use_awaitable);
 }
 
 }  // namespace gocker::engine

@@ -9,7 +9,9 @@
 #include "base/strings.hpp"
 #include "engine/container_rootfs.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/init_binary.hpp"
 #include "engine/oci_config.hpp"
+#include "engine/restart_policy.hpp"
 #include "engine/time_format.hpp"
 #include "runtime/file_util.hpp"
 
@@ -55,6 +57,8 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
                                                                   const api::ContainerCreateRequest& request) {
   if (request.config.image.empty()) return Error::invalid("Config.Image is required to create a container");
   GOCKER_TRY(validate_host_config(request.host_config, online_cpus_));
+  GOCKER_TRY(validate_restart_policy(request.host_config.restart_policy, request.host_config.auto_remove));
+  if (request.host_config.init) GOCKER_TRY(check_init_binary());
   auto image = images_->resolve(request.config.image);
   if (!image) return std::move(image).error();
   auto image_config = nlohmann::json::parse(image->config_json, nullptr, false);
@@ -129,6 +133,7 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   unmount.dismiss();
   remove_dir.dismiss();
   release_name.dismiss();
+  publish_container_event(*container, "create");
   spdlog::debug("created container {} ({})", id.substr(0, 12), name);
   return api::ContainerCreateResponse{id, {}};
 }

@@ -122,6 +122,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
   {
     std::lock_guard lock(container->mutex);
     auto& record = container->record;
+    note_start(*container);
     record.status = "running";
     record.pid = processes.init.pid;
     record.pid_start_time = processes.init.start_time;
@@ -135,6 +136,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     record.error.clear();
     if (auto init_pidfd = runtime::open_pidfd(processes.init)) container->init_pidfd = std::move(init_pidfd).value();
     if (auto saved = persist_state(*container); !saved) spdlog::error("{}", saved.error().message);
+    publish_container_event(*container, "start");
     attaches.swap(container->pending_attaches);
   }
   watch_monitor(container, std::move(monitor_pidfd).value());

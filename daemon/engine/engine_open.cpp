@@ -97,6 +97,7 @@ Status EngineImpl::initialize() {
       containers_.emplace(container->record.id, container);
     }
     reconcile(container);
+    resume_restart_policy(container);
   }
   spdlog::info("engine ready: {} containers, cgroup v{}", containers_.size(),
                cgroups_->version() == runtime::CgroupVersion::V1 ? 1 : 2);

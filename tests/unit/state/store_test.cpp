@@ -1,4 +1,5 @@
 #include "state/store.hpp"
+#include "state/migrations.hpp"
 
 #include <stdlib.h>
 
@@ -59,16 +60,16 @@ TEST_CASE("store: migrations run on an empty file and the version survives reope
   std::ofstream(path).close();  // an existing, zero-byte file
   {
     auto store = open_store(path);
-    CHECK(store->schema_version() == 1);
+    CHECK(store->schema_version() == 2);
     REQUIRE(store->insert_container(sample_container(std::string(64, 'a'), "web")));
   }
   {
     SQLite::Database raw(path);
-    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 1);
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 2);
     CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
   }
   auto reopened = open_store(path);
-  CHECK(reopened->schema_version() == 1);
+  CHECK(reopened->schema_version() == 2);
   auto containers = reopened->list_containers();
   REQUIRE(containers);
   REQUIRE(containers->size() == 1);
@@ -109,6 +110,7 @@ TEST_CASE("store: every container field round-trips") {
   record.finished_at = "2024-05-01T12:00:02.5Z";
   record.cgroup_paths = {"/sys/fs/cgroup/memory/gocker/ccc", "/sys/fs/cgroup/cpu,cpuacct/gocker/ccc"};
   record.restart_count = 3;
+  record.manually_stopped = true;
   REQUIRE(store->insert_container(record));
 
   auto containers = store->list_containers();
@@ -134,6 +136,7 @@ TEST_CASE("store: every container field round-trips") {
   CHECK(read.finished_at == record.finished_at);
   CHECK(read.cgroup_paths == record.cgroup_paths);
   CHECK(read.restart_count == record.restart_count);
+  CHECK(read.manually_stopped == record.manually_stopped);
 }
 
 TEST_CASE("store: a duplicate name or id is a Conflict naming the holder") {
@@ -171,6 +174,7 @@ TEST_CASE("store: update_container_state writes the runtime fields only") {
   change.finished_at = "2024-05-01T13:00:00Z";
   change.cgroup_paths = {"/sys/fs/cgroup/pids/gocker/d"};
   change.restart_count = 1;
+  change.manually_stopped = true;
   REQUIRE(store->update_container_state(change));
 
   auto containers = store->list_containers();
@@ -182,12 +186,58 @@ TEST_CASE("store: update_container_state writes the runtime fields only") {
   CHECK(read->finished_at == "2024-05-01T13:00:00Z");
   CHECK(read->cgroup_paths == std::vector<std::string>{"/sys/fs/cgroup/pids/gocker/d"});
   CHECK(read->restart_count == 1);
+  CHECK(read->manually_stopped);
   CHECK(read->name == "updated");               // not a state field
   CHECK(read->config_json == R"({"Cmd":["sh"]})");  // not a state field
 
   auto missing = store->update_container_state(sample_container(std::string(64, 'e'), "missing"));
   REQUIRE_FALSE(missing);
   CHECK(missing.error().kind == ErrorKind::NotFound);
+}
+
+TEST_CASE("store: rename_container moves the name, refuses a taken one, frees the old one") {
+  TempDir dir;
+  auto store = open_store(dir.file("state.db"));
+  const std::string first(64, '1'), second(64, '2');
+  REQUIRE(store->insert_container(sample_container(first, "old")));
+  REQUIRE(store->insert_container(sample_container(second, "taken")));
+
+  auto conflict = store->rename_container(first, "taken");
+  REQUIRE_FALSE(conflict);
+  CHECK(conflict.error().kind == ErrorKind::Conflict);
+  CHECK(conflict.error().message.find("\"/taken\" is already in use by container \"" + second + "\"") != std::string::npos);
+
+  REQUIRE(store->rename_container(first, "new"));
+  auto containers = store->list_containers();
+  REQUIRE(containers);
+  REQUIRE(find_container(*containers, first) != nullptr);
+  CHECK(find_container(*containers, first)->name == "new");
+  CHECK(find_container(*containers, second)->name == "taken");
+  // The old name is free again.
+  REQUIRE(store->insert_container(sample_container(std::string(64, '3'), "old")));
+
+  auto missing = store->rename_container(std::string(64, '9'), "nobody");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().kind == ErrorKind::NotFound);
+}
+
+TEST_CASE("store: a version 1 database gains manually_stopped, existing rows read false") {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec(gocker::state::schema_migrations()[0].sql);
+    raw.exec("PRAGMA user_version = 1");
+    raw.exec("INSERT INTO containers (id, name, image_ref, image_id, created_at, config_json, host_config_json, status) "
+             "VALUES ('" + std::string(64, 'a') + "', 'legacy', 'busybox', 'sha256:x', '2024-05-01T12:00:00Z', '{}', '{}', 'exited')");
+  }
+  auto store = open_store(path);
+  CHECK(store->schema_version() == 2);
+  auto containers = store->list_containers();
+  REQUIRE(containers);
+  REQUIRE(containers->size() == 1);
+  CHECK(containers->front().name == "legacy");
+  CHECK_FALSE(containers->front().manually_stopped);
 }
 
 TEST_CASE("store: delete_container removes the row and frees the name") {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "api/container_types.hpp"
+#include "detach_watch.hpp"
 #include "messages.hpp"
 #include "signal_relay.hpp"
 #include "stream_pump.hpp"
@@ -125,10 +126,20 @@ int attach_start_and_wait(ApiClient& client, const AttachPlan& plan) {
   PumpOptions options;
   options.tty = plan.tty;
   options.forward_stdin = plan.attach_stdin;
+  // ctrl-p ctrl-q on a tty: the daemon ends the attach, the container runs on, and docker's
+  // `run -it` then exits 0 without waiting (client/detach_watch.hpp).
+  std::shared_ptr<DetachWatch> detach_watch;
+  if (plan.tty && plan.attach_stdin) {
+    if (auto watch = DetachWatch::start(detach_key_bytes("")); watch) {
+      detach_watch = std::move(*watch);
+      options.stdin_fd = detach_watch->read_fd();
+    }
+  }
   if (resize) options.on_window_change = [&client, &id] { send_window_size(client, id); };
   options.on_signal = [&client, &id](int signal_number) { forward_signal(client, id, signal_number); };
   auto pumped = pump_attach_stream(*stream, options, &*relay);
   if (raw_terminal) raw_terminal->restore();
+  if (detach_watch && detach_watch->detached()) return 0;
   if (!pumped) print_failure(pumped.error());
 
   return exit_status_from_wait(*wait);

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "base/strings.hpp"
+#include "engine/init_binary.hpp"
 
 namespace gocker::engine {
 
@@ -92,6 +93,13 @@ api::ContainerConfig merge_image_config(const api::ContainerConfig& request, con
   return merged;
 }
 
+// --init: "/sbin/docker-init -- cmd..." ("--" so tini never takes the command's flags as its own).
+static std::vector<std::string> init_process_args(const api::ContainerConfig& config) {
+  std::vector<std::string> args{kInitPathInContainer, "--"};
+  for (auto& arg : process_args(config)) args.push_back(std::move(arg));
+  return args;
+}
+
 std::vector<std::string> process_args(const api::ContainerConfig& config) {
   std::vector<std::string> args;
   if (config.entrypoint) args = *config.entrypoint;
@@ -145,7 +153,7 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
 
   json process{{"terminal", config.tty},
                {"user", user},
-               {"args", process_args(config)},
+               {"args", host.init ? init_process_args(config) : process_args(config)},
                {"env", container_env(inputs)},
                {"cwd", config.working_dir.empty() ? "/" : config.working_dir}};
 
@@ -170,6 +178,8 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
       bind_mount("/etc/hosts", inputs.bundle_dir + "/hosts", false),
       bind_mount("/etc/resolv.conf", inputs.bundle_dir + "/resolv.conf", false),
   });
+  // --init: the host's static tini, read-only so the container cannot replace its own PID 1.
+  if (host.init) mounts.push_back(bind_mount(kInitPathInContainer, kInitBinaryPath, true));
 
   json resources = json::object();
   json memory = json::object();

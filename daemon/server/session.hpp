@@ -48,6 +48,9 @@ struct SessionOptions {
   // Requests larger than this are answered 413. Create bodies are a few KiB; the limit only has to
   // stop a client from making the daemon buffer without bound.
   std::size_t body_limit = 16 * 1024 * 1024;
+  // PUT /containers/{id}/archive (docker cp into a container) carries a whole tar, which the
+  // engine extracts from memory: a larger, still bounded, limit for that route alone.
+  std::size_t archive_body_limit = std::size_t{1024} * 1024 * 1024;
   // Time allowed to receive each request (including the idle time before it on a kept-alive
   // connection) and to write each reply. Longer than the Go client's 90 s idle-connection timeout,
   // so a docker CLI closes an idle connection before we do and never races our close with a POST.
@@ -82,6 +85,14 @@ inline bool is_disconnect(const boost::beast::error_code& error) {
          error == net::error::broken_pipe || error == boost::beast::error::timeout;
 }
 
+// PUT .../containers/{id}/archive[?...], under any version prefix.
+inline bool is_archive_upload(const http::request_parser<http::string_body>::value_type& request) {
+  if (request.method() != http::verb::put) return false;
+  std::string_view target = request.target();
+  target = target.substr(0, target.find('?'));
+  return target.size() > 8 && target.substr(target.size() - 8) == "/archive";
+}
+
 template <typename Stream>
 class Session {
  public:
@@ -97,6 +108,7 @@ class Session {
           co_await http::async_read_header(stream_, buffer_, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
       (void)header_bytes;
       if (header_error) co_return co_await answer_read_error(header_error);
+      if (is_archive_upload(parser.get())) parser.body_limit(options_.archive_body_limit);
 
       if (!parser.is_done()) {
         if (boost::beast::iequals(parser.get()[http::field::expect], "100-continue")) {

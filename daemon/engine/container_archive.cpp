@@ -1,0 +1,191 @@
+// docker cp: stat a path of a container, stream it out as a tar, extract a tar into it. Works on
+// running and stopped containers alike, because the engine keeps the rootfs overlay mounted on the
+// host from create to removal (container_rootfs.hpp). Every path is resolved inside that mount
+// (contained_path.hpp), so a symlink inside the container never leads to a host file.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "base/strings.hpp"
+#include "engine/archive_stream.hpp"
+#include "engine/contained_path.hpp"
+#include "engine/container_rootfs.hpp"
+#include "engine/engine_impl.hpp"
+#include "engine/time_format.hpp"
+
+namespace gocker::engine {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct OpenedRoot {
+  UniqueFd fd;
+  std::string host_path;
+};
+
+// The rootfs fd of a container. The mount lives as long as the container; holding the fd keeps the
+// filesystem alive even if the container is removed while a copy is in flight.
+Result<OpenedRoot> open_container_root(const Container& container) {
+  RootfsLayout layout{container.dir};
+  {
+    std::lock_guard lock(container.mutex);
+    if (container.removing) return Error::conflict("container " + container.record.id + " is being removed");
+  }
+  if (!is_mount_point(layout.rootfs()))
+    return Error::internal("the root filesystem of container " + container.record.id + " is not mounted");
+  auto fd = open_root_directory(layout.rootfs());
+  if (!fd) return std::move(fd).error();
+  return OpenedRoot{std::move(*fd), layout.rootfs()};
+}
+
+Error path_error(const Error& error, const std::string& path, const std::string& ref) {
+  if (error.sys_errno == ENOENT)
+    return Error::not_found("Could not find the file " + path + " in container " + ref);
+  if (error.sys_errno == ENOTDIR) return Error::invalid("not a directory: " + path + " in container " + ref);
+  if (error.sys_errno == ELOOP) return Error::invalid("too many levels of symbolic links: " + path);
+  return error;
+}
+
+// A symlink's target fully resolved in the container (moby resolves it with FollowSymlinkInScope):
+// the path of what the link leads to, as an absolute container path.
+std::string resolve_link_target(int root_fd, const std::string& root_host_path, const ContainerPathParts& parts,
+                                int parent_fd) {
+  if (auto target = open_in_root(root_fd, parts.absolute, O_PATH)) {
+    char host_path[4096];
+    std::string proc_link = "/proc/self/fd/" + std::to_string(target->get());
+    ssize_t n = ::readlink(proc_link.c_str(), host_path, sizeof host_path - 1);
+    if (n > 0) {
+      std::string resolved(host_path, static_cast<size_t>(n));
+      if (resolved == root_host_path) return "/";
+      if (starts_with(resolved, root_host_path + "/")) return resolved.substr(root_host_path.size());
+    }
+  }
+  // A dangling link: its text, made absolute against its directory.
+  char text[4096];
+  ssize_t n = ::readlinkat(parent_fd, parts.base.c_str(), text, sizeof text - 1);
+  if (n <= 0) return {};
+  std::string target(text, static_cast<size_t>(n));
+  if (!target.empty() && target.front() == '/') return target;
+  return (parts.directory == "/" ? "/" : parts.directory + "/") + target;
+}
+
+Result<Engine::PathStat> stat_resolved(int root_fd, const std::string& root_host_path, const ContainerPathParts& parts,
+                                       const ResolvedPath& resolved) {
+  struct stat info {};
+  if (::fstatat(resolved.parent.get(), resolved.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0)
+    return Error::from_errno(errno, "stat " + quoted(parts.absolute));
+  Engine::PathStat stat;
+  stat.name = parts.display_name();
+  stat.size = info.st_size;
+  stat.mode = go_file_mode(info.st_mode);
+  stat.mtime = format_rfc3339_nanos(static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec);
+  if (S_ISLNK(info.st_mode)) stat.link_target = resolve_link_target(root_fd, root_host_path, parts, resolved.parent.get());
+  return stat;
+}
+
+class ContainerArchiveSource final : public Engine::ArchiveSource,
+                                     public std::enable_shared_from_this<ContainerArchiveSource> {
+ public:
+  ContainerArchiveSource(UniqueFd root, Engine::PathStat stat, std::unique_ptr<TarProducer> producer)
+      : root_(std::move(root)), stat_(std::move(stat)), producer_(std::move(producer)) {}
+
+  const Engine::PathStat& stat() const override { return stat_; }
+
+  Task<void> send(UnixSocket client) override {
+    auto self = shared_from_this();  // the frame keeps the source alive while it streams
+    constexpr size_t kFlushSize = 256 * 1024;
+    std::string pending;
+    bool more = true;
+    while (more) {
+      pending.clear();
+      while (more && pending.size() < kFlushSize) {
+        auto produced = producer_->next(pending);
+        if (!produced) {
+          spdlog::warn("archive of {}: {}", stat_.name, produced.error().message);
+          pending.clear();
+          more = false;
+          failed_ = true;
+        } else {
+          more = *produced;
+        }
+      }
+      if (pending.empty()) break;
+      auto [error, written] = co_await asio::async_write(client, asio::buffer(pending), asio::as_tuple(asio::use_awaitable));
+      (void)written;
+      if (error) break;
+    }
+    boost::system::error_code ignored;
+    client.shutdown(UnixSocket::shutdown_both, ignored);
+    client.close(ignored);
+  }
+
+ private:
+  UniqueFd root_;
+  Engine::PathStat stat_;
+  std::unique_ptr<TarProducer> producer_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+Result<Engine::PathStat> EngineImpl::stat_container_path(const std::string& ref, const std::string& path) {
+  auto container = find(ref);
+  if (!container) return std::move(container).error();
+  auto root = open_container_root(**container);
+  if (!root) return std::move(root).error();
+  ContainerPathParts parts = split_container_path(path);
+  auto resolved = resolve_container_path(root->fd.get(), parts);
+  if (!resolved) return path_error(resolved.error(), path, ref);
+  auto stat = stat_resolved(root->fd.get(), root->host_path, parts, *resolved);
+  if (!stat) return path_error(stat.error(), path, ref);
+  return stat;
+}
+
+Result<std::shared_ptr<Engine::ArchiveSource>> EngineImpl::open_container_archive(const std::string& ref,
+                                                                                  const std::string& path) {
+  auto container = find(ref);
+  if (!container) return std::move(container).error();
+  auto root = open_container_root(**container);
+  if (!root) return std::move(root).error();
+  ContainerPathParts parts = split_container_path(path);
+  auto resolved = resolve_container_path(root->fd.get(), parts);
+  if (!resolved) return path_error(resolved.error(), path, ref);
+  auto stat = stat_resolved(root->fd.get(), root->host_path, parts, *resolved);
+  if (!stat) return path_error(stat.error(), path, ref);
+  // Entries are named after the path's last component, as moby's TarResourceRebase does; the root
+  // directory's entries are relative ("./bin").
+  std::string top_name = stat->name == "/" ? "." : stat->name;
+  auto producer = TarProducer::open(std::move(*resolved), top_name);
+  if (!producer) return std::move(producer).error();
+  return std::shared_ptr<ArchiveSource>(
+      std::make_shared<ContainerArchiveSource>(std::move(root->fd), std::move(*stat), std::move(*producer)));
+}
+
+Status EngineImpl::extract_to_container(const std::string& ref, const std::string& path, bool no_overwrite_dir_non_dir,
+                                        bool copy_uid_gid, std::string_view tar) {
+  auto container = find(ref);
+  if (!container) return std::move(container).error();
+  auto root = open_container_root(**container);
+  if (!root) return std::move(root).error();
+  ContainerPathParts parts = split_container_path(path);
+  ExtractOptions options;
+  options.no_overwrite_dir_non_dir = no_overwrite_dir_non_dir;
+  // docker cp: files copied in belong to root, unless -a asks to keep ownership.
+  options.keep_owners = copy_uid_gid;
+  Status extracted = extract_tar(root->fd.get(), parts.absolute, tar, options);
+  if (!extracted) {
+    if (extracted.error().kind == ErrorKind::NotFound)
+      return Error::not_found("Could not find the file " + path + " in container " + ref);
+    return std::move(extracted).error().context("extract archive into " + quoted(path) + " of container " + ref);
+  }
+  return ok();
+}
+
+}  // namespace gocker::engine

@@ -1,5 +1,6 @@
 #include "server/router.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <exception>
@@ -30,21 +31,44 @@ int version_component(std::string_view text) {
 
 bool is_version_char(char c) { return (c >= '0' && c <= '9') || c == '.'; }
 
+bool is_capture(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// A "{name*}" capture takes one or more segments, slashes included: image references such as
+// "docker.io/library/busybox:latest" arrive unescaped in the path (dockerd's "{name:.*}").
+bool is_multi_segment_capture(std::string_view segment) {
+  return is_capture(segment) && segment.size() > 3 && segment[segment.size() - 2] == '*';
+}
+
+std::string capture_name(std::string_view segment) {
+  return std::string(segment.substr(1, segment.size() - (is_multi_segment_capture(segment) ? 3 : 2)));
+}
+
 // Matches "/containers/{id}/json" against "/containers/abc/json", capturing "{...}" segments.
+// A pattern holds at most one "{name*}".
 bool match_path(std::string_view pattern, std::string_view path, PathParams& params) {
   std::vector<std::string> pattern_segments = split(pattern, '/');
   std::vector<std::string> path_segments = split(path, '/');
-  if (pattern_segments.size() != path_segments.size()) return false;
+  const bool has_multi = std::any_of(pattern_segments.begin(), pattern_segments.end(),
+                                     [](const std::string& segment) { return is_multi_segment_capture(segment); });
+  if (has_multi ? path_segments.size() < pattern_segments.size() : path_segments.size() != pattern_segments.size())
+    return false;
+  const size_t extra = path_segments.size() - pattern_segments.size();
   PathParams captured;
-  for (size_t i = 0; i < pattern_segments.size(); ++i) {
-    const std::string& expected = pattern_segments[i];
-    if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
-      auto value = percent_decode(path_segments[i]);
-      if (!value || value->empty()) return false;
-      captured.add(expected.substr(1, expected.size() - 2), std::move(*value));
-    } else if (expected != path_segments[i]) {
-      return false;
+  size_t at = 0;
+  for (const std::string& expected : pattern_segments) {
+    if (!is_capture(expected)) {
+      if (expected != path_segments[at++]) return false;
+      continue;
     }
+    std::string raw = path_segments[at++];
+    if (is_multi_segment_capture(expected)) {
+      for (size_t i = 0; i < extra; ++i) raw += "/" + path_segments[at++];
+    }
+    auto value = percent_decode(raw);
+    if (!value || value->empty()) return false;
+    captured.add(capture_name(expected), std::move(*value));
   }
   params = std::move(captured);
   return true;
@@ -62,8 +86,12 @@ const std::string& PathParams::get(std::string_view name) const {
 std::vector<RouteSpec> route_specs() {
   std::vector<RouteSpec> specs;
   for (const auto& table : all_route_tables())
-    for (const Route& route : table)
-      specs.push_back(RouteSpec{std::string(http::to_string(route.method)), std::string(route.path)});
+    for (const Route& route : table) {
+      // OpenAPI spells a multi-segment "{name*}" as a plain "{name}" parameter.
+      std::string path(route.path);
+      for (size_t star = path.find("*}"); star != std::string::npos; star = path.find("*}")) path.erase(star, 1);
+      specs.push_back(RouteSpec{std::string(http::to_string(route.method)), std::move(path)});
+    }
   return specs;
 }
 

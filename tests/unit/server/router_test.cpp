@@ -78,6 +78,23 @@ TEST_CASE("match_route finds routes, path parameters, and tells 404 from 405") {
   CHECK(match_route(http::verb::get, "/containers//json").route == nullptr);  // empty id
 }
 
+TEST_CASE("an image name may span path segments, as the docker CLI sends it unescaped") {
+  auto full = match_route(http::verb::get, "/images/docker.io/library/busybox:latest/json");
+  REQUIRE(full.route != nullptr);
+  CHECK(full.route->path == "/images/{name*}/json");
+  CHECK(full.params.get("name") == "docker.io/library/busybox:latest");
+  auto registry = match_route(http::verb::get, "/images/127.0.0.1%3A5000/me/base/json");
+  REQUIRE(registry.route != nullptr);
+  CHECK(registry.params.get("name") == "127.0.0.1:5000/me/base");
+  auto short_name = match_route(http::verb::get, "/images/busybox/json");
+  REQUIRE(short_name.route != nullptr);
+  CHECK(short_name.params.get("name") == "busybox");
+  CHECK(match_route(http::verb::get, "/images/json").route->path == "/images/json");
+  CHECK(match_route(http::verb::get, "/images//json").route == nullptr);
+  auto specs = route_specs();
+  CHECK(std::count(specs.begin(), specs.end(), RouteSpec{"GET", "/images/{name}/json"}) == 1);
+}
+
 TEST_CASE("route_specs lists every route of issue 3 once") {
   auto specs = route_specs();
   for (const RouteSpec& expected : std::vector<RouteSpec>{

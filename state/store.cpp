@@ -302,6 +302,81 @@ class SqliteStore final : public Store {
     });
   }
 
+  // ---- images (issue 5): tags and removal ----
+  Status tag_image(const std::string& reference, const std::string& image_id) override {
+    std::lock_guard lock(mutex_);
+    return guarded("tag image " + gocker::quoted(image_id) + " as " + gocker::quoted(reference), [&]() -> Status {
+      SQLite::Transaction transaction(*database_, SQLite::TransactionBehavior::IMMEDIATE);
+      {
+        auto statement = lease("SELECT 1 FROM images WHERE id = ?");
+        statement.get().bind(1, image_id);
+        if (!statement.get().executeStep()) return Error::not_found("No such image: " + image_id);
+      }
+      auto statement = lease(R"sql(
+        INSERT INTO image_tags (reference, image_id) VALUES (?, ?)
+        ON CONFLICT (reference) DO UPDATE SET image_id = excluded.image_id)sql");
+      statement.get().bind(1, reference);
+      statement.get().bind(2, image_id);
+      statement.get().exec();
+      transaction.commit();
+      return ok();
+    });
+  }
+
+  Status untag_image(const std::string& reference) override {
+    std::lock_guard lock(mutex_);
+    return guarded("untag " + gocker::quoted(reference), [&]() -> Status {
+      auto statement = lease("DELETE FROM image_tags WHERE reference = ?");
+      statement.get().bind(1, reference);
+      if (statement.get().exec() == 0) return Error::not_found("No such image: " + reference);
+      return ok();
+    });
+  }
+
+  Result<std::vector<LayerRecord>> delete_image(const std::string& image_id) override {
+    std::lock_guard lock(mutex_);
+    return guarded("delete image " + gocker::quoted(image_id), [&]() -> Result<std::vector<LayerRecord>> {
+      SQLite::Transaction transaction(*database_, SQLite::TransactionBehavior::IMMEDIATE);
+      std::vector<std::string> chain_ids;  // bottom first
+      {
+        auto statement = lease("SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position");
+        statement.get().bind(1, image_id);
+        while (statement.get().executeStep()) chain_ids.push_back(statement.get().getColumn(0).getString());
+      }
+      {
+        // image_layers and image_tags rows go with it (ON DELETE CASCADE).
+        auto statement = lease("DELETE FROM images WHERE id = ?");
+        statement.get().bind(1, image_id);
+        if (statement.get().exec() == 0) return Error::not_found("No such image: " + image_id);
+      }
+      // Top down: a layer is free once no image lists it and no layer above it is left.
+      std::vector<LayerRecord> deleted;
+      for (auto chain_id = chain_ids.rbegin(); chain_id != chain_ids.rend(); ++chain_id) {
+        auto used = lease(R"sql(
+          SELECT EXISTS (SELECT 1 FROM image_layers WHERE chain_id = ?1)
+              OR EXISTS (SELECT 1 FROM layers WHERE parent_chain_id = ?1))sql");
+        used.get().bind(1, *chain_id);
+        if (!used.get().executeStep() || used.get().getColumn(0).getInt() != 0) break;
+        auto select = lease("SELECT chain_id, diff_id, parent_chain_id, size, path FROM layers WHERE chain_id = ?");
+        select.get().bind(1, *chain_id);
+        if (!select.get().executeStep()) break;
+        LayerRecord layer;
+        layer.chain_id = select.get().getColumn(0).getString();
+        layer.diff_id = select.get().getColumn(1).getString();
+        layer.parent_chain_id = select.get().getColumn(2).getString();
+        layer.size = select.get().getColumn(3).getInt64();
+        layer.path = select.get().getColumn(4).getString();
+        auto remove = lease("DELETE FROM layers WHERE chain_id = ?");
+        remove.get().bind(1, *chain_id);
+        remove.get().exec();
+        deleted.push_back(std::move(layer));
+      }
+      transaction.commit();
+      return deleted;
+    });
+  }
+  // ---- end images (issue 5) ----
+
   Result<std::vector<LayerRecord>> list_layers() const override {
     std::lock_guard lock(mutex_);
     return guarded("list layers", [&]() -> Result<std::vector<LayerRecord>> {

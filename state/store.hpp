@@ -82,6 +82,18 @@ class Store {
   virtual Status put_image(const ImageRecord& image, const std::vector<LayerRecord>& layers) = 0;
   virtual Result<std::vector<ImageRecord>> list_images() const = 0;
   virtual Result<std::vector<LayerRecord>> list_layers() const = 0;
+
+  // ---- images (issue 5): tags and removal ----
+  // Points `reference` at the image, moving it from any other image. NotFound if the image is absent.
+  virtual Status tag_image(const std::string& reference, const std::string& image_id) = 0;
+  // Removes the tag. NotFound if no image has it.
+  virtual Status untag_image(const std::string& reference) = 0;
+  // Deletes the image with its tags, then, in the same transaction, each of its layers that no
+  // remaining image lists and no remaining layer sits on (the reference count is the image_layers
+  // and layers.parent_chain_id rows). Returns the deleted layers, top first, so the caller removes
+  // their directories. NotFound if the image is absent.
+  virtual Result<std::vector<LayerRecord>> delete_image(const std::string& image_id) = 0;
+  // ---- end images (issue 5) ----
 };
 
 }  // namespace gocker::state

@@ -19,6 +19,7 @@
 #include "api/stats_types.hpp"
 #include "api/exec_types.hpp"
 #include "api/event_types.hpp"
+#include "api/image_edit_types.hpp"
 #include "api/image_types.hpp"
 #include "api/system_types.hpp"
 #include "base/result.hpp"
@@ -261,6 +262,60 @@ class Engine {
     return Error::internal("image inspect is not supported (ref " + ref + ")");
   }
   // ---- end images ----
+
+  // ---- images (issue 5): commit, import, tag, remove, history ----
+  // References (repo, tag) follow Docker's rules (engine/reference.hpp); an empty repo means no tag.
+  // `changes` are Dockerfile instructions (engine/image_changes.hpp). Both are checked before any
+  // work is done (InvalidArgument). A failed commit or import registers nothing and leaves no layer.
+  struct CommitOptions {
+    std::string repo;
+    std::string tag;
+    std::string comment;
+    std::string author;
+    std::vector<std::string> changes;
+    bool pause = true;  // freeze a running container while its upper dir is read
+  };
+  // POST /commit: the container's upper dir becomes a layer on top of its image's; returns the id.
+  virtual Result<std::string> commit_container(const std::string& /*ref*/, const CommitOptions& /*options*/) {
+    return Error::internal("commit is not supported");
+  }
+  struct ImportOptions {
+    std::string repo;
+    std::string tag;
+    std::string message;
+    std::vector<std::string> changes;
+    std::string source = "-";  // for the history comment "Imported from -"
+  };
+  // An upload being received (POST /images/create?fromSrc=-): an unnamed temporary file in the
+  // layer store's tmp dir (O_TMPFILE, gone with its last fd whatever happens), bounded by disk.
+  class Upload {
+   public:
+    virtual ~Upload() = default;
+    virtual int fd() const = 0;
+  };
+  virtual Status check_import(const ImportOptions& /*options*/) { return Error::internal("import is not supported"); }
+  virtual Result<std::unique_ptr<Upload>> create_upload() { return Error::internal("import is not supported"); }
+  // Imports the upload, a flat filesystem tar (gzip, zstd, xz or plain), as a one-layer image.
+  virtual Result<std::string> import_image(const Upload& /*upload*/, const ImportOptions& /*options*/) {
+    return Error::internal("import is not supported");
+  }
+  // POST /images/{name}/tag: repo required, tag defaults to "latest". NotFound for the source.
+  virtual Status tag_image(const std::string& /*ref*/, const std::string& /*repo*/, const std::string& /*tag*/) {
+    return Error::internal("tag is not supported");
+  }
+  // DELETE /images/{name}: Docker's rules. A tag of an image with other tags is only untagged; the
+  // last tag (or the id) removes the image and the layers no other image uses. Conflict when a
+  // container uses it (force then only untags, the image stays for the container), when an id
+  // names an image with several tags (unless force), and always for a running container's image
+  // named by id.
+  virtual Result<std::vector<api::ImageDeleteItem>> remove_image(const std::string& /*ref*/, bool /*force*/) {
+    return Error::internal("rmi is not supported");
+  }
+  // GET /images/{name}/history, newest first.
+  virtual Result<std::vector<api::ImageHistoryItem>> image_history(const std::string& /*ref*/) const {
+    return Error::internal("history is not supported");
+  }
+  // ---- end images (issue 5) ----
 };
 
 }  // namespace gocker::engine

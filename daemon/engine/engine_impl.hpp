@@ -94,6 +94,15 @@ class EngineImpl final : public Engine {
   // ---- images (public overrides) ----
   Result<api::ImageInspect> inspect_image(const std::string& ref) const override;  // image_inspect.cpp
   // ---- end images ----
+  // ---- images (issue 5) (public overrides) ----
+  Result<std::string> commit_container(const std::string& ref, const CommitOptions& options) override;  // image_commit.cpp
+  Status check_import(const ImportOptions& options) override;                                         // image_import.cpp
+  Result<std::unique_ptr<Upload>> create_upload() override;
+  Result<std::string> import_image(const Upload& upload, const ImportOptions& options) override;
+  Status tag_image(const std::string& ref, const std::string& repo, const std::string& tag) override;  // image_remove.cpp
+  Result<std::vector<api::ImageDeleteItem>> remove_image(const std::string& ref, bool force) override;
+  Result<std::vector<api::ImageHistoryItem>> image_history(const std::string& ref) const override;
+  // ---- end images (issue 5) ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)
   // for GET /events. Reads only immutable fields and `record`; callable with container.mutex held.

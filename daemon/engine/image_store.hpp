@@ -52,7 +52,8 @@ class ImageStore {
   // layer that is already present is cheap on disk: the new copy is dropped. Extraction cannot
   // write outside the layer directory: absolute paths, ".." and paths through symlinks are refused
   // (InvalidArgument, nothing kept). Ownership, modes, times, xattrs and hard links are kept.
-  // Whiteouts are not converted yet (the images issue's layer application).
+  // Whiteouts (".wh.name", ".wh..wh..opq") become overlay whiteouts and opaque directories
+  // (engine/whiteout.hpp).
   Result<state::LayerRecord> import_layer_tar(const std::string& tar_path, const std::string& parent_chain_id = "");
 
   // Imports the built-in busybox rootfs tar as docker.io/library/busybox:latest unless that tag
@@ -78,6 +79,27 @@ class ImageStore {
 
   const std::string& root() const { return root_; }
 
+  // ---- images (issue 5): commit, import, tag, remove, history ----
+  // Where commit and import keep their temporary files (<root>/layers/tmp, emptied by load()).
+  const std::string& tmp_dir() const { return tmp_dir_; }
+  // Stores a new image: id = digest of config_json as given, size = the sum of its layers, the
+  // layers already imported by import_layer_tar. Returns the stored record.
+  Result<state::ImageRecord> create_image(std::string config_json, std::vector<state::LayerRecord> layers,
+                                          const std::vector<std::string>& tags, int64_t created);
+  // Points the normalized reference at the image.
+  Status tag(const std::string& image_id, const std::string& normalized_reference);
+  // Removes a normalized reference. NotFound if it names no image.
+  Status untag(const std::string& normalized_reference);
+  // Deletes the image and the layers only it used (state::Store::delete_image), their directories
+  // included. Returns the deleted layers, top first.
+  Result<std::vector<state::LayerRecord>> remove(const std::string& image_id);
+  // The layers of the image, bottom first (as image.layer_chain_ids).
+  std::vector<state::LayerRecord> layers_of(const state::ImageRecord& image) const;
+  // Removes the directory of a layer import_layer_tar made when no image registered it after all
+  // (a failed commit or import); a layer some image uses stays.
+  void discard_if_unregistered(const state::LayerRecord& layer);
+  // ---- end images (issue 5) ----
+
  private:
   Status reload_index();
 
@@ -91,6 +113,7 @@ class ImageStore {
   std::map<std::string, size_t, std::less<>> by_hex_id_;    // hex id -> images_ index; ordered for prefix search
   std::unordered_map<std::string, size_t> by_tag_;          // normalized reference -> images_ index
   std::unordered_map<std::string, std::string> layer_paths_;  // chain id -> directory
+  std::unordered_map<std::string, state::LayerRecord> layers_;  // chain id -> record (issue 5)
 };
 
 }  // namespace gocker::engine

@@ -43,6 +43,7 @@ int run_cli(int argc, char** argv) {
   register_exec_command(app, commands, global);
   register_events_command(app, commands, global);
   register_transfer_commands(app, commands, global);
+  register_image_commands(app, commands, global);  // images (issue 5)
 
   try {
     app.parse(argc, argv);

@@ -1,9 +1,15 @@
-// Image routes: the listing and inspect. Images are imported by the engine (the built-in busybox);
-// pull, tag and remove belong to the images issue.
+// Image routes: listing and inspect; commit, import (a streamed upload), export of a container's
+// filesystem (the reverse of import), tag, remove and history (images issue 5). Pull, push, save
+// and load are later parts of that issue. "{name*}" takes an image reference with its slashes
+// ("docker.io/library/busybox:latest"), as the docker CLI sends it unescaped.
 #include <array>
+#include <memory>
+
+#include <spdlog/spdlog.h>
 
 #include "server/error_status.hpp"
 #include "server/route.hpp"
+#include "server/streamed_upload.hpp"
 
 namespace gocker::server {
 
@@ -15,17 +21,165 @@ engine::Task<Reply> list_images(const RequestContext& context) {
   co_return json_response(http::status::ok, *images);
 }
 
-// {name} is one path segment here: "busybox", "busybox:latest", "sha256:<hex>", an id prefix.
-// Docker's router takes a name with slashes too ("library/busybox"); ours matches single segments.
+// {name*}: "busybox", "busybox:latest", "docker.io/library/busybox:latest", "sha256:<hex>", an id prefix.
 engine::Task<Reply> inspect_image(const RequestContext& context) {
   auto image = context.engine.inspect_image(context.params.get("name"));
   if (!image) co_return error_response(image.error());
   co_return json_response(http::status::ok, *image);
 }
 
+// ---- images (issue 5) ----
+
+// Every value of a repeated query parameter (`changes` comes once per -c flag); QueryParams keeps
+// only the first.
+Result<std::vector<std::string>> query_values(std::string_view target, std::string_view key) {
+  std::vector<std::string> values;
+  const size_t question = target.find('?');
+  if (question == std::string_view::npos) return values;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const size_t equals = pair.find('=');
+    auto name = percent_decode(pair.substr(0, equals));
+    if (!name) return std::move(name).error();
+    if (*name != key) continue;
+    auto value = percent_decode(equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1));
+    if (!value) return std::move(value).error();
+    if (!value->empty()) values.push_back(std::move(*value));
+  }
+  return values;
+}
+
+engine::Task<Reply> commit_container(const RequestContext& context) {
+  auto container = context.query.get("container");
+  if (!container || container->empty()) co_return error_response(Error::invalid("container is required"));
+  auto changes = query_values(context.request.target(), "changes");
+  if (!changes) co_return error_response(changes.error());
+  engine::Engine::CommitOptions options;
+  options.repo = context.query.get_or("repo", "");
+  options.tag = context.query.get_or("tag", "");
+  options.comment = context.query.get_or("comment", "");
+  options.author = context.query.get_or("author", "");
+  options.changes = std::move(*changes);
+  options.pause = context.query.get_bool("pause", true);
+  auto id = context.engine.commit_container(*container, options);
+  if (!id) co_return error_response(id.error());
+  co_return json_response(http::status::created, api::IdResponse{*id});
+}
+
+// The pump of an import: the request body goes to an unnamed file on disk as it arrives, then the
+// engine imports it; the answer is dockerd's progress stream, here one {"status": id} message. An
+// error found before anything was answered gets an ordinary error response.
+engine::Task<void> run_import(engine::Engine& engine, std::shared_ptr<const Request> head,
+                              engine::Engine::ImportOptions options, std::string server_version,
+                              engine::UnixSocket client, std::string buffered_input) {
+  auto upload = engine.create_upload();
+  if (!upload) {
+    co_await send_final_response(client, error_response(upload.error()), server_version);
+    co_return;
+  }
+  Status received = co_await receive_body(client, std::move(buffered_input), *head, (*upload)->fd());
+  if (!received) {
+    co_await send_final_response(client, error_response(received.error()), server_version);
+    co_return;
+  }
+  auto id = engine.import_image(**upload, options);
+  if (!id) {
+    spdlog::info("import failed: {}", id.error().message);
+    co_await send_final_response(client, error_response(id.error()), server_version);
+    co_return;
+  }
+  Response response{http::status::ok, 11};
+  response.set(http::field::content_type, kJsonContentType);
+  response.body() = json_text(nlohmann::json{{"status", *id}});
+  co_await send_final_response(client, std::move(response), server_version);
+}
+
+engine::Task<void> send_error_and_close(Error error, std::string server_version, engine::UnixSocket client) {
+  co_await send_final_response(client, error_response(error), server_version);
+}
+
+engine::Task<Reply> create_image(const RequestContext& context) {
+  auto source = context.query.get("fromSrc");
+  if (!source) {
+    co_return error_response(Error::invalid("pulling images (fromImage) is not supported yet; import with fromSrc=-"));
+  }
+  // The session left the body unread (server/streamed_upload.hpp): every answer goes through the
+  // pump, which owns the connection.
+  engine::Engine::ImportOptions options;
+  options.repo = context.query.get_or("repo", "");
+  options.tag = context.query.get_or("tag", "");
+  options.message = context.query.get_or("message", "");
+  options.source = *source;
+  Status checked = *source == "-" ? ok() : Error::invalid("fromSrc must be \"-\" (the request body); URLs are not supported");
+  if (checked) {
+    auto changes = query_values(context.request.target(), "changes");
+    if (!changes) checked = changes.error();
+    else options.changes = std::move(*changes);
+  }
+  if (checked) checked = context.engine.check_import(options);
+
+  auto head = std::make_shared<const Request>(context.request);
+  engine::Engine& engine = context.engine;
+  std::string server_version(context.server_version);
+  if (!checked) {
+    Error error = checked.error();
+    co_return HijackReply{"", [error, server_version](engine::UnixSocket client, std::string) {
+                            return send_error_and_close(error, server_version, std::move(client));
+                          }};
+  }
+  co_return HijackReply{"", [&engine, head, options, server_version](engine::UnixSocket client,
+                                                                      std::string buffered_input) {
+                          return run_import(engine, head, options, server_version, std::move(client),
+                                            std::move(buffered_input));
+                        }};
+}
+
+// GET /containers/{id}/export: the container's whole filesystem as a tar, streamed.
+engine::Task<Reply> export_container(const RequestContext& context) {
+  auto source = context.engine.open_container_archive(context.params.get("id"), "/");
+  if (!source) co_return error_response(source.error());
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nConnection: close\r\n" +
+                     common_header_lines(context.server_version) + "\r\n";
+  co_return HijackReply{std::move(head), [source = std::move(*source)](engine::UnixSocket client, std::string) {
+                          return source->send(std::move(client));
+                        }};
+}
+
+engine::Task<Reply> tag_image(const RequestContext& context) {
+  Status tagged = context.engine.tag_image(context.params.get("name"), context.query.get_or("repo", ""),
+                                           context.query.get_or("tag", ""));
+  if (!tagged) co_return error_response(tagged.error());
+  co_return empty_response(http::status::created);
+}
+
+// `noprune` is accepted and has nothing to do: gocker keeps no parent images to prune.
+engine::Task<Reply> remove_image(const RequestContext& context) {
+  auto removed = context.engine.remove_image(context.params.get("name"), context.query.get_bool("force"));
+  if (!removed) co_return error_response(removed.error());
+  co_return json_response(http::status::ok, *removed);
+}
+
+engine::Task<Reply> image_history(const RequestContext& context) {
+  auto history = context.engine.image_history(context.params.get("name"));
+  if (!history) co_return error_response(history.error());
+  co_return json_response(http::status::ok, *history);
+}
+
+// ---- end images (issue 5) ----
+
 constexpr std::array kRoutes{
     Route{http::verb::get, "/images/json", list_images},
-    Route{http::verb::get, "/images/{name}/json", inspect_image},
+    Route{http::verb::get, "/images/{name*}/json", inspect_image},
+    // images (issue 5)
+    Route{http::verb::post, "/commit", commit_container},
+    Route{http::verb::post, "/images/create", create_image},
+    Route{http::verb::get, "/containers/{id}/export", export_container},
+    Route{http::verb::post, "/images/{name*}/tag", tag_image},
+    Route{http::verb::delete_, "/images/{name*}", remove_image},
+    Route{http::verb::get, "/images/{name*}/history", image_history},
 };
 
 }  // namespace

@@ -41,6 +41,7 @@
 #include "engine/engine.hpp"
 #include "server/http_types.hpp"
 #include "server/router.hpp"
+#include "server/streamed_upload.hpp"
 
 namespace gocker::server {
 
@@ -103,14 +104,23 @@ class Session {
     for (;;) {
       set_io_timeout(stream_, options_.io_timeout);
       http::request_parser<http::string_body> parser;
-      parser.body_limit(options_.body_limit);
+      // The limit depends on the route, known once the head is in (below). Beast compares a
+      // Content-Length with the limit as the head completes, so none may be set before that.
+      parser.body_limit(boost::none);
       auto [header_error, header_bytes] =
           co_await http::async_read_header(stream_, buffer_, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
       (void)header_bytes;
       if (header_error) co_return co_await answer_read_error(header_error);
-      if (is_archive_upload(parser.get())) parser.body_limit(options_.archive_body_limit);
+      // An image upload's route reads its body itself, streamed to disk (server/streamed_upload.hpp).
+      const bool route_reads_body = is_streamed_upload(parser.get());
+      if (!route_reads_body) {
+        const std::size_t limit = is_archive_upload(parser.get()) ? options_.archive_body_limit : options_.body_limit;
+        if (auto length = parser.content_length(); length && *length > limit)
+          co_return co_await answer_read_error(http::error::body_limit);
+        parser.body_limit(limit);
+      }
 
-      if (!parser.is_done()) {
+      if (!parser.is_done() && !route_reads_body) {
         if (boost::beast::iequals(parser.get()[http::field::expect], "100-continue")) {
           // curl sends large bodies only after this interim response (RFC 9110 10.1.1).
           if (!co_await write_raw("HTTP/1.1 100 Continue\r\n\r\n")) co_return;
@@ -123,7 +133,7 @@ class Session {
 
       Request request = parser.release();
       Reply reply = co_await router_.dispatch(request);
-      bool keep_alive = request.keep_alive();
+      bool keep_alive = request.keep_alive() && !route_reads_body;  // an unread body ends the connection
       if (auto* response = std::get_if<Response>(&reply)) {
         log_request(request, std::to_string(response->result_int()));
         bool head_only = request.method() == http::verb::head;

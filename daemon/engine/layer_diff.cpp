@@ -160,6 +160,12 @@ Result<LayerDiffStats> write_layer_diff(const std::string& upper_dir, int out_fd
     const std::string directory = slash == std::string::npos ? "" : name.substr(0, slash);
     const std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
     const mode_t type = archive_entry_filetype(entry.get());
+    // A tar cannot hold a socket, and one left by a process is no part of an image (dockerd's
+    // diff skips them too).
+    if (type == AE_IFSOCK) {
+      --stats.entries;
+      continue;
+    }
 
     if (type == AE_IFCHR && archive_entry_rdev(entry.get()) == 0) {
       auto marker = marker_entry(whiteout_entry_name(directory, base), entry.get());

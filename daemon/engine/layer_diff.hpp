@@ -1,8 +1,9 @@
 #pragma once
 // The tar of a container's changes: its overlay upper dir written as an image layer (what commit
-// stores). Files, directories, links and devices go in as they are; overlay's own forms become the
-// image spec's (engine/whiteout.hpp): a 0/0 character device is written as ".wh.<name>", an opaque
-// directory is followed by its ".wh..wh..opq" entry, and trusted.overlay.* xattrs are left out.
+// stores). Files, directories, links, fifos and devices go in as they are, sockets are left out;
+// overlay's own forms become the image spec's (engine/whiteout.hpp): a 0/0 character device is
+// written as ".wh.<name>", an opaque directory is followed by its ".wh..wh..opq" entry, and
+// trusted.overlay.* xattrs are left out.
 //
 // The upper dir may belong to a running container (commit pauses it by default, but need not):
 // the walk never follows a symlink, and file contents are opened with openat2(RESOLVE_IN_ROOT)

@@ -186,6 +186,30 @@ TEST_CASE("import, run, commit with a deleted file and a replaced directory, exp
   CHECK(missing.status == 404);
 }
 
+TEST_CASE("commits stack: three layers on busybox, each change visible, the deleted ones gone") {
+  auto& daemon = daemon_under_test();
+  REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
+  auto s1 = daemon.gockerctl({"run", "--name", "s1", "busybox", "sh", "-c", "echo one > /one && rm /bin/vi"});
+  REQUIRE_MESSAGE(s1.exit_code == 0, s1.describe());
+  REQUIRE(daemon.gockerctl({"commit", "s1", "stack:1"}).exit_code == 0);
+  auto s2 = daemon.gockerctl({"run", "--name", "s2", "stack:1", "sh", "-c", "echo two > /two && rm /one && mkfifo /pipe"});
+  REQUIRE_MESSAGE(s2.exit_code == 0, s2.describe());
+  auto committed = daemon.gockerctl({"commit", "-c", "WORKDIR /tmp", "s2", "stack:2"});
+  REQUIRE_MESSAGE(committed.exit_code == 0, committed.describe());
+  auto view = daemon.gockerctl({"run", "--rm", "stack:2", "sh", "-c",
+                                "pwd; cat /two; test -e /one || echo no-one; test -e /bin/vi || echo no-vi; "
+                                "test -p /pipe && echo pipe; /bin/busybox true && echo busybox"});
+  CHECK_MESSAGE(view.out == "/tmp\ntwo\nno-one\nno-vi\npipe\nbusybox\n", view.describe());
+  auto history = daemon.http("GET", "/images/stack:2/history");
+  REQUIRE(history.status == 200);
+  auto inspect = daemon.gockerctl({"image", "inspect", "stack:2"});
+  CHECK(inspect.exit_code == 0);
+  REQUIRE(daemon.gockerctl({"rm", "s1", "s2"}).exit_code == 0);
+  auto removed = daemon.gockerctl({"rmi", "stack:2", "stack:1"});
+  CHECK_MESSAGE(removed.exit_code == 0, removed.describe());
+  CHECK(daemon.gockerctl({"run", "--rm", "busybox", "true"}).exit_code == 0);
+}
+
 TEST_CASE("a failed import or commit registers nothing and leaves nothing behind") {
   auto& daemon = daemon_under_test();
   REQUIRE_MESSAGE(daemon.started(), daemon.start_error());

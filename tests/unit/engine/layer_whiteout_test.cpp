@@ -250,6 +250,8 @@ TEST_CASE("diffing an upper dir writes whiteouts and opaque dirs in their tar fo
   REQUIRE(::lsetxattr((upper + "/cache").c_str(), kOverlayOpaqueXattr, "y", 1, 0) == 0);
   REQUIRE(::lsetxattr((upper + "/etc").c_str(), "trusted.overlay.origin", "x", 1, 0) == 0);
   REQUIRE(::lsetxattr((upper + "/f").c_str(), "user.kept", "v", 1, 0) == 0);
+  REQUIRE(::mknod((upper + "/sock").c_str(), S_IFSOCK | 0600, 0) == 0);  // a daemon's leftover socket
+  REQUIRE(::mkfifo((upper + "/fifo").c_str(), 0600) == 0);
 
   const std::string tar = root / "diff.tar";
   int fd = ::open(tar.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -269,6 +271,8 @@ TEST_CASE("diffing an upper dir writes whiteouts and opaque dirs in their tar fo
   REQUIRE(entries.count("f2") == 1);
   CHECK(entries["f2"].hardlink == "f");
   CHECK(entries["l"].type == AE_IFLNK);
+  CHECK(entries.count("sock") == 0);
+  CHECK(entries["fifo"].type == AE_IFIFO);
   REQUIRE(entries.count("etc/.wh.passwd") == 1);
   CHECK(entries["etc/.wh.passwd"].type == AE_IFREG);
   CHECK(entries["etc/.wh.passwd"].size == 0);

@@ -23,6 +23,7 @@
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/contained_path.hpp"
+#include "engine/image_config.hpp"
 #include "engine/reference.hpp"
 #include "engine/time_format.hpp"
 #include "engine/whiteout.hpp"
@@ -42,27 +43,6 @@ int64_t builtin_created_seconds(const std::string& layer_path) {
   struct stat info {};
   if (::stat((layer_path + "/bin/busybox").c_str(), &info) != 0) return 0;  // an odd tar: 1970, still reproducible
   return static_cast<int64_t>(info.st_mtime);
-}
-
-// GOARCH spelling, as the OCI image spec asks for.
-constexpr const char* host_architecture() {
-#if defined(__x86_64__)
-  return "amd64";
-#elif defined(__aarch64__)
-  return "arm64";
-#elif defined(__i386__)
-  return "386";
-#elif defined(__arm__)
-  return "arm";
-#elif defined(__riscv) && __riscv_xlen == 64
-  return "riscv64";
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  return "ppc64le";
-#elif defined(__s390x__)
-  return "s390x";
-#else
-  return "unknown";
-#endif
 }
 
 std::string hex_encode(const unsigned char* bytes, size_t length) {
@@ -419,7 +399,7 @@ Result<state::ImageRecord> ImageStore::ensure_builtin_image(const std::string& t
   const int64_t created = builtin_created_seconds(layer->path);
   const std::string created_text = format_rfc3339_nanos(created * 1'000'000'000);
   nlohmann::json config = {
-      {"architecture", host_architecture()},
+      {"architecture", image_architecture()},
       {"os", "linux"},
       {"created", created_text},
       {"config", {{"Env", {kBuiltinPath}}, {"Cmd", {"sh"}}}},
@@ -480,69 +460,6 @@ std::vector<std::string> ImageStore::layer_dirs(const state::ImageRecord& image)
   return dirs;
 }
 
-// ---- images (issue 5) ----
-Result<state::ImageRecord> ImageStore::create_image(std::string config_json, std::vector<state::LayerRecord> layers,
-                                                    const std::vector<std::string>& tags, int64_t created) {
-  state::ImageRecord image;
-  image.id = sha256_digest(config_json);
-  if (image.id.empty()) return Error::internal("create image: sha256 failed");
-  image.config_json = std::move(config_json);
-  image.tags = tags;
-  image.created = created;
-  for (const state::LayerRecord& layer : layers) {
-    image.layer_chain_ids.push_back(layer.chain_id);
-    image.size += layer.size;
-  }
-  GOCKER_TRY(put_image(image, layers));
-  return resolve(image.id);
-}
-
-Status ImageStore::tag(const std::string& image_id, const std::string& normalized_reference) {
-  GOCKER_TRY(store_.tag_image(normalized_reference, image_id));
-  return reload_index();
-}
-
-Status ImageStore::untag(const std::string& normalized_reference) {
-  GOCKER_TRY(store_.untag_image(normalized_reference));
-  return reload_index();
-}
-
-Result<std::vector<state::LayerRecord>> ImageStore::remove(const std::string& image_id) {
-  auto deleted = store_.delete_image(image_id);
-  if (!deleted) return std::move(deleted).error();
-  GOCKER_TRY(reload_index());
-  for (const state::LayerRecord& layer : *deleted) {
-    // Moved into tmp first, so a crash half-way through the removal leaves a leftover load()
-    // cleans up rather than a partial directory under a chain id a later import would trust.
-    std::string doomed = tmp_dir_ + "/remove-XXXXXX";
-    if (::mkdtemp(doomed.data()) == nullptr) return Error::from_errno(errno, "remove layer " + layer.chain_id + ": mkdtemp");
-    const std::string target = doomed + "/layer";
-    if (::rename(layer.path.c_str(), target.c_str()) != 0 && errno != ENOENT)
-      return Error::from_errno(errno, "remove layer " + layer.chain_id + ": rename " + gocker::quoted(layer.path));
-    std::error_code error;
-    std::filesystem::remove_all(doomed, error);
-    if (error) return Error::from_errno(error.value(), "remove layer " + layer.chain_id + ": " + gocker::quoted(doomed));
-  }
-  return deleted;
-}
-
-std::vector<state::LayerRecord> ImageStore::layers_of(const state::ImageRecord& image) const {
-  std::shared_lock lock(index_mutex_);
-  std::vector<state::LayerRecord> layers;
-  for (const std::string& chain_id : image.layer_chain_ids) {
-    if (auto found = layers_.find(chain_id); found != layers_.end()) layers.push_back(found->second);
-  }
-  return layers;
-}
-void ImageStore::discard_if_unregistered(const state::LayerRecord& layer) {
-  {
-    std::shared_lock lock(index_mutex_);
-    if (layers_.count(layer.chain_id) != 0) return;
-  }
-  std::error_code ignored;  // best effort: the failure being reported matters more
-  std::filesystem::remove_all(layer.path, ignored);
-}
-// ---- end images (issue 5) ----
 
 std::vector<state::ImageRecord> ImageStore::list() const {
   std::shared_lock lock(index_mutex_);

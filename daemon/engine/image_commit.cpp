@@ -2,6 +2,8 @@
 // (engine/container_rootfs.hpp) is written as a layer tar (engine/layer_diff.hpp) into an unnamed
 // temporary file, imported into the layer store on top of the image's layers, and registered with a
 // config derived from the image's (engine/image_config.hpp) and the `changes`.
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "base/scope_guard.hpp"
@@ -58,14 +60,22 @@ Result<std::string> EngineImpl::commit_container(const std::string& ref, const C
   }
   if (!diff) return std::move(diff).error().context(what);
 
-  const std::vector<state::LayerRecord> parent_layers = images_->layers_of(*parent);
-  const std::string parent_chain_id = parent_layers.empty() ? "" : parent_layers.back().chain_id;
-  auto layer = images_->import_layer_tar(reopen_path(diff_file->get()), parent_chain_id);
-  if (!layer) return std::move(layer).error().context(what);
-  ScopeGuard discard_layer([&] { images_->discard_if_unregistered(*layer); });
-
+  std::vector<state::LayerRecord> layers = images_->layers_of(*parent);
   NewLayerInfo info;
-  info.diff_id = layer->diff_id;
+  // No changes: no layer, only a history entry (as dockerd does).
+  info.empty_layer = diff->entries == 0;
+  std::optional<state::LayerRecord> layer;
+  if (!info.empty_layer) {
+    auto imported = images_->import_layer_tar(reopen_path(diff_file->get()), layers.empty() ? "" : layers.back().chain_id);
+    if (!imported) return std::move(imported).error().context(what);
+    layer = std::move(*imported);
+    info.diff_id = layer->diff_id;
+    layers.push_back(*layer);
+  }
+  ScopeGuard discard_layer([&] {
+    if (layer) images_->discard_if_unregistered(*layer);
+  });
+
   const int64_t now = now_unix_nanos();
   info.created = format_rfc3339_nanos(now);
   // dockerd records the container's command.
@@ -75,8 +85,6 @@ Result<std::string> EngineImpl::commit_container(const std::string& ref, const C
   info.container_id = container_id;
   nlohmann::json config = derive_image_config(parent_config, std::move(defaults), info);
 
-  std::vector<state::LayerRecord> layers = parent_layers;
-  layers.push_back(*layer);
   std::vector<std::string> tags;
   if (*reference) tags.push_back(**reference);
   auto image = images_->create_image(config.dump(), std::move(layers), tags, now / 1'000'000'000);

@@ -62,10 +62,11 @@ nlohmann::json derive_image_config(const nlohmann::json& parent, nlohmann::json 
     }
     if (auto old = parent.find("history"); old != parent.end() && old->is_array()) history = *old;
   }
-  diff_ids.push_back(layer.diff_id);
+  if (!layer.empty_layer) diff_ids.push_back(layer.diff_id);
   nlohmann::json entry{{"created", layer.created}, {"created_by", layer.created_by}};
   if (!layer.author.empty()) entry["author"] = layer.author;
   if (!layer.comment.empty()) entry["comment"] = layer.comment;
+  if (layer.empty_layer) entry["empty_layer"] = true;
   history.push_back(std::move(entry));
 
   nlohmann::json config{

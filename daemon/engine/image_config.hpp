@@ -25,6 +25,9 @@ struct NewLayerInfo {
   std::string author;
   std::string comment;
   std::string container_id;  // commit only
+  // A commit without changes adds no layer, only a history entry marked "empty_layer" (dockerd's
+  // rule); diff_id is then unused.
+  bool empty_layer = false;
 };
 
 // The runtime defaults a committed image keeps: the parent image's "config" with the container's

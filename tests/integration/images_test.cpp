@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/harness.hpp"
 
 using namespace gocker::test;
@@ -202,6 +204,18 @@ TEST_CASE("commits stack: three layers on busybox, each change visible, the dele
   CHECK_MESSAGE(view.out == "/tmp\ntwo\nno-one\nno-vi\npipe\nbusybox\n", view.describe());
   auto history = daemon.http("GET", "/images/stack:2/history");
   REQUIRE(history.status == 200);
+  // A container without changes commits to no new layer, only a history entry.
+  const size_t layers_before = count_dir(layers_dir());
+  REQUIRE(daemon.gockerctl({"create", "--name", "s3", "stack:2", "true"}).exit_code == 0);
+  auto unchanged = daemon.gockerctl({"commit", "-m", "nothing new", "s3", "stack:3"});
+  REQUIRE_MESSAGE(unchanged.exit_code == 0, unchanged.describe());
+  CHECK(count_dir(layers_dir()) == layers_before);
+  auto same_layers = daemon.http("GET", "/images/stack:3/json");
+  auto base_layers = daemon.http("GET", "/images/stack:2/json");
+  CHECK(nlohmann::json::parse(same_layers.body)["RootFS"] == nlohmann::json::parse(base_layers.body)["RootFS"]);
+  CHECK(contains(daemon.http("GET", "/images/stack:3/history").body, "nothing new"));
+  REQUIRE(daemon.gockerctl({"rm", "s3"}).exit_code == 0);
+  REQUIRE(daemon.gockerctl({"rmi", "stack:3"}).exit_code == 0);
   auto inspect = daemon.gockerctl({"image", "inspect", "stack:2"});
   CHECK(inspect.exit_code == 0);
   REQUIRE(daemon.gockerctl({"rm", "s1", "s2"}).exit_code == 0);

@@ -45,6 +45,23 @@ TEST_CASE("image config: a commit keeps the parent's layers and history and adds
   CHECK(config["config"] == defaults);
 }
 
+TEST_CASE("image config: a commit without changes adds a history entry and no layer") {
+  const json parent = {{"rootfs", {{"type", "layers"}, {"diff_ids", {"sha256:aaa"}}}},
+                       {"history", {{{"created", "2024-01-01T00:00:00Z"}, {"created_by", "base"}}}}};
+  NewLayerInfo layer;
+  layer.created = "2025-01-01T00:00:00Z";
+  layer.created_by = "true";
+  layer.empty_layer = true;
+  json config = derive_image_config(parent, json::object(), layer);
+  CHECK(config["rootfs"]["diff_ids"] == json::array({"sha256:aaa"}));
+  REQUIRE(config["history"].size() == 2);
+  CHECK(config["history"][1]["empty_layer"] == true);
+  auto rows = image_history(config, "sha256:x", {}, {5});
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].size == 0);
+  CHECK(rows[1].size == 5);
+}
+
 TEST_CASE("image config: an import starts from nothing") {
   NewLayerInfo layer;
   layer.diff_id = "sha256:ccc";

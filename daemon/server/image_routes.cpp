@@ -106,8 +106,12 @@ engine::Task<Reply> create_image(const RequestContext& context) {
   if (!source) {
     co_return error_response(Error::invalid("pulling images (fromImage) is not supported yet; import with fromSrc=-"));
   }
-  // The session left the body unread (server/streamed_upload.hpp): every answer goes through the
-  // pump, which owns the connection.
+  // The session left the body unread (server/streamed_upload.hpp) when its test on the raw target
+  // said so; asking the same test keeps both sides agreeing (a percent-encoded parameter name
+  // would otherwise have its body read by the session and then awaited by the pump).
+  if (!is_streamed_upload(context.request))
+    co_return error_response(Error::invalid("fromSrc must be spelled out in the query (fromSrc=-)"));
+  // From here every answer goes through the pump, which owns the connection.
   engine::Engine::ImportOptions options;
   options.repo = context.query.get_or("repo", "");
   options.tag = context.query.get_or("tag", "");
@@ -116,8 +120,11 @@ engine::Task<Reply> create_image(const RequestContext& context) {
   Status checked = *source == "-" ? ok() : Error::invalid("fromSrc must be \"-\" (the request body); URLs are not supported");
   if (checked) {
     auto changes = query_values(context.request.target(), "changes");
-    if (!changes) checked = changes.error();
-    else options.changes = std::move(*changes);
+    if (changes) {
+      options.changes = std::move(*changes);
+    } else {
+      checked = changes.error();
+    }
   }
   if (checked) checked = context.engine.check_import(options);
 

@@ -249,6 +249,21 @@ TEST_CASE("a failed import or commit registers nothing and leaves nothing behind
   CHECK_FALSE(fs::exists(daemon.root() + "/layers/escape"));
   CHECK_FALSE(fs::exists(daemon.root() + "/escape"));
 
+  // An absolute path, and a file through a symlink that points out of the layer.
+  const std::string marker = "gocker-images-test-" + std::to_string(::getpid());
+  auto absolute = shell("cd '" + evil + "' && tar -cPf ../absolute.tar --transform 's,^,/tmp/" + marker + "-abs-,' escape");
+  REQUIRE_MESSAGE(absolute.exit_code == 0, absolute.describe());
+  CHECK(daemon.gockerctl({"import", work_dir_path() + "/absolute.tar", "broken:5"}).exit_code == 1);
+  CHECK_FALSE(fs::exists("/tmp/" + marker + "-abs-escape"));
+  const std::string linked = work_dir_path() + "/linked";
+  fs::create_directories(linked + "/real");
+  std::ofstream(linked + "/real/" + marker) << "x\n";
+  auto through_link = shell("cd '" + linked + "' && ln -s /tmp out && tar -cf ../linked.tar out && "
+                            "tar -rf ../linked.tar --transform 's,^real,out,' real/" + marker);
+  REQUIRE_MESSAGE(through_link.exit_code == 0, through_link.describe());
+  CHECK(daemon.gockerctl({"import", work_dir_path() + "/linked.tar", "broken:6"}).exit_code == 1);
+  CHECK_FALSE(fs::exists("/tmp/" + marker));
+
   CHECK(count_dir(layers_dir()) == layers_at_start);
   CHECK(count_dir(layers_tmp_dir()) == 0);
   auto images = daemon.gockerctl({"images"});
@@ -273,6 +288,9 @@ TEST_CASE("an import larger than any request body limit is streamed to disk") {
   REQUIRE_MESSAGE(made.exit_code == 0, made.describe());
   auto imported = shell("tar -C '" + big + "' -c . | $GOCKERCTL import -c 'CMD [\"/blob\"]' - big:1");
   REQUIRE_MESSAGE(imported.exit_code == 0, imported.describe());
+  auto gzipped = shell("tar -C '" + rootfs_dir() + "' -cz . | $GOCKERCTL import - gz:1 && $GOCKERCTL run --rm gz:1 echo gz");
+  CHECK_MESSAGE(trim(gzipped.out).substr(trim(gzipped.out).size() - 2) == "gz", gzipped.describe());
+  CHECK(daemon.gockerctl({"rmi", "gz:1"}).exit_code == 0);
   auto size = daemon.gockerctl({"image", "inspect", "big:1"});
   CHECK(contains(size.out, "\"Size\": 41943040"));
   // Through raw HTTP with a Content-Length body too (the gockerctl path is chunked).

@@ -23,50 +23,6 @@ using runtime::attach::MessageType;
 
 namespace {
 
-Task<bool> send_stdin(MonitorSocket& monitor, std::string_view bytes) {
-  if (bytes.empty()) co_return true;
-  auto message = runtime::attach::encode_frame(MessageType::kStdin, bytes);
-  auto [error, written] = co_await asio::async_write(monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
-  co_return !error;
-}
-
-// Client bytes to the container's stdin. With detach keys (tty only), the scanner holds back a
-// possible start of the sequence; on the whole sequence the attach ends here: closing the monitor
-// connection ends the output pump too, which closes the client. The container keeps running (a
-// tty's stdin is not closed when an attach goes away).
-Task<void> forward_stdin(std::shared_ptr<UnixSocket> client, std::shared_ptr<MonitorSocket> monitor, std::string buffered,
-                         std::optional<DetachKeyScanner> detach) {
-  std::string chunk = std::move(buffered);
-  std::string buffer(32 * 1024, '\0');
-  while (true) {
-    if (!chunk.empty()) {
-      if (detach) {
-        auto scanned = detach->scan(chunk);
-        if (!co_await send_stdin(*monitor, scanned.forward)) co_return;
-        if (scanned.detached) {
-          boost::system::error_code ignored;
-          monitor->close(ignored);
-          co_return;
-        }
-      } else if (!co_await send_stdin(*monitor, chunk)) {
-        co_return;
-      }
-    }
-    auto [read_error, n] = co_await client->async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
-    if (read_error) {
-      // EOF is the client's half-close: pass it on so `echo abc | run -i cat` ends. Anything else
-      // (the output side closed the socket) just stops forwarding.
-      if (read_error == asio::error::eof) {
-        if (detach && !co_await send_stdin(*monitor, detach->flush())) co_return;
-        auto message = runtime::attach::encode_frame(MessageType::kStdinEof, {});
-        co_await asio::async_write(*monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
-      }
-      co_return;
-    }
-    chunk.assign(buffer.data(), n);
-  }
-}
-
 Task<void> pump_attach(std::shared_ptr<UnixSocket> client, std::shared_ptr<MonitorSocket> monitor, bool tty,
                        bool forward_input, std::string buffered, std::optional<DetachKeyScanner> detach) {
   if (forward_input)

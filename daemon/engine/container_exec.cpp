@@ -21,6 +21,7 @@
 #include "base/filesystem.hpp"
 #include "base/strings.hpp"
 #include "engine/container_rootfs.hpp"
+#include "engine/detach_keys.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/exec_config.hpp"
 #include "engine/monitor_attach.hpp"
@@ -101,34 +102,10 @@ int exit_code_for_start_failure(const Error& error) {
 }
 
 Status check_container_running(const Container& container) {
-  if (container.record.status == "paused")
+  if (container.paused)
     return Error::conflict("Container " + container.record.id + " is paused, unpause the container before exec");
   if (!container.is_running()) return Error::conflict("Container " + container.record.id + " is not running");
   return ok();
-}
-
-Task<void> forward_exec_stdin(std::shared_ptr<UnixSocket> client, std::shared_ptr<MonitorSocket> monitor,
-                              std::string buffered) {
-  if (!buffered.empty()) {
-    auto message = runtime::attach::encode_frame(MessageType::kStdin, buffered);
-    auto [error, written] = co_await asio::async_write(*monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
-    if (error) co_return;
-  }
-  std::string chunk(32 * 1024, '\0');
-  while (true) {
-    auto [read_error, n] = co_await client->async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
-    if (read_error) {
-      // EOF is the client's half-close (`echo abc | exec -i w cat`): the process's stdin closes.
-      if (read_error == asio::error::eof) {
-        auto message = runtime::attach::encode_frame(MessageType::kStdinEof, {});
-        co_await asio::async_write(*monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
-      }
-      co_return;
-    }
-    auto message = runtime::attach::encode_frame(MessageType::kStdin, std::string_view(chunk.data(), n));
-    auto [write_error, written] = co_await asio::async_write(*monitor, asio::buffer(message), asio::as_tuple(asio::use_awaitable));
-    if (write_error) co_return;
-  }
 }
 
 }  // namespace
@@ -148,14 +125,7 @@ Result<std::pair<std::shared_ptr<EngineImpl::ExecInstance>, std::shared_ptr<Cont
     auto it = containers_.find(exec->container_id);
     if (it != containers_.end()) container = it->second;
   }
-  if (!container) {
-    // Removed with its container (the removal path does not know about execs; they go here).
-    std::lock_guard lock(exec_mutex_);
-    for (auto it = execs_.begin(); it != execs_.end();) {
-      it = it->second->container_id == exec->container_id ? execs_.erase(it) : std::next(it);
-    }
-    return no_such_exec(exec_id);
-  }
+  if (!container) return no_such_exec(exec_id);  // its container is being removed
   return std::make_pair(std::move(exec), std::move(container));
 }
 
@@ -180,18 +150,18 @@ Result<api::ExecCreateResponse> EngineImpl::create_exec(const std::string& conta
   exec->attach_socket = options_.root + "/s/e" + exec->id.substr(0, 15);
   {
     std::lock_guard lock(exec_mutex_);
-    // Drop the instances of removed containers now and then, so a long-lived daemon keeps none.
-    for (auto it = execs_.begin(); it != execs_.end();) {
-      bool container_exists;
-      {
-        std::lock_guard registry_lock(registry_mutex_);
-        container_exists = containers_.count(it->second->container_id) != 0;
-      }
-      it = container_exists ? std::next(it) : execs_.erase(it);
-    }
     execs_.emplace(exec->id, exec);
+    exec_ids_by_container_[exec->container_id].push_back(exec->id);
   }
   return api::ExecCreateResponse{exec->id};
+}
+
+void EngineImpl::forget_execs(const std::string& container_id) {
+  std::lock_guard lock(exec_mutex_);
+  auto ids = exec_ids_by_container_.find(container_id);
+  if (ids == exec_ids_by_container_.end()) return;
+  for (const std::string& id : ids->second) execs_.erase(id);
+  exec_ids_by_container_.erase(ids);
 }
 
 Result<api::ExecInspect> EngineImpl::inspect_exec(const std::string& exec_id) const {
@@ -359,8 +329,16 @@ Task<void> EngineImpl::run_exec_attached(std::string exec_id, bool tty_stream, U
   auto pump = [](EngineImpl* self, std::shared_ptr<ExecInstance> exec, std::shared_ptr<Container> container,
                  std::shared_ptr<UnixSocket> client, std::shared_ptr<MonitorSocket> monitor, bool tty,
                  bool forward_input, std::string buffered) -> Task<void> {
-    if (forward_input)
-      co_spawn(co_await asio::this_coro::executor, forward_exec_stdin(client, monitor, std::move(buffered)), asio::detached);
+    if (forward_input) {
+      // Detach keys end the exec's stream on a tty; the process keeps running, as with dockerd.
+      std::optional<DetachKeyScanner> detach;
+      if (exec->config.tty) {
+        const std::string& keys = exec->config.detach_keys;
+        if (auto sequence = parse_detach_keys(keys.empty() ? kDefaultDetachKeys : keys)) detach.emplace(std::move(*sequence));
+      }
+      co_spawn(co_await asio::this_coro::executor, forward_stdin(client, monitor, std::move(buffered), std::move(detach)),
+               asio::detached);
+    }
     while (true) {
       auto message = co_await read_attach_message(*monitor);
       if (!message) break;

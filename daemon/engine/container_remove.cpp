@@ -82,6 +82,7 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
     index_.remove(id);
     containers_.erase(id);
   }
+  forget_execs(id);
   for (const auto& waiter : waiters) waiter.notify(response);
   spdlog::debug("removed container {}", id.substr(0, 12));
   return ok();

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -151,8 +152,7 @@ class EngineImpl final : public Engine {
   // ---- end manage ----
   // ---- exec (private members) ----
   struct ExecInstance;  // container_exec.cpp
-  // The exec and its container; NotFound for an unknown id or one whose container was removed
-  // (the instance is then dropped).
+  // The exec and its container; NotFound for an unknown id.
   Result<std::pair<std::shared_ptr<ExecInstance>, std::shared_ptr<Container>>> find_exec(const std::string& exec_id) const;
   struct StartedExec;
   // Spawns the exec monitor and waits until the process is ready to execve (container_exec.cpp).
@@ -161,8 +161,11 @@ class EngineImpl final : public Engine {
                         int exit_code);
   void watch_exec_monitor(const std::shared_ptr<ExecInstance>& exec, const std::shared_ptr<Container>& container,
                           UniqueFd monitor_pidfd);
-  mutable std::mutex exec_mutex_;  // guards execs_ and every ExecInstance's mutable fields
-  mutable std::map<std::string, std::shared_ptr<ExecInstance>> execs_;
+  // Drops a removed container's exec instances (dockerd forgets them with the container).
+  void forget_execs(const std::string& container_id);
+  mutable std::mutex exec_mutex_;  // guards execs_, exec_ids_by_container_ and ExecInstances' mutable fields
+  std::map<std::string, std::shared_ptr<ExecInstance>> execs_;
+  std::unordered_map<std::string, std::vector<std::string>> exec_ids_by_container_;
   // ---- end exec ----
   // ---- events (private members) ----
   class EventLog& event_log();  // the ring and the live subscribers (event_log.hpp), made on first use

@@ -1,5 +1,6 @@
 #include "engine/exec_config.hpp"
 
+#include "engine/detach_keys.hpp"
 #include "engine/oci_config.hpp"
 
 namespace gocker::engine {
@@ -11,6 +12,7 @@ std::string env_key(const std::string& entry) { return entry.substr(0, entry.fin
 
 Status validate_exec_request(const api::ExecCreateRequest& request) {
   if (request.cmd.empty()) return Error::invalid("No exec command specified");
+  if (!request.detach_keys.empty()) GOCKER_TRY(parse_detach_keys(request.detach_keys));
   if (!request.working_dir.empty() && request.working_dir.front() != '/') {
     return Error::invalid("the working directory '" + request.working_dir + "' is invalid, it needs to be an absolute path");
   }

@@ -225,6 +225,49 @@ DemuxedStreams split_frames(std::string_view body) {
 
 }  // namespace
 
+TEST_CASE("gockerctl exec -it: ctrl-p ctrl-q detaches and the process keeps running") {
+  auto& daemon = fixture().daemon;
+  // Keys go once the process's output shows the client's terminal is raw (a cooked one would
+  // take ctrl-q as flow control).
+  auto session = daemon.gockerctl_pty(
+      {"exec", "-it", kContainer, "sh", "-c", "echo $$ > /tmp/detach-pid; echo ready; exec sleep 300"},
+      {{"ready", "\x10\x11"}}, 20s);
+  INFO(session.describe());
+  CHECK_FALSE(session.timed_out);
+  CHECK(session.exit_code == 0);
+  // The shell exec'd sleep under the pid it wrote: that process is still there after the detach.
+  auto alive = exec({kContainer, "sh", "-c", "kill -0 $(cat /tmp/detach-pid) && echo alive; kill $(cat /tmp/detach-pid)"});
+  INFO(alive.describe());
+  CHECK(alive.out == "alive\n");
+}
+
+TEST_CASE("exec: invalid detach keys are refused, a paused container refuses exec, a removed one forgets its execs") {
+  auto& daemon = fixture().daemon;
+  auto bad_keys = daemon.http("POST", std::string("/v1.41/containers/") + kContainer + "/exec",
+                              R"({"Cmd":["true"],"DetachKeys":"ctrl-1"})");
+  INFO(bad_keys.describe());
+  CHECK(bad_keys.status == 400);
+  CHECK(contains(bad_keys.body, "message"));
+
+  REQUIRE(daemon.gockerctl({"run", "-d", "--name", "exec-paused", "busybox", "sleep", "300"}).exit_code == 0);
+  auto created = daemon.http("POST", "/v1.41/containers/exec-paused/exec", R"({"Cmd":["true"]})");
+  REQUIRE(created.status == 201);
+  const std::string id = nlohmann::json::parse(created.body).at("Id").get<std::string>();
+  REQUIRE(daemon.gockerctl({"pause", "exec-paused"}).exit_code == 0);
+  auto paused = daemon.http("POST", "/v1.41/containers/exec-paused/exec", R"({"Cmd":["true"]})");
+  INFO(paused.describe());
+  CHECK(paused.status == 409);
+  CHECK(contains(paused.body, "is paused"));
+  CHECK(daemon.http("POST", "/v1.41/exec/" + id + "/start", R"({"Detach":true})").status == 409);
+  REQUIRE(daemon.gockerctl({"unpause", "exec-paused"}).exit_code == 0);
+
+  CHECK(daemon.http("GET", "/v1.41/exec/" + id + "/json").status == 200);
+  REQUIRE(daemon.gockerctl({"rm", "-f", "exec-paused"}).exit_code == 0);
+  auto forgotten = daemon.http("GET", "/v1.41/exec/" + id + "/json");
+  CHECK(forgotten.status == 404);
+  CHECK(contains(forgotten.body, "No such exec instance"));
+}
+
 TEST_CASE("exec over the API: ExitCode is null before the end, then recorded; a second start conflicts") {
   auto& daemon = fixture().daemon;
   auto created = daemon.http("POST", std::string("/v1.41/containers/") + kContainer + "/exec",

@@ -16,10 +16,12 @@ if [ "$(id -u)" != 0 ]; then
   exec sudo -E "$0" "$@"
 fi
 
+# The last line: libarchive's own dependencies, which the static link of gockerd names itself
+# (cmake/StaticDeps.cmake); libarchive-dev does not pull their -dev packages in.
 build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-dev libsqlitecpp-dev
   libspdlog-dev doctest-dev libcli11-dev libseccomp-dev libarchive-dev libssl-dev libsystemd-dev
   busybox-static ccache curl iproute2 procps util-linux tini
-  liblz4-dev libzstd-dev libacl1-dev"
+  liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev"
 test_packages="docker.io python3 python3-docker systemd nodejs"
 # Debian's npm, unless an npm is already there (a NodeSource nodejs bundles its own and conflicts
 # with Debian's npm package).

@@ -20,15 +20,9 @@ namespace {
 
 std::string docker_binary() {
   static const std::string binary = [] {
-    if (const char* chosen = std::getenv("GOCKER_TEST_DOCKER"); chosen != nullptr && *chosen != '\0') {
-      if (::access(chosen, X_OK) != 0) skip_program(std::string("GOCKER_TEST_DOCKER=") + chosen + " is not executable");
-      return std::string(chosen);
-    }
-    if (::access("/usr/bin/docker", X_OK) == 0) return std::string("/usr/bin/docker");
-    const auto which = run_command({"sh", "-c", "command -v docker"});
-    const std::string found = trim(which.out);
-    if (which.exit_code != 0 || found.empty())
-      skip_program("no docker CLI (install Debian's docker.io: scripts/install-deps.sh --test)");
+    const std::string found = docker_cli_path();
+    if (found.empty()) skip_program("no docker CLI (install Debian's docker.io: scripts/install-deps.sh --test)");
+    if (::access(found.c_str(), X_OK) != 0) skip_program("GOCKER_TEST_DOCKER=" + found + " is not executable");
     return found;
   }();
   return binary;

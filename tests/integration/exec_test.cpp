@@ -43,16 +43,9 @@ CommandResult exec(const std::vector<std::string>& args, const CommandOptions& o
   return fixture().daemon.gockerctl(full, options);
 }
 
-std::string docker_binary() {
-  if (const char* chosen = std::getenv("GOCKER_TEST_DOCKER"); chosen != nullptr && *chosen != '\0') return chosen;
-  if (::access("/usr/bin/docker", X_OK) == 0) return "/usr/bin/docker";
-  const auto which = run_command({"sh", "-c", "command -v docker"});
-  return which.exit_code == 0 ? trim(which.out) : std::string{};
-}
-
 // nullopt (and a loud message) when there is no docker CLI: only the docker cases are skipped.
 std::optional<CommandResult> docker(std::vector<std::string> args, CommandOptions options = {}) {
-  const std::string binary = docker_binary();
+  const std::string binary = docker_cli_path();
   if (binary.empty()) {
     if (std::getenv("GOCKER_TEST_STRICT")) FAIL("no docker CLI and GOCKER_TEST_STRICT=1");
     MESSAGE("SKIP (docker part): no docker CLI installed");
@@ -331,7 +324,7 @@ TEST_CASE("docker exec against gockerd") {
 
   Env env_vars{{"DOCKER_HOST", fixture().daemon.host()},
                {"DOCKER_CONFIG", fixture().daemon.temp_dir() + "/docker-config"}};
-  auto session = run_in_pty({docker_binary(), "exec", "-it", kContainer, "sh"},
+  auto session = run_in_pty({docker_cli_path(), "exec", "-it", kContainer, "sh"},
                             {{"# ", "tty; echo $((6*7)); exit 4\r"}}, env_vars);
   INFO(session.describe());
   CHECK(session.exit_code == 4);

@@ -24,13 +24,6 @@ Daemon& daemon_under_test() {
   return daemon;
 }
 
-std::string docker_binary() {
-  if (const char* chosen = std::getenv("GOCKER_TEST_DOCKER"); chosen != nullptr && *chosen != '\0') return chosen;
-  if (::access("/usr/bin/docker", X_OK) == 0) return "/usr/bin/docker";
-  auto which = run_command({"sh", "-c", "command -v docker"});
-  return which.exit_code == 0 ? trim(which.out) : "";
-}
-
 std::string work_dir_path() {
   static const std::string dir = [] {
     fs::path path = fs::path(daemon_under_test().temp_dir()) / "work";
@@ -44,7 +37,7 @@ std::string work_dir_path() {
 CommandResult shell(const std::string& script, CommandOptions options = {}) {
   auto& daemon = daemon_under_test();
   options.env.emplace_back("GOCKERCTL", gockerctl_binary() + " -H " + daemon.host());
-  options.env.emplace_back("DOCKER", docker_binary());
+  options.env.emplace_back("DOCKER", docker_cli_path());
   options.env.emplace_back("DOCKER_HOST", daemon.host());
   options.env.emplace_back("DOCKER_CONFIG", daemon.temp_dir() + "/docker-config");
   options.env.emplace_back("WORK", work_dir_path());
@@ -307,7 +300,7 @@ TEST_CASE("an import larger than any request body limit is streamed to disk") {
 TEST_CASE("docker import, run, commit, export, tag, history and rmi against gockerd") {
   auto& daemon = daemon_under_test();
   REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
-  if (docker_binary().empty()) {
+  if (docker_cli_path().empty()) {
     MESSAGE("SKIPPED PART: no docker CLI on this machine; docker commit/import/export/tag/rmi/history were not exercised");
     return;
   }

@@ -66,15 +66,8 @@ json wait_for_state(const Daemon& daemon, const std::string& ref, Predicate done
 
 std::string unix_now() { return std::to_string(std::time(nullptr)); }
 
-std::string docker_binary() {
-  if (const char* chosen = std::getenv("GOCKER_TEST_DOCKER"); chosen != nullptr && *chosen != '\0') return chosen;
-  if (::access("/usr/bin/docker", X_OK) == 0) return "/usr/bin/docker";
-  const auto which = run_command({"sh", "-c", "command -v docker"});
-  return which.exit_code == 0 ? trim(which.out) : std::string();
-}
-
 CommandResult docker(const Daemon& daemon, std::vector<std::string> args) {
-  args.insert(args.begin(), docker_binary());
+  args.insert(args.begin(), docker_cli_path());
   CommandOptions options;
   options.env.emplace_back("DOCKER_HOST", daemon.host());
   options.env.emplace_back("DOCKER_CONFIG", daemon.temp_dir() + "/docker-config");
@@ -83,7 +76,7 @@ CommandResult docker(const Daemon& daemon, std::vector<std::string> args) {
 
 bool have_docker() {
   static const bool present = [] {
-    const bool found = !docker_binary().empty();
+    const bool found = !docker_cli_path().empty();
     if (!found) MESSAGE("SKIP (docker CLI cases): no docker CLI; install Debian's docker.io");
     return found;
   }();

@@ -71,13 +71,6 @@ void require_cgroup_v1() {
   }
 }
 
-std::string docker_cli() {
-  for (const char* candidate : {"/usr/bin/docker", "/usr/local/bin/docker"}) {
-    if (::access(candidate, X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST_CASE("pause freezes every process and unpause resumes them") {
@@ -286,7 +279,7 @@ TEST_CASE("update changes the live cgroup and the stored HostConfig") {
 
 TEST_CASE("the docker CLI's stats, top, pause, unpause and update work against gockerd") {
   require_cgroup_v1();
-  const std::string docker = docker_cli();
+  const std::string docker = docker_cli_path();
   if (docker.empty()) {
     MESSAGE("SKIP (this case): no docker CLI at /usr/bin/docker or /usr/local/bin/docker");
     return;

@@ -23,15 +23,8 @@ Daemon& daemon_under_test() {
   return daemon;
 }
 
-std::string docker_binary() {
-  if (const char* chosen = std::getenv("GOCKER_TEST_DOCKER"); chosen != nullptr && *chosen != '\0') return chosen;
-  if (::access("/usr/bin/docker", X_OK) == 0) return "/usr/bin/docker";
-  auto which = run_command({"sh", "-c", "command -v docker"});
-  return which.exit_code == 0 ? trim(which.out) : "";
-}
-
 CommandResult docker(const std::vector<std::string>& args, CommandOptions options = {}) {
-  std::vector<std::string> argv{docker_binary()};
+  std::vector<std::string> argv{docker_cli_path()};
   argv.insert(argv.end(), args.begin(), args.end());
   options.env.emplace_back("DOCKER_HOST", daemon_under_test().host());
   options.env.emplace_back("DOCKER_CONFIG", daemon_under_test().temp_dir() + "/docker-config");
@@ -186,7 +179,7 @@ TEST_CASE("cp through hostile symlinks stays inside the container") {
 TEST_CASE("docker cp against gockerd") {
   auto& daemon = daemon_under_test();
   REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
-  if (docker_binary().empty()) {
+  if (docker_cli_path().empty()) {
     MESSAGE("SKIPPED PART: no docker CLI on this machine; docker cp was not exercised");
     return;
   }
@@ -259,9 +252,9 @@ TEST_CASE("ctrl-p ctrl-q detaches from a tty and leaves the container running") 
   CHECK(run_detached.exit_code == 0);
   state = daemon.gockerctl({"inspect", "--format", "{{.State.Running}}", "dt2"});
   CHECK(trim(state.out) == "true");
-  if (!docker_binary().empty()) {
+  if (!docker_cli_path().empty()) {
     Env env{{"DOCKER_HOST", daemon.host()}, {"DOCKER_CONFIG", daemon.temp_dir() + "/docker-config"}};
-    auto with_docker = run_in_pty({docker_binary(), "attach", "dt1"}, {{"", "echo dock$((1+1))\r"}, {"dock2", "\x10\x11"}}, env, 20s);
+    auto with_docker = run_in_pty({docker_cli_path(), "attach", "dt1"}, {{"", "echo dock$((1+1))\r"}, {"dock2", "\x10\x11"}}, env, 20s);
     INFO(with_docker.describe());
     MESSAGE("docker attach after ctrl-p ctrl-q: exit " << with_docker.exit_code);
     CHECK_FALSE(with_docker.timed_out);

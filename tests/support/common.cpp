@@ -123,4 +123,12 @@ std::string tail_of(const std::string& text, size_t max_bytes) {
 }
 
 }  // namespace detail
+
+std::string docker_cli_path() {
+  if (const char* chosen = std::getenv("GOCKER_TEST_DOCKER"); chosen != nullptr && *chosen != '\0') return chosen;
+  if (::access("/usr/bin/docker", X_OK) == 0) return "/usr/bin/docker";
+  const std::string found = detail::find_on_path("docker");
+  return found.find('/') != std::string::npos ? found : std::string{};
+}
+
 }  // namespace gocker::test

@@ -19,6 +19,12 @@ std::string trim(std::string text);
 std::vector<std::string> split_lines(const std::string& text);
 bool contains(const std::string& haystack, const std::string& needle);
 
+// The docker CLI a test judges with: $GOCKER_TEST_DOCKER when set (tests/CMakeLists.txt runs each
+// docker-using program once more with the first `docker` on PATH when that is another client than
+// Debian's), else Debian's /usr/bin/docker (what a fresh Debian gets from docker.io), else `docker`
+// on PATH; "" when there is none.
+std::string docker_cli_path();
+
 namespace detail {
 std::string errno_text(int err);
 std::chrono::milliseconds since(Clock::time_point start);

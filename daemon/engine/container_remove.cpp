@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -60,6 +61,7 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
   std::vector<Notifier<api::WaitResponse>> waiters;
   api::WaitResponse response;
   std::string id;
+  std::optional<Error> failure;
   {
     std::lock_guard lock(container->mutex);
     id = container->record.id;
@@ -70,13 +72,24 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
       container->record.status = "dead";
       container->removing = false;
       (void)persist_state(*container);
-      return std::move(cleaned).error().context("remove container " + id.substr(0, 12));
+      failure = std::move(cleaned).error().context("remove container " + id.substr(0, 12));
+      response.error_message = failure->message;
+    } else {
+      publish_container_event(*container, "destroy");
     }
     waiters.swap(container->removal_waiters);
     response.status_code = container->record.exit_code;
-    publish_container_event(*container, "destroy");
   }
-  GOCKER_TRY(store_->delete_container(id));
+  if (failure) {
+    // Clients waiting for the removal (run --rm) are told now: it will not happen on its own.
+    for (const auto& waiter : waiters) waiter.notify(response);
+    return std::move(*failure);
+  }
+  if (auto deleted = store_->delete_container(id); !deleted) {
+    response.error_message = deleted.error().message;
+    for (const auto& waiter : waiters) waiter.notify(response);
+    return std::move(deleted).error();
+  }
   {
     std::lock_guard lock(registry_mutex_);
     index_.remove(id);

@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <dirent.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <future>
 #include <map>
 #include <set>
 #include <sstream>
@@ -560,4 +563,41 @@ TEST_CASE("50 containers created at once all succeed") {
   INFO(removed.describe());
   CHECK(removed.exit_code == 0);
   CHECK(mounts_under(daemon.root() + "/").empty());
+}
+
+TEST_CASE("an auto-remove that fails wakes the removal waiter with the cause; rm -f works once it can") {
+  auto& daemon = shared_daemon();
+  auto created = daemon.http("POST", "/v1.41/containers/create?name=stuck-removal",
+                             R"({"Image":"busybox","Cmd":["sleep","300"],"HostConfig":{"AutoRemove":true}})");
+  REQUIRE(created.status == 201);
+  const std::string id = json::parse(created.body).at("Id").get<std::string>();
+  REQUIRE(daemon.http("POST", "/v1.41/containers/" + id + "/start").status == 204);
+  // A mount inside the container's directory makes its removal fail (EBUSY), as a leftover
+  // mount or an open file on some filesystems would.
+  const std::string busy = daemon.root() + "/containers/" + id + "/busy";
+  REQUIRE(::mkdir(busy.c_str(), 0700) == 0);
+  REQUIRE(::mount("tmpfs", busy.c_str(), "tmpfs", 0, nullptr) == 0);
+
+  auto waited = std::async(std::launch::async, [&daemon, id] {
+    return daemon.http("POST", "/v1.41/containers/" + id + "/wait?condition=removed");
+  });
+  // The wait is registered once its chunked head went out, which the daemon logs.
+  const std::string registered = "/wait?condition=removed -> 200 (chunked)";
+  const auto deadline = Clock::now() + 10s;
+  while (!contains(daemon.log(), id + registered) && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  REQUIRE(contains(daemon.log(), id + registered));
+
+  REQUIRE(daemon.http("POST", "/v1.41/containers/" + id + "/kill").status == 204);
+  REQUIRE(waited.wait_for(20s) == std::future_status::ready);
+  auto response = waited.get();
+  INFO(response.describe());
+  CHECK(response.status == 200);
+  CHECK(contains(response.body, "\"Error\""));
+  CHECK(contains(response.body, "remove container"));
+  auto state = json::parse(daemon.http("GET", "/v1.41/containers/" + id + "/json").body);
+  CHECK(state.at("State").at("Status") == "dead");
+
+  REQUIRE(::umount2(busy.c_str(), MNT_DETACH) == 0);
+  CHECK(daemon.gockerctl({"rm", "-f", id}).exit_code == 0);
+  CHECK(daemon.http("GET", "/v1.41/containers/" + id + "/json").status == 404);
 }

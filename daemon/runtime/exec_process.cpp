@@ -12,6 +12,7 @@
 #include "runtime/exec_lookup.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/sync_protocol.hpp"
+#include "runtime/sys/syscalls.hpp"
 
 namespace gocker::runtime {
 namespace {
@@ -59,27 +60,41 @@ void run_exec_process(const ExecProcessContext& context) {
     if (auto status = join_cgroup(path); !status) fail(sync_socket, "join cgroup", status.error());
   }
 
-  // 2. The remaining namespaces, all at once through the pidfd (Linux 5.8): no /proc path a
-  //    recycled pid could redirect. Joining the mount namespace also moves root and cwd to the
-  //    init's (its pivoted root). This process is single-threaded (a fork of the freshly exec'd
-  //    static monitor), which setns(CLONE_NEWNS) requires.
+  // 2. The init's root directory, held before the namespaces change: setns(CLONE_NEWNS) moves
+  //    root to the namespace's root mount, which is the init's pivoted root only when the daemon
+  //    itself is not chrooted (in a chroot, pivot_root swaps the chroot's mount, not the
+  //    namespace's root). The pidfd still being live afterwards proves /proc/<pid> was the init's.
+  const std::string init_root = "/proc/" + std::to_string(exec.container_init.pid) + "/root";
+  UniqueFd root_fd{::open(init_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
+  if (!root_fd) fail(sync_socket, "open container root", Error::from_errno(errno, "open " + quoted(init_root)));
+  if (sys::pidfd_send_signal(context.container_pidfd, 0) != 0) {
+    fail(sync_socket, "open container root", Error::from_errno(errno, "the container's init is gone"));
+  }
+
+  // 3. The remaining namespaces, all at once through the pidfd (Linux 5.8): no /proc path a
+  //    recycled pid could redirect. This process is single-threaded (a fork of the freshly exec'd
+  //    static monitor), which setns(CLONE_NEWNS) requires. Then root is the init's.
   if (::setns(context.container_pidfd, exec_setns_flags()) != 0) {
     fail(sync_socket, "join namespaces", Error::from_errno(errno, "setns into the container's namespaces"));
   }
+  if (::fchdir(root_fd.get()) != 0 || ::chroot(".") != 0) {
+    fail(sync_socket, "enter container root", Error::from_errno(errno, "chroot to the container's root"));
+  }
+  root_fd.reset();
   ::umask(0022);
 
-  // 3. stdio: a pty from the container's own devpts (as for the init), or the monitor's pipes.
+  // 4. stdio: a pty from the container's own devpts (as for the init), or the monitor's pipes.
   if (process.terminal) {
     if (auto status = setup_terminal(process.user, sync_socket); !status) fail(sync_socket, "set up terminal", status.error());
   } else if (auto status = setup_pipes(context.stdin_fd, context.stdout_fd, context.stderr_fd); !status) {
     fail(sync_socket, "set up stdio", status.error());
   }
 
-  // 4. The same privilege steps as the container's init (process_setup.hpp), then the user.
+  // 5. The same privilege steps as the container's init (process_setup.hpp), then the user.
   if (auto status = apply_privileges(process); !status) fail(sync_socket, "set privileges", status.error());
   if (auto status = switch_user(process.user); !status) fail(sync_socket, "set user", status.error());
 
-  // 5. Working directory and the command, as the user. Docker reports a bad -w as a start failure.
+  // 6. Working directory and the command, as the user. Docker reports a bad -w as a start failure.
   if (::chdir(process.cwd.c_str()) != 0) {
     fail(sync_socket, "chdir", Error::from_errno(errno, "chdir to cwd " + quoted(process.cwd) + " set in config.json failed"));
   }

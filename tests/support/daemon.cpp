@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <utility>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -323,6 +324,18 @@ void Daemon::teardown() {
   for (pid_t pid : processes_using(temp_dir_)) leftovers.push_back(pid);
   std::sort(leftovers.begin(), leftovers.end());
   leftovers.erase(std::unique(leftovers.begin(), leftovers.end()), leftovers.end());
+  // A paused container's processes take SIGKILL only once thawed: a frozen leftover would outlive
+  // the test (and its cgroup could never be removed).
+  for (const auto& directory : cgroup_parent_dirs(cgroup_parent_)) {
+    for (const auto& [file, thawed] : {std::pair{"/freezer.state", "THAWED"}, std::pair{"/cgroup.freeze", "0"}}) {
+      const std::string path = directory + file;
+      if (::access(path.c_str(), W_OK) != 0) continue;
+      if (std::FILE* control = std::fopen(path.c_str(), "w")) {
+        std::fputs(thawed, control);
+        std::fclose(control);
+      }
+    }
+  }
   if (!leftovers.empty()) kill_and_wait(leftovers, 10s);
 
   auto mounts = mounts_under(temp_dir_ + "/");

@@ -25,6 +25,7 @@
 #include "engine/engine_impl.hpp"
 #include "engine/exec_config.hpp"
 #include "engine/monitor_attach.hpp"
+#include "engine/process_exit_watch.hpp"
 #include "runtime/attach_codec.hpp"
 #include "runtime/exec_launch.hpp"
 #include "runtime/exec_lookup.hpp"
@@ -258,8 +259,7 @@ void EngineImpl::watch_exec_monitor(const std::shared_ptr<ExecInstance>& exec, c
     std::lock_guard lock(exec_mutex_);
     exec->monitor_watch = std::move(descriptor);
   }
-  watched->async_wait(asio::posix::stream_descriptor::wait_read, [this, exec, container](boost::system::error_code error) {
-    if (error == asio::error::operation_aborted) return;
+  wait_for_process_exit(*watched, [this, exec, container] {
     auto status = runtime::read_exit_status(exec->state_dir);
     // A monitor that died without exit.json (killed by hand) leaves the code unknown: Docker's 255.
     record_exec_exit(exec, container, status ? status->exit_code : 255);

@@ -9,6 +9,7 @@
 
 #include "engine/engine_impl.hpp"
 #include "engine/monitor_attach.hpp"
+#include "engine/process_exit_watch.hpp"
 #include "engine/signals.hpp"
 #include "engine/time_format.hpp"
 #include "runtime/monitor_launch.hpp"
@@ -51,10 +52,7 @@ void EngineImpl::watch_monitor(const std::shared_ptr<Container>& container, Uniq
   }
   // A pidfd becomes readable when its process exits: no polling, no SIGCHLD games, and it works
   // for monitors started by an earlier daemon (they are not our children).
-  watched->async_wait(asio::posix::stream_descriptor::wait_read, [this, container](boost::system::error_code error) {
-    if (error == asio::error::operation_aborted) return;
-    on_monitor_exit(container);
-  });
+  wait_for_process_exit(*watched, [this, container] { on_monitor_exit(container); });
 }
 
 void EngineImpl::on_monitor_exit(const std::shared_ptr<Container>& container) {

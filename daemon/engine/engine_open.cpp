@@ -104,8 +104,9 @@ Status EngineImpl::initialize() {
   return ok();
 }
 
-// A container recorded as running either still has its monitor (watch it again) or ended while the
-// daemon was away (collect the exit status the monitor left behind).
+// A container recorded as running either still has its monitor (watch it again, paused or not as
+// its freezer says) or ended while the daemon was away (collect the exit status the monitor left
+// behind).
 void EngineImpl::reconcile(const std::shared_ptr<Container>& container) {
   UniqueFd monitor_pidfd;
   {
@@ -118,6 +119,9 @@ void EngineImpl::reconcile(const std::shared_ptr<Container>& container) {
       runtime::ProcessIdentity init{static_cast<pid_t>(record.pid), record.pid_start_time};
       if (auto init_pidfd = runtime::open_pidfd(init)) container->init_pidfd = std::move(init_pidfd).value();
       spdlog::info("container {}: monitor {} still running; reattached", record.id.substr(0, 12), record.monitor_pid);
+      // Pause lives in the kernel (the freezer), not in the record: read it back.
+      if (auto frozen = cgroups_->frozen(cgroups_path(record.id))) container->paused = *frozen;
+      else spdlog::warn("container {}: {}", record.id.substr(0, 12), frozen.error().message);
     }
   }
   if (monitor_pidfd) watch_monitor(container, std::move(monitor_pidfd));

@@ -140,6 +140,33 @@ TEST_CASE("pause freezes every process and unpause resumes them") {
   CHECK(daemon.http("GET", "/v1.41/containers/frozen-rm/json").status == 404);
 }
 
+TEST_CASE("a paused container is still paused after a daemon restart, and unpauses") {
+  require_cgroup_v1();
+  Daemon daemon;  // its own: this test restarts it
+  REQUIRE_DAEMON(daemon);
+  const std::string id = run_detached(daemon, {"--name", "napper", "busybox", "sh", "-c", "while :; do :; done"});
+  REQUIRE(daemon.gockerctl({"pause", "napper"}).exit_code == 0);
+  REQUIRE(daemon.stop() == 0);
+  REQUIRE_MESSAGE(daemon.start(), daemon.start_error());
+
+  CHECK(cgroup_file(daemon, id, "freezer", "freezer.state") == "FROZEN");
+  const json state = inspect(daemon, "napper").at("State");
+  CHECK(state.at("Status") == "paused");
+  CHECK(state.at("Paused") == true);
+  const auto listed = daemon.gockerctl({"ps", "--filter", "status=paused", "--format", "{{.Names}} {{.Status}}"});
+  INFO(listed.describe());
+  CHECK(std::regex_match(listed.out, std::regex("napper Up .* \\(Paused\\)\n")));
+  const auto exec = daemon.http("POST", "/v1.41/containers/napper/exec", R"({"Cmd":["true"]})");
+  CHECK(exec.status == 409);
+
+  const auto resumed = daemon.gockerctl({"unpause", "napper"});
+  INFO(resumed.describe());
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(cgroup_file(daemon, id, "freezer", "freezer.state") == "THAWED");
+  CHECK(inspect(daemon, "napper").at("State").at("Status") == "running");
+  REQUIRE(daemon.gockerctl({"rm", "-f", "napper"}).exit_code == 0);
+}
+
 TEST_CASE("stats report the cgroup's memory, cpu and pids") {
   require_cgroup_v1();
   auto& daemon = shared_daemon();

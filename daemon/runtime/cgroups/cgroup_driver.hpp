@@ -67,6 +67,10 @@ class CgroupDriver {
   // once the kernel reports the cgroup frozen; thaw() undoes it the same way.
   virtual Status freeze(const std::string& /*relative_path*/) { return Error::unavailable("freeze: not supported"); }
   virtual Status thaw(const std::string& /*relative_path*/) { return Error::unavailable("thaw: not supported"); }
+  // Whether a freeze is in force (what pause left behind, e.g. before a daemon restart).
+  virtual Result<bool> frozen(const std::string& /*relative_path*/) const {
+    return Error::unavailable("freezer state: not supported");
+  }
   virtual Result<CgroupStats> stats(const std::string& /*relative_path*/) const {
     return Error::unavailable("cgroup stats: not supported");
   }

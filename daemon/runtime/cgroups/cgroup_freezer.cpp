@@ -55,6 +55,18 @@ Status set_cgroup_v1_frozen(const std::string& freezer_dir, bool frozen) {
   return Error::unavailable(std::string("cgroup ") + gocker::quoted(freezer_dir) + " did not reach " + wanted);
 }
 
+Result<bool> cgroup_v1_frozen(const std::string& freezer_dir) {
+  auto state = read_freezer_state(freezer_dir);
+  if (!state) return std::move(state).error();
+  return *state != "THAWED";
+}
+
+Result<bool> cgroup_v2_frozen(const std::string& dir) {
+  auto asked = read_cgroup_file(dir + "/cgroup.freeze");
+  if (!asked) return std::move(asked).error();
+  return trim(*asked) == "1";
+}
+
 Status set_cgroup_v2_frozen(const std::string& dir, bool frozen, std::chrono::milliseconds timeout) {
   const std::string events_path = dir + "/cgroup.events";
   const std::string what = std::string(frozen ? "freeze" : "thaw") + " cgroup " + gocker::quoted(dir);

@@ -41,6 +41,8 @@ Result<CgroupStats> read_cgroup_v1_stats(const CgroupV1StatDirs& dirs);
 
 // Writes freezer.state and returns once it reads back as asked.
 Status set_cgroup_v1_frozen(const std::string& freezer_dir, bool frozen);
+// True while freezer.state reads FROZEN or FREEZING (a freeze asked for and not undone).
+Result<bool> cgroup_v1_frozen(const std::string& freezer_dir);
 
 // The error for a memory.limit_in_bytes write the kernel refused with EBUSY (it could not reclaim
 // below the new limit): says the requested limit and the current and peak usage, as runc does.
@@ -54,6 +56,8 @@ Result<CgroupStats> read_cgroup_v2_stats(const std::string& dir);
 // "frozen 1" (or 0). Unavailable after `timeout`.
 Status set_cgroup_v2_frozen(const std::string& dir, bool frozen,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// True when cgroup.freeze reads 1: what was asked, whether or not the kernel has finished.
+Result<bool> cgroup_v2_frozen(const std::string& dir);
 
 // cgroup v2 does not refuse a memory.max below the usage: it reclaims and then OOM-kills. A live
 // update must not kill the container, so a limit below what cannot be reclaimed without swap

@@ -193,6 +193,14 @@ class CgroupV1Driver final : public CgroupDriver {
   // freeze, thaw, stats, pids: the file work is in cgroup_freezer.cpp and cgroup_v1_stats.cpp.
   Status freeze(const std::string& relative_path) override { return set_frozen(relative_path, true); }
   Status thaw(const std::string& relative_path) override { return set_frozen(relative_path, false); }
+  Result<bool> frozen(const std::string& relative_path) const override {
+    const std::string what = "read freezer state of cgroup " + gocker::quoted(relative_path);
+    const Hierarchy* freezer = find("freezer");
+    if (freezer == nullptr) return Error::unavailable(what + ": no freezer hierarchy under " + gocker::quoted(root_));
+    auto frozen = cgroup_v1_frozen(dir_of(*freezer, relative_path));
+    if (!frozen) return std::move(frozen).error().context(what);
+    return frozen;
+  }
 
   Result<CgroupStats> stats(const std::string& relative_path) const override {
     auto dir = [&](std::string_view controller) {

@@ -141,6 +141,11 @@ class CgroupV2Driver final : public CgroupDriver {
     if (!done) return std::move(done).error().context("thaw cgroup " + gocker::quoted(relative_path));
     return ok();
   }
+  Result<bool> frozen(const std::string& relative_path) const override {
+    auto frozen = cgroup_v2_frozen(dir_of(relative_path));
+    if (!frozen) return std::move(frozen).error().context("read freezer state of cgroup " + gocker::quoted(relative_path));
+    return frozen;
+  }
   Result<CgroupStats> stats(const std::string& relative_path) const override {
     auto stats = read_cgroup_v2_stats(dir_of(relative_path));
     if (!stats) return std::move(stats).error().context("read stats of cgroup " + gocker::quoted(relative_path));

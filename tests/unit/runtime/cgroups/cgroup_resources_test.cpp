@@ -208,6 +208,35 @@ TEST_CASE("v1 freeze and thaw write freezer.state and check it reads back (resou
   CHECK(read_file(freezer + "/freezer.state") == "THAWED");
 }
 
+TEST_CASE("frozen() reads back what freeze asked for, on v1 and v2 (resources)") {
+  TempDir v1_root;
+  const std::string freezer = v1_root.path() + "/freezer/gocker/c1";
+  kernel_populate(v1_root.path() + "/memory", {});
+  write_file(freezer + "/freezer.state", "THAWED\n");
+  auto v1 = make_cgroup_v1_driver(v1_root.path());  // finds the hierarchies that exist now
+  for (const auto& [state, frozen] : {std::pair{"THAWED\n", false}, {"FREEZING\n", true}, {"FROZEN\n", true}}) {
+    write_file(freezer + "/freezer.state", state);
+    auto read = v1->frozen("gocker/c1");
+    REQUIRE_MESSAGE(read, (read ? "" : read.error().message));
+    CHECK_MESSAGE(*read == frozen, state);
+  }
+  CHECK_FALSE(v1->frozen("gocker/absent"));
+
+  V2Leaf leaf;
+  auto v2 = make_cgroup_v2_driver(leaf.root.path());
+  write_file(leaf.dir + "/cgroup.freeze", "1\n");
+  auto read = v2->frozen("gocker/c1");
+  REQUIRE_MESSAGE(read, (read ? "" : read.error().message));
+  CHECK(*read);
+  write_file(leaf.dir + "/cgroup.freeze", "0\n");
+  read = v2->frozen("gocker/c1");
+  REQUIRE(read);
+  CHECK_FALSE(*read);
+  auto absent = v2->frozen("gocker/absent");
+  REQUIRE_FALSE(absent);
+  CHECK(absent.error().message.find("gocker/absent") != std::string::npos);
+}
+
 TEST_CASE("v1 freeze without a freezer hierarchy is Unavailable (resources)") {
   TempDir root;
   kernel_populate(root.path() + "/memory", {});

@@ -31,11 +31,8 @@ std::string docker_binary() {
 struct DockerCli {
   Daemon daemon;
   CommandResult operator()(std::vector<std::string> args, CommandOptions options = {}) const {
-    args.insert(args.begin(), docker_binary());
-    // DOCKER_HOST rather than -H: it is what users of docker-against-another-engine set.
-    options.env.emplace_back("DOCKER_HOST", daemon.host());
-    options.env.emplace_back("DOCKER_CONFIG", daemon.temp_dir() + "/docker-config");
-    return run_command(args, options);
+    (void)docker_binary();  // skips the program loudly when there is none
+    return daemon.docker(std::move(args), std::move(options));
   }
 };
 

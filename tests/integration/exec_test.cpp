@@ -51,10 +51,7 @@ std::optional<CommandResult> docker(std::vector<std::string> args, CommandOption
     MESSAGE("SKIP (docker part): no docker CLI installed");
     return std::nullopt;
   }
-  args.insert(args.begin(), binary);
-  options.env.emplace_back("DOCKER_HOST", fixture().daemon.host());
-  options.env.emplace_back("DOCKER_CONFIG", fixture().daemon.temp_dir() + "/docker-config");
-  return run_command(args, options);
+  return fixture().daemon.docker(std::move(args), std::move(options));
 }
 
 // The `ps` line of PID 1 ("    1 root      0:00 sleep 1000").

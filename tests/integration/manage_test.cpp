@@ -66,14 +66,6 @@ json wait_for_state(const Daemon& daemon, const std::string& ref, Predicate done
 
 std::string unix_now() { return std::to_string(std::time(nullptr)); }
 
-CommandResult docker(const Daemon& daemon, std::vector<std::string> args) {
-  args.insert(args.begin(), docker_cli_path());
-  CommandOptions options;
-  options.env.emplace_back("DOCKER_HOST", daemon.host());
-  options.env.emplace_back("DOCKER_CONFIG", daemon.temp_dir() + "/docker-config");
-  return run_command(args, options);
-}
-
 bool have_docker() {
   static const bool present = [] {
     const bool found = !docker_cli_path().empty();
@@ -364,34 +356,34 @@ TEST_CASE("docker CLI: restart, rename, events, ps --filter") {
   REQUIRE_DAEMON(daemon);
   if (!have_docker()) return;
   const std::string since = unix_now();
-  auto run = docker(daemon, {"run", "-d", "--name", "dk-one", "--label", "k=v", "--restart", "on-failure:1", "busybox", "sleep", "1000"});
+  auto run = daemon.docker({"run", "-d", "--name", "dk-one", "--label", "k=v", "--restart", "on-failure:1", "busybox", "sleep", "1000"});
   INFO(run.describe());
   REQUIRE(run.exit_code == 0);
-  const auto before = docker(daemon, {"inspect", "--format", "{{.State.StartedAt}}", "dk-one"}).out;
-  auto restart = docker(daemon, {"restart", "-t", "1", "dk-one"});
+  const auto before = daemon.docker({"inspect", "--format", "{{.State.StartedAt}}", "dk-one"}).out;
+  auto restart = daemon.docker({"restart", "-t", "1", "dk-one"});
   INFO(restart.describe());
   CHECK(restart.exit_code == 0);
-  CHECK(docker(daemon, {"inspect", "--format", "{{.State.StartedAt}}", "dk-one"}).out != before);
-  CHECK(trim(docker(daemon, {"inspect", "--format", "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}", "dk-one"}).out) ==
+  CHECK(daemon.docker({"inspect", "--format", "{{.State.StartedAt}}", "dk-one"}).out != before);
+  CHECK(trim(daemon.docker({"inspect", "--format", "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}", "dk-one"}).out) ==
         "on-failure:1");
-  auto rename = docker(daemon, {"rename", "dk-one", "dk-two"});
+  auto rename = daemon.docker({"rename", "dk-one", "dk-two"});
   INFO(rename.describe());
   CHECK(rename.exit_code == 0);
-  CHECK(trim(docker(daemon, {"ps", "--filter", "name=dk-two", "--format", "{{.Names}}"}).out) == "dk-two");
-  CHECK(trim(docker(daemon, {"ps", "--filter", "label=k=v", "--format", "{{.Names}} {{.Label \"k\"}}"}).out) == "dk-two v");
-  CHECK(docker(daemon, {"rm", "-f", "dk-two"}).exit_code == 0);
-  CHECK(docker(daemon, {"run", "--name", "dk-exit", "busybox", "sh", "-c", "exit 2"}).exit_code == 2);
-  CHECK(trim(docker(daemon, {"ps", "-a", "--filter", "status=exited", "--filter", "name=dk-exit", "--format", "{{.Names}} {{.Status}}"}).out)
+  CHECK(trim(daemon.docker({"ps", "--filter", "name=dk-two", "--format", "{{.Names}}"}).out) == "dk-two");
+  CHECK(trim(daemon.docker({"ps", "--filter", "label=k=v", "--format", "{{.Names}} {{.Label \"k\"}}"}).out) == "dk-two v");
+  CHECK(daemon.docker({"rm", "-f", "dk-two"}).exit_code == 0);
+  CHECK(daemon.docker({"run", "--name", "dk-exit", "busybox", "sh", "-c", "exit 2"}).exit_code == 2);
+  CHECK(trim(daemon.docker({"ps", "-a", "--filter", "status=exited", "--filter", "name=dk-exit", "--format", "{{.Names}} {{.Status}}"}).out)
             .rfind("dk-exit Exited (2)", 0) == 0);
-  CHECK(docker(daemon, {"rm", "dk-exit"}).exit_code == 0);
+  CHECK(daemon.docker({"rm", "dk-exit"}).exit_code == 0);
 
   const std::string until = std::to_string(std::time(nullptr) + 1);
-  auto events = docker(daemon, {"events", "--since", since, "--until", until, "--filter", "container=dk-exit"});
+  auto events = daemon.docker({"events", "--since", since, "--until", until, "--filter", "container=dk-exit"});
   INFO(events.describe());
   CHECK(events.exit_code == 0);
   for (const char* action : {" container create ", " container start ", " container die ", " container destroy "})
     CHECK_MESSAGE(contains(events.out, action), action);
-  auto json_events = docker(daemon, {"events", "--since", since, "--until", until, "--filter", "event=rename", "--format", "{{json .}}"});
+  auto json_events = daemon.docker({"events", "--since", since, "--until", until, "--filter", "event=rename", "--format", "{{json .}}"});
   INFO(json_events.describe());
   const auto renamed = json::parse(trim(json_events.out));
   CHECK(renamed["Action"] == "rename");

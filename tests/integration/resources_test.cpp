@@ -313,12 +313,7 @@ TEST_CASE("the docker CLI's stats, top, pause, unpause and update work against g
   }
   auto& daemon = shared_daemon();
   REQUIRE_DAEMON(daemon);
-  auto cli = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {docker, "-H", daemon.host()});
-    CommandOptions options;
-    options.env.emplace_back("DOCKER_CONFIG", daemon.temp_dir() + "/docker-config");
-    return run_command(args, options);
-  };
+  auto cli = [&](std::vector<std::string> args) { return daemon.docker(std::move(args)); };
   MESSAGE("docker CLI: " << docker << ": " << trim(cli({"--version"}).out));
   const std::string id = run_detached(daemon, {"--name", "dockered", "-m", "32m", "busybox", "sleep", "1000"});
 

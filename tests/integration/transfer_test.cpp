@@ -24,11 +24,7 @@ Daemon& daemon_under_test() {
 }
 
 CommandResult docker(const std::vector<std::string>& args, CommandOptions options = {}) {
-  std::vector<std::string> argv{docker_cli_path()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  options.env.emplace_back("DOCKER_HOST", daemon_under_test().host());
-  options.env.emplace_back("DOCKER_CONFIG", daemon_under_test().temp_dir() + "/docker-config");
-  return run_command(argv, options);
+  return daemon_under_test().docker(args, std::move(options));
 }
 
 std::string slurp(const fs::path& path) {

@@ -16,13 +16,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <utility>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "harness.hpp"
 #include "kernel_view.hpp"
@@ -262,6 +262,13 @@ CommandResult Daemon::gockerctl(const std::vector<std::string>& args, const Comm
   std::vector<std::string> argv = {gockerctl_binary(), "-H", host()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv, options);
+}
+
+CommandResult Daemon::docker(std::vector<std::string> args, CommandOptions options) const {
+  args.insert(args.begin(), docker_cli_path());
+  options.env.emplace_back("DOCKER_HOST", host());
+  options.env.emplace_back("DOCKER_CONFIG", temp_dir() + "/docker-config");
+  return run_command(args, options);
 }
 
 PtyResult Daemon::gockerctl_pty(const std::vector<std::string>& args, const std::vector<PtyStep>& steps,

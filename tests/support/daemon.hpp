@@ -63,6 +63,9 @@ class Daemon {
   CommandResult gockerctl(const std::vector<std::string>& args, const CommandOptions& options = {}) const;
   PtyResult gockerctl_pty(const std::vector<std::string>& args, const std::vector<PtyStep>& steps,
                           std::chrono::milliseconds timeout = 60s) const;
+  // The docker CLI (docker_cli_path(), which must not be empty) with DOCKER_HOST set to this
+  // daemon, as users of docker-against-another-engine run it, and a private DOCKER_CONFIG.
+  CommandResult docker(std::vector<std::string> args, CommandOptions options = {}) const;
   HttpResponse http(const std::string& method, const std::string& target, const std::string& body = "",
                     const std::string& content_type = "application/json") const;
 

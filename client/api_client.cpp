@@ -198,12 +198,14 @@ Outcome<void> ApiClient::stream(Method method, const std::string& target, const 
   const unsigned status = parser.get().result_int();
   std::string error_body;  // an error reply is collected, not streamed
 
-  // buffer_body: each read fills our chunk; need_buffer only says the chunk is full.
+  // buffer_body with read_some: each piece is handed on as soon as it arrives (http::read would
+  // wait until the chunk is full or the body ends, holding `logs -f` output back); need_buffer
+  // only says the chunk is full.
   char chunk[64 * 1024];
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    http::read(open.socket, open.buffer, parser, error);
+    http::read_some(open.socket, open.buffer, parser, error);
     if (error == http::error::need_buffer) error = {};
     size_t filled = sizeof chunk - parser.get().body().size;
     if (filled > 0) {

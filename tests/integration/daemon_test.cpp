@@ -336,6 +336,26 @@ TEST_CASE("logs after exit, --tail, -t") {
   remove_forcefully(daemon, "counter");
 }
 
+TEST_CASE("logs -f into a pipe passes each line on while the container runs") {
+  auto& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  REQUIRE(daemon.gockerctl({"run", "-d", "--name", "chatty", "busybox", "sh", "-c", "echo first; exec sleep 60"}).exit_code == 0);
+  // The reader takes one line, then looks at the container: a client that held output back until
+  // the stream ended would only deliver "first" after 60 s, with the container exited.
+  CommandOptions options;
+  options.env.emplace_back("GOCKERCTL", gockerctl_binary() + " -H " + daemon.host());
+  options.timeout = 30s;
+  const auto piped = run_command({"sh", "-c",
+                                  "$GOCKERCTL logs -f chatty | { read -r line; echo \"got $line\"; "
+                                  "$GOCKERCTL inspect --format '{{.State.Status}}' chatty; "
+                                  "$GOCKERCTL kill chatty >/dev/null; cat >/dev/null; }"},
+                                 options);
+  INFO(piped.describe());
+  CHECK_FALSE(piped.timed_out);
+  CHECK(piped.out == "got first\nrunning\n");
+  remove_forcefully(daemon, "chatty");
+}
+
 TEST_CASE("stop -t 1 of a process ignoring SIGTERM kills it after the timeout") {
   auto& daemon = shared_daemon();
   REQUIRE_DAEMON(daemon);

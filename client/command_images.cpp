@@ -1,5 +1,5 @@
-// gockerctl commit, import, export, tag, rmi, history, and the `image` group (rm, tag, history,
-// inspect, import), as the docker CLI has them.
+// gockerctl commit, import, export, tag, rmi, history, save, load, and the `image` group (rm, tag,
+// history, inspect, import, save, load), as the docker CLI has them.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,78 @@ int export_container(const GlobalOptions& global, const ExportFlags& flags) {
     }
   }
   if (!streamed) return fail(streamed.error());
+  return 0;
+}
+
+// ---- save / load ----
+struct SaveFlags {
+  std::string output;
+  std::vector<std::string> images;
+};
+
+int save_images(const GlobalOptions& global, const SaveFlags& flags) {
+  if (flags.output.empty() && ::isatty(STDOUT_FILENO))
+    return fail(Failure::usage("cowardly refusing to save to a terminal. Use the -o flag or redirect"));
+  auto client = open_client(global);
+  if (!client) return fail(client.error());
+  int fd = STDOUT_FILENO;
+  std::string temp_path;
+  if (!flags.output.empty()) {
+    // Written beside the target and renamed at the end: a failed save leaves no partial file.
+    temp_path = flags.output + ".gockerctl-XXXXXX";
+    fd = ::mkstemp(temp_path.data());
+    if (fd < 0) return fail(Failure::local("create " + flags.output + ": " + std::strerror(errno)));
+  }
+  std::vector<std::pair<std::string, std::string>> query;
+  for (const std::string& image : flags.images) query.emplace_back("names", image);
+  auto streamed = client->stream(Method::Get, api_target("/images/get", query),
+                                 [fd](std::string_view piece) { return write_all(fd, piece); });
+  if (!flags.output.empty()) {
+    bool ok = streamed && ::fchmod(fd, 0644) == 0 && ::close(fd) == 0;
+    if (ok && ::rename(temp_path.c_str(), flags.output.c_str()) != 0) ok = false;
+    if (!ok) {
+      ::unlink(temp_path.c_str());
+      if (streamed) return fail(Failure::local("write " + flags.output + ": " + std::strerror(errno)));
+    }
+  }
+  if (!streamed) return fail(streamed.error());
+  return 0;
+}
+
+struct LoadFlags {
+  std::string input;
+  bool quiet = false;
+};
+
+int load_images(const GlobalOptions& global, const LoadFlags& flags) {
+  int fd = STDIN_FILENO;
+  if (!flags.input.empty()) {
+    fd = ::open(flags.input.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(Failure::local("open " + flags.input + ": " + std::strerror(errno)));
+  } else if (::isatty(STDIN_FILENO)) {
+    return fail(Failure::usage("requested load from stdin, but stdin is empty"));
+  }
+  auto client = open_client(global);
+  if (!client) return fail(client.error());
+  auto reply = post_streamed_body(client->address(), api_target("/images/load", {{"quiet", flags.quiet ? "1" : "0"}}), fd);
+  if (fd != STDIN_FILENO) ::close(fd);
+  if (!reply) return fail(reply.error());
+  if (reply->is_error()) return fail(daemon_failure(*reply));
+  // dockerd's JSON messages: {"stream": "Loaded image: x:y\n"}, layer progress, or an error.
+  std::istringstream lines(reply->body);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto message = nlohmann::json::parse(line, nullptr, false);
+    if (!message.is_object()) continue;
+    if (auto error = message.find("error"); error != message.end() && error->is_string())
+      return fail(Failure{FailureKind::Daemon, 0, error->get<std::string>()});
+    if (auto text = message.find("stream"); text != message.end() && text->is_string()) {
+      std::cout << text->get<std::string>();
+    } else if (!flags.quiet && message.contains("status") && message["status"].is_string()) {
+      std::cout << message.value("id", "") << (message.contains("id") ? ": " : "") << message["status"].get<std::string>() << "\n";
+    }
+  }
+  std::cout.flush();
   return 0;
 }
 
@@ -269,6 +342,18 @@ void add_image_commands(CLI::App& parent, CommandTable& table, const GlobalOptio
   import_command->add_option("FILE", import_flags->file, "A tar file, or - for stdin")->required();
   import_command->add_option("REPOSITORY[:TAG]", import_flags->reference);
   table.push_back({import_command, [&global, import_flags] { return import_image(global, *import_flags); }});
+
+  auto save_flags = std::make_shared<SaveFlags>();
+  CLI::App* save_command = parent.add_subcommand("save", "Save one or more images to a tar archive (streamed to STDOUT by default)");
+  save_command->add_option("-o,--output", save_flags->output, "Write to a file, instead of STDOUT");
+  save_command->add_option("IMAGE", save_flags->images)->required();
+  table.push_back({save_command, [&global, save_flags] { return save_images(global, *save_flags); }});
+
+  auto load_flags = std::make_shared<LoadFlags>();
+  CLI::App* load_command = parent.add_subcommand("load", "Load an image from a tar archive or STDIN");
+  load_command->add_option("-i,--input", load_flags->input, "Read from tar archive file, instead of STDIN");
+  load_command->add_flag("-q,--quiet", load_flags->quiet, "Suppress the load output");
+  table.push_back({load_command, [&global, load_flags] { return load_images(global, *load_flags); }});
 }
 
 }  // namespace

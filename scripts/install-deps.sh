@@ -2,8 +2,9 @@
 # Installs what gocker needs on Debian 12 from Debian's own packages (nothing else is fetched).
 #
 #   scripts/install-deps.sh          build dependencies (what scripts/quickstart.sh needs)
-#   scripts/install-deps.sh --test   plus the test suite's extras: the docker CLI and python3-docker
-#                                    (tests drive gockerd with them; dockerd itself is never started),
+#   scripts/install-deps.sh --test   plus the test suite's extras: the docker CLI, python3-docker and
+#                                    skopeo (tests drive gockerd with them and check its image
+#                                    archives with skopeo; dockerd itself is never started),
 #                                    systemd (for systemd-socket-activate), and nodejs and npm (the
 #                                    openapi_lint test npm-installs a pinned OpenAPI validator into
 #                                    the build dir)
@@ -22,7 +23,7 @@ build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-de
   libspdlog-dev doctest-dev libcli11-dev libseccomp-dev libarchive-dev libssl-dev libsystemd-dev
   busybox-static ccache curl iproute2 procps util-linux tini
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev"
-test_packages="docker.io python3 python3-docker systemd nodejs"
+test_packages="docker.io python3 python3-docker systemd nodejs skopeo"
 # Debian's npm, unless an npm is already there (a NodeSource nodejs bundles its own and conflicts
 # with Debian's npm package).
 command -v npm >/dev/null 2>&1 || test_packages="$test_packages npm"

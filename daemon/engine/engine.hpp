@@ -316,6 +316,29 @@ class Engine {
     return Error::internal("history is not supported");
   }
   // ---- end images (issue 5) ----
+
+  // ---- image save/load (images issue 5) ----
+  // GET /images/get, /images/{name}/get: the images as one tar in the docker-archive layout of
+  // Docker 25 and later (manifest.json and repositories beside an OCI index.json, oci-layout and
+  // blobs/sha256/). Everything is resolved (and the layer tars opened) before the server answers;
+  // send() streams it. NotFound for a name that names no image.
+  class ImageArchive {
+   public:
+    virtual ~ImageArchive() = default;
+    // Writes the archive to the connection and closes it (early, on an error).
+    virtual Task<void> send(UnixSocket client) = 0;
+  };
+  virtual Result<std::shared_ptr<ImageArchive>> save_images(const std::vector<std::string>& /*names*/) {
+    return Error::internal("save is not supported");
+  }
+  // POST /images/load: the upload is a docker-archive (classic or Docker 25+) or an OCI image
+  // layout, plain or compressed. Layers are checked against the configs' diff ids; nothing is
+  // registered unless every image of the archive is whole. Returns dockerd's JSON messages
+  // ("Loaded image: name:tag"; layer progress unless quiet).
+  virtual Result<std::vector<std::string>> load_images(const Upload& /*upload*/, bool /*quiet*/) {
+    return Error::internal("load is not supported");
+  }
+  // ---- end image save/load ----
 };
 
 }  // namespace gocker::engine

@@ -104,6 +104,10 @@ class EngineImpl final : public Engine {
   Result<std::vector<api::ImageDeleteItem>> remove_image(const std::string& ref, bool force) override;
   Result<std::vector<api::ImageHistoryItem>> image_history(const std::string& ref) const override;
   // ---- end images (issue 5) ----
+  // ---- image save/load (public overrides) ----
+  Result<std::shared_ptr<ImageArchive>> save_images(const std::vector<std::string>& names) override;  // image_save.cpp
+  Result<std::vector<std::string>> load_images(const Upload& upload, bool quiet) override;           // image_load.cpp
+  // ---- end image save/load ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)
   // for GET /events. Reads only immutable fields and `record`; callable with container.mutex held.

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@
 #include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/anonymous_file.hpp"
 #include "engine/contained_path.hpp"
 #include "engine/image_config.hpp"
 #include "engine/reference.hpp"
@@ -103,7 +105,47 @@ struct DecompressedStream {
   Sha256 hash;
   std::vector<char> buffer = std::vector<char>(kReadBlockSize);
   std::string error;
+  int keep_fd = -1;  // where the uncompressed stream is also written (the layer's kept tar), or -1
 };
+
+bool write_fully(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t written = ::write(fd, data, size);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    data += written;
+    size -= static_cast<size_t>(written);
+  }
+  return true;
+}
+
+// The compressed input of the outer reader: `length` bytes (or to the end of file when negative)
+// from `offset` of `fd`, read with pread so a layer can be a member of a larger archive file.
+struct RangeInput {
+  int fd = -1;
+  int64_t offset = 0;
+  int64_t remaining = -1;
+  std::vector<char> buffer = std::vector<char>(kReadBlockSize);
+};
+
+la_ssize_t read_range(archive* a, void* client_data, const void** block) {
+  auto* input = static_cast<RangeInput*>(client_data);
+  size_t want = input->buffer.size();
+  if (input->remaining >= 0 && static_cast<int64_t>(want) > input->remaining) want = static_cast<size_t>(input->remaining);
+  if (want == 0) return 0;
+  ssize_t count;
+  do {
+    count = ::pread(input->fd, input->buffer.data(), want, input->offset);
+  } while (count < 0 && errno == EINTR);
+  if (count < 0) {
+    archive_set_error(a, errno, "read layer: %s", std::strerror(errno));
+    return -1;
+  }
+  input->offset += count;
+  if (input->remaining >= 0) input->remaining -= count;
+  *block = input->buffer.data();
+  return count;
+}
 
 la_ssize_t read_decompressed(archive* inner, void* client_data, const void** block) {
   auto* stream = static_cast<DecompressedStream*>(client_data);
@@ -115,6 +157,11 @@ la_ssize_t read_decompressed(archive* inner, void* client_data, const void** blo
   }
   if (count > 0 && !stream->hash.update(stream->buffer.data(), static_cast<size_t>(count))) {
     stream->error = "sha256 update failed";
+    archive_set_error(inner, EIO, "%s", stream->error.c_str());
+    return -1;
+  }
+  if (count > 0 && stream->keep_fd >= 0 && !write_fully(stream->keep_fd, stream->buffer.data(), static_cast<size_t>(count))) {
+    stream->error = std::string("keep the layer tar: ") + std::strerror(errno);
     archive_set_error(inner, EIO, "%s", stream->error.c_str());
     return -1;
   }
@@ -152,9 +199,10 @@ Status apply_whiteout(int root_fd, const WhiteoutEntry& whiteout) {
   return make_overlay_whiteout(dir->get(), whiteout.target);
 }
 
-// Extracts the tar on tar_fd into the current directory. Runs on a thread of its own whose working
-// directory (and, as root, filesystem root) is the layer directory; see extract_layer.
-Result<ExtractedLayer> extract_here(int tar_fd) {
+// Extracts the tar in `source` into the current directory, writing its uncompressed bytes to
+// keep_fd too. Runs on a thread of its own whose working directory (and, as root, filesystem root)
+// is the layer directory; see extract_layer.
+Result<ExtractedLayer> extract_here(const LayerSource& source, int keep_fd) {
   auto root = open_root_directory(".");
   if (!root) return std::move(root).error();
   ArchiveReader outer(archive_read_new());
@@ -164,7 +212,11 @@ Result<ExtractedLayer> extract_here(int tar_fd) {
 
   archive_read_support_filter_all(outer.get());
   archive_read_support_format_raw(outer.get());
-  if (archive_read_open_fd(outer.get(), tar_fd, kReadBlockSize) != ARCHIVE_OK) {
+  RangeInput input;
+  input.fd = source.fd;
+  input.offset = source.offset;
+  input.remaining = source.length;
+  if (archive_read_open(outer.get(), &input, nullptr, read_range, nullptr) != ARCHIVE_OK) {
     return Error::invalid("open: " + archive_message(outer.get()));
   }
   archive_entry* raw_entry = nullptr;
@@ -174,6 +226,7 @@ Result<ExtractedLayer> extract_here(int tar_fd) {
 
   DecompressedStream stream;
   stream.outer = outer.get();
+  stream.keep_fd = keep_fd;
   if (!stream.hash.valid()) return Error::internal("sha256: cannot initialize OpenSSL digest");
   archive_read_support_format_tar(inner.get());
   if (archive_read_open(inner.get(), &stream, nullptr, read_decompressed, nullptr) != ARCHIVE_OK) {
@@ -251,7 +304,7 @@ Result<ExtractedLayer> extract_here(int tar_fd) {
 // absolute prefix of ours). As root it also chroots there, so even a path the SECURE_* checks
 // missed resolves inside the layer, like openat2's RESOLVE_IN_ROOT. The thread ends with
 // extraction, taking the changed fs state with it.
-Result<ExtractedLayer> extract_in_private_fs(int tar_fd, const std::string& target_dir) {
+Result<ExtractedLayer> extract_in_private_fs(const LayerSource& source, int keep_fd, const std::string& target_dir) {
   if (::unshare(CLONE_FS) != 0) return Error::from_errno(errno, "unshare(CLONE_FS)");
   if (::chdir(target_dir.c_str()) != 0) return Error::from_errno(errno, "chdir " + gocker::quoted(target_dir));
   if (::chroot(".") == 0) {
@@ -260,15 +313,15 @@ Result<ExtractedLayer> extract_in_private_fs(int tar_fd, const std::string& targ
     return Error::from_errno(errno, "chroot " + gocker::quoted(target_dir));
   }
   // Without CAP_SYS_CHROOT (unit tests as a user), the SECURE_* flags are the containment.
-  return extract_here(tar_fd);
+  return extract_here(source, keep_fd);
 }
 
-Result<ExtractedLayer> extract_layer(int tar_fd, const std::string& target_dir) {
+Result<ExtractedLayer> extract_layer(const LayerSource& source, int keep_fd, const std::string& target_dir) {
   std::optional<Result<ExtractedLayer>> result;
   try {
-    std::thread worker([&result, tar_fd, &target_dir] {
+    std::thread worker([&result, &source, keep_fd, &target_dir] {
       try {
-        result.emplace(extract_in_private_fs(tar_fd, target_dir));
+        result.emplace(extract_in_private_fs(source, keep_fd, target_dir));
       } catch (const std::exception& e) {  // std::bad_alloc: an exception must not end the daemon
         result.emplace(Error::internal(std::string("extract: ") + e.what()));
       }
@@ -294,6 +347,25 @@ std::string sha256_digest(std::string_view bytes) {
   return hash.finish();
 }
 
+Result<std::string> sha256_of_range(int fd, int64_t offset, int64_t length) {
+  Sha256 hash;
+  if (!hash.valid()) return Error::internal("sha256: cannot initialize OpenSSL digest");
+  std::vector<char> buffer(kReadBlockSize);
+  while (length > 0) {
+    const size_t want = static_cast<size_t>(std::min<int64_t>(length, static_cast<int64_t>(buffer.size())));
+    ssize_t count = ::pread(fd, buffer.data(), want, offset);
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) return Error::from_errno(errno, "read for sha256");
+    if (count == 0) return Error::invalid("unexpected end of file");
+    if (!hash.update(buffer.data(), static_cast<size_t>(count))) return Error::internal("sha256 update failed");
+    offset += count;
+    length -= count;
+  }
+  std::string digest = hash.finish();
+  if (digest.empty()) return Error::internal("sha256: OpenSSL digest failed");
+  return digest;
+}
+
 std::string layer_chain_id(std::string_view parent_chain_id, std::string_view diff_id) {
   if (parent_chain_id.empty()) return std::string(diff_id);
   std::string joined;
@@ -306,13 +378,15 @@ ImageStore::ImageStore(state::Store& store, std::string root)
     : store_(store),
       root_(std::move(root)),
       layers_dir_(root_ + "/layers/sha256"),
-      tmp_dir_(root_ + "/layers/tmp") {}
+      tmp_dir_(root_ + "/layers/tmp"),
+      tars_dir_(root_ + "/layers/tar") {}
 
 Status ImageStore::load() {
   // Layers hold whole root filesystems (setuid binaries included): only root may walk into them.
   GOCKER_TRY(make_directory(root_ + "/layers", 0700));
   GOCKER_TRY(make_directory(layers_dir_, 0700));
   GOCKER_TRY(make_directory(tmp_dir_, 0700));
+  GOCKER_TRY(make_directory(tars_dir_, 0700));
   // Anything in tmp is an import a crash interrupted; it was never registered.
   std::error_code error;
   for (const auto& leftover : std::filesystem::directory_iterator(tmp_dir_, error)) {
@@ -352,21 +426,34 @@ Status ImageStore::reload_index() {
 }
 
 Result<state::LayerRecord> ImageStore::import_layer_tar(const std::string& tar_path, const std::string& parent_chain_id) {
-  const std::string what = "import layer " + gocker::quoted(tar_path);
   UniqueFd tar(::open(tar_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!tar) return Error::from_errno(errno, what + ": open");
+  if (!tar) return Error::from_errno(errno, "import layer " + gocker::quoted(tar_path) + ": open");
+  auto layer = import_layer(LayerSource{tar.get(), 0, -1}, parent_chain_id);
+  if (!layer) return std::move(layer).error().context("import layer " + gocker::quoted(tar_path));
+  return layer;
+}
 
+std::string ImageStore::layer_tar_path(std::string_view chain_id) const {
+  if (starts_with(chain_id, "sha256:")) chain_id.remove_prefix(7);
+  return tars_dir_ + "/" + std::string(chain_id) + ".tar";
+}
+
+Result<state::LayerRecord> ImageStore::import_layer(const LayerSource& source, const std::string& parent_chain_id) {
   std::string temp_dir = tmp_dir_ + "/import-XXXXXX";
-  if (::mkdtemp(temp_dir.data()) == nullptr) return Error::from_errno(errno, what + ": mkdtemp in " + gocker::quoted(tmp_dir_));
+  if (::mkdtemp(temp_dir.data()) == nullptr) return Error::from_errno(errno, "mkdtemp in " + gocker::quoted(tmp_dir_));
   ScopeGuard remove_temp([&temp_dir] {
     std::error_code ignored;  // best effort; load() removes what is left after a crash
     std::filesystem::remove_all(temp_dir, ignored);
   });
   // mkdtemp makes 0700; a tar without a "./" entry would leave the container's / unreadable to users.
-  if (::chmod(temp_dir.c_str(), 0755) != 0) return Error::from_errno(errno, what + ": chmod " + gocker::quoted(temp_dir));
+  if (::chmod(temp_dir.c_str(), 0755) != 0) return Error::from_errno(errno, "chmod " + gocker::quoted(temp_dir));
+  // The uncompressed tar is kept beside the layer (unnamed until the layer is whole), because
+  // save must hand out exactly the bytes whose digest is the diff id.
+  auto kept = open_anonymous_file(tmp_dir_);
+  if (!kept) return std::move(kept).error();
 
-  auto extracted = extract_layer(tar.get(), temp_dir);
-  if (!extracted) return std::move(extracted).error().context(what);
+  auto extracted = extract_layer(source, kept->get(), temp_dir);
+  if (!extracted) return std::move(extracted).error();
 
   state::LayerRecord layer;
   layer.diff_id = extracted->diff_id;
@@ -375,16 +462,45 @@ Result<state::LayerRecord> ImageStore::import_layer_tar(const std::string& tar_p
   layer.size = extracted->size;
   layer.path = layers_dir_ + "/" + layer.chain_id.substr(std::string_view("sha256:").size());
 
+  // The tar goes into place first: a layer directory that exists has its tar (a tar without its
+  // directory, left by a crash in between, is only wasted space).
+  const std::string tar_path = layer_tar_path(layer.chain_id);
+  if (::linkat(AT_FDCWD, reopen_path(kept->get()).c_str(), AT_FDCWD, tar_path.c_str(), AT_SYMLINK_FOLLOW) != 0 &&
+      errno != EEXIST) {
+    return Error::from_errno(errno, "keep the layer tar as " + gocker::quoted(tar_path));
+  }
   // rename(2) is atomic and refuses a non-empty target: whichever import of the same layer gets
   // there first wins, and the others drop their copy.
   if (::rename(temp_dir.c_str(), layer.path.c_str()) != 0) {
     if (errno != EEXIST && errno != ENOTEMPTY) {
-      return Error::from_errno(errno, what + ": rename into " + gocker::quoted(layer.path));
+      return Error::from_errno(errno, "rename into " + gocker::quoted(layer.path));
     }
     return layer;  // the guard drops our copy
   }
   remove_temp.dismiss();
   return layer;
+}
+
+Result<UniqueFd> ImageStore::open_layer_tar(const std::string& chain_id) const {
+  const std::string path = layer_tar_path(chain_id);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT)
+      return Error::not_found("layer " + chain_id + " has no kept tar (stored by an older gocker); it cannot be saved");
+    return Error::from_errno(errno, "open " + gocker::quoted(path));
+  }
+  return fd;
+}
+
+bool ImageStore::has_layer(const std::string& chain_id) const {
+  std::shared_lock lock(index_mutex_);
+  return layers_.count(chain_id) != 0;
+}
+
+std::optional<state::LayerRecord> ImageStore::find_layer(const std::string& chain_id) const {
+  std::shared_lock lock(index_mutex_);
+  if (auto found = layers_.find(chain_id); found != layers_.end()) return found->second;
+  return std::nullopt;
 }
 
 Result<state::ImageRecord> ImageStore::ensure_builtin_image(const std::string& tar_path) {

@@ -5,6 +5,8 @@
 // On-disk layout under the daemon root (OCI image spec terms):
 //   <root>/layers/sha256/<hex of chain id>/   one extracted layer, never modified once in place;
 //                                              an overlay lowerdir as it stands
+//   <root>/layers/tar/<hex of chain id>.tar    the layer's uncompressed tar as imported (its sha256
+//                                              is the diff id): what save hands out
 //   <root>/layers/tmp/import-XXXXXX/           a layer being extracted; renamed into place when
 //                                              complete, so a layer directory that exists is whole.
 //                                              Leftovers of a crash are removed by load().
@@ -17,6 +19,7 @@
 // through this class, never through state::Store directly, so the index stays current.
 #include <map>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/unique_fd.hpp"
 #include "state/store.hpp"
 
 namespace gocker::engine {
@@ -33,8 +37,19 @@ inline constexpr std::string_view kBuiltinImageReference = "docker.io/library/bu
 // "sha256:" + lowercase hex of the sha256 of bytes.
 std::string sha256_digest(std::string_view bytes);
 
+// "sha256:<hex>" of `length` bytes at `offset` of `fd`, read in pieces.
+Result<std::string> sha256_of_range(int fd, int64_t offset, int64_t length);
+
 // The chain id of a layer with the given diff id on top of parent_chain_id ("" for a base layer).
 std::string layer_chain_id(std::string_view parent_chain_id, std::string_view diff_id);
+
+// A layer tar to import: `length` bytes from `offset` of `fd` (to the end of the file when
+// negative), read with pread, so it may be a member of a larger archive (image load).
+struct LayerSource {
+  int fd = -1;
+  int64_t offset = 0;
+  int64_t length = -1;
+};
 
 class ImageStore {
  public:
@@ -55,6 +70,8 @@ class ImageStore {
   // Whiteouts (".wh.name", ".wh..wh..opq") become overlay whiteouts and opaque directories
   // (engine/whiteout.hpp).
   Result<state::LayerRecord> import_layer_tar(const std::string& tar_path, const std::string& parent_chain_id = "");
+  // The same from a range of a file (image load).
+  Result<state::LayerRecord> import_layer(const LayerSource& source, const std::string& parent_chain_id = "");
 
   // Imports the built-in busybox rootfs tar as docker.io/library/busybox:latest unless that tag
   // already exists; returns the image either way.
@@ -98,6 +115,13 @@ class ImageStore {
   // Removes the directory of a layer import_layer_tar made when no image registered it after all
   // (a failed commit or import); a layer some image uses stays.
   void discard_if_unregistered(const state::LayerRecord& layer);
+  // ---- save/load (images issue 5) ----
+  // The kept uncompressed tar of a layer, opened for reading (its digest is the diff id). NotFound
+  // for a layer imported before tars were kept.
+  Result<UniqueFd> open_layer_tar(const std::string& chain_id) const;
+  std::string layer_tar_path(std::string_view chain_id) const;
+  bool has_layer(const std::string& chain_id) const;
+  std::optional<state::LayerRecord> find_layer(const std::string& chain_id) const;
   // ---- end images (issue 5) ----
 
  private:
@@ -107,6 +131,7 @@ class ImageStore {
   std::string root_;
   std::string layers_dir_;  // <root>/layers/sha256
   std::string tmp_dir_;     // <root>/layers/tmp
+  std::string tars_dir_;    // <root>/layers/tar
 
   mutable std::shared_mutex index_mutex_;
   std::vector<state::ImageRecord> images_;                  // newest first, as list() returns them

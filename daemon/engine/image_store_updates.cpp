@@ -51,6 +51,7 @@ Result<std::vector<state::LayerRecord>> ImageStore::remove(const std::string& im
     const std::string target = doomed + "/layer";
     if (::rename(layer.path.c_str(), target.c_str()) != 0 && errno != ENOENT)
       return Error::from_errno(errno, "remove layer " + layer.chain_id + ": rename " + gocker::quoted(layer.path));
+    ::unlink(layer_tar_path(layer.chain_id).c_str());  // a missing tar (older store) is fine
     std::error_code error;
     std::filesystem::remove_all(doomed, error);
     if (error) return Error::from_errno(error.value(), "remove layer " + layer.chain_id + ": " + gocker::quoted(doomed));
@@ -73,6 +74,7 @@ void ImageStore::discard_if_unregistered(const state::LayerRecord& layer) {
   }
   std::error_code ignored;  // best effort: the failure being reported matters more
   std::filesystem::remove_all(layer.path, ignored);
+  ::unlink(layer_tar_path(layer.chain_id).c_str());
 }
 
 }  // namespace gocker::engine

@@ -175,6 +175,68 @@ engine::Task<Reply> image_history(const RequestContext& context) {
   co_return json_response(http::status::ok, *history);
 }
 
+// ---- save/load (images issue 5) ----
+
+engine::Task<Reply> send_saved_images(const RequestContext& context, std::vector<std::string> names) {
+  auto archive = context.engine.save_images(names);
+  if (!archive) co_return error_response(archive.error());
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nConnection: close\r\n" +
+                     common_header_lines(context.server_version) + "\r\n";
+  co_return HijackReply{std::move(head), [archive = std::move(*archive)](engine::UnixSocket client, std::string) {
+                          return archive->send(std::move(client));
+                        }};
+}
+
+// GET /images/get?names=a&names=b
+engine::Task<Reply> save_images(const RequestContext& context) {
+  auto names = query_values(context.request.target(), "names");
+  if (!names) co_return error_response(names.error());
+  co_return co_await send_saved_images(context, std::move(*names));
+}
+
+// GET /images/{name*}/get
+engine::Task<Reply> save_image(const RequestContext& context) {
+  std::vector<std::string> names;
+  names.emplace_back(context.params.get("name"));
+  co_return co_await send_saved_images(context, std::move(names));
+}
+
+// The pump of a load: the body goes to an unnamed file as it arrives (as for import), then the
+// engine loads it and the answer is dockerd's JSON message stream.
+engine::Task<void> run_load(engine::Engine& engine, std::shared_ptr<const Request> head, bool quiet,
+                            std::string server_version, engine::UnixSocket client, std::string buffered_input) {
+  auto upload = engine.create_upload();
+  if (!upload) {
+    co_await send_final_response(client, error_response(upload.error()), server_version);
+    co_return;
+  }
+  Status received = co_await receive_body(client, std::move(buffered_input), *head, (*upload)->fd());
+  if (!received) {
+    co_await send_final_response(client, error_response(received.error()), server_version);
+    co_return;
+  }
+  auto messages = engine.load_images(**upload, quiet);
+  if (!messages) {
+    spdlog::info("load failed: {}", messages.error().message);
+    co_await send_final_response(client, error_response(messages.error()), server_version);
+    co_return;
+  }
+  Response response{http::status::ok, 11};
+  response.set(http::field::content_type, kJsonContentType);
+  for (const std::string& message : *messages) response.body() += message;
+  co_await send_final_response(client, std::move(response), server_version);
+}
+
+engine::Task<Reply> load_images(const RequestContext& context) {
+  const bool quiet = context.query.get_bool("quiet");
+  auto head = std::make_shared<const Request>(context.request);
+  engine::Engine& engine = context.engine;
+  std::string server_version(context.server_version);
+  co_return HijackReply{"", [&engine, head, quiet, server_version](engine::UnixSocket client, std::string buffered_input) {
+                          return run_load(engine, head, quiet, server_version, std::move(client), std::move(buffered_input));
+                        }};
+}
+
 // ---- end images (issue 5) ----
 
 constexpr std::array kRoutes{
@@ -187,6 +249,10 @@ constexpr std::array kRoutes{
     Route{http::verb::post, "/images/{name*}/tag", tag_image},
     Route{http::verb::delete_, "/images/{name*}", remove_image},
     Route{http::verb::get, "/images/{name*}/history", image_history},
+    // save/load (images issue 5)
+    Route{http::verb::get, "/images/get", save_images},
+    Route{http::verb::get, "/images/{name*}/get", save_image},
+    Route{http::verb::post, "/images/load", load_images},
 };
 
 }  // namespace

@@ -25,6 +25,9 @@ bool is_streamed_upload(const Request& request_head) {
   std::string_view target = request_head.target();
   const size_t question = target.find('?');
   std::string_view path = target.substr(0, question);
+  // POST /images/load: the whole body is an image archive (images issue 5).
+  constexpr std::string_view kLoad = "/images/load";
+  if (path.size() >= kLoad.size() && path.substr(path.size() - kLoad.size()) == kLoad) return true;
   constexpr std::string_view kSuffix = "/images/create";
   if (path.size() < kSuffix.size() || path.substr(path.size() - kSuffix.size()) != kSuffix) return false;
   if (question == std::string_view::npos) return false;

@@ -1,6 +1,6 @@
 #pragma once
 // Requests whose body the route reads itself instead of the session: image uploads
-// (POST /images/create?fromSrc=-), which may be far larger than any body limit and go to disk as
+// (POST /images/create?fromSrc=-, POST /images/load), which may be far larger than any body limit and go to disk as
 // they arrive. The session reads only the head of such a request, dispatches it, and the handler
 // answers with a HijackReply whose pump receives the body from the socket (receive_body) and
 // writes the whole response itself. The connection is not reused afterwards.
@@ -13,7 +13,7 @@
 
 namespace gocker::server {
 
-// POST [/v1.NN]/images/create with a fromSrc parameter.
+// POST [/v1.NN]/images/create with a fromSrc parameter, and POST [/v1.NN]/images/load.
 bool is_streamed_upload(const Request& request_head);
 
 // Reads the body the session left unread (Content-Length or chunked, as `head` says; no size

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <charconv>
 
@@ -66,6 +67,96 @@ Result<std::vector<std::pair<std::string, std::string>>> name_value_pairs(const 
     pairs.emplace_back(word.substr(0, equals), word.substr(equals + 1));
   }
   return pairs;
+}
+
+// The config's Env as a map (later entries win).
+std::map<std::string, std::string> env_map(const nlohmann::json& config) {
+  std::map<std::string, std::string> env;
+  if (!config.contains("Env") || !config["Env"].is_array()) return env;
+  for (const auto& item : config["Env"]) {
+    if (!item.is_string()) continue;
+    const std::string entry = item.get<std::string>();
+    const size_t equals = entry.find('=');
+    env[entry.substr(0, equals)] = equals == std::string::npos ? "" : entry.substr(equals + 1);
+  }
+  return env;
+}
+
+bool is_name_char(char c, bool first) {
+  return c == '_' || std::isalpha(static_cast<unsigned char>(c)) || (!first && std::isdigit(static_cast<unsigned char>(c)));
+}
+
+// A Dockerfile's variable substitution in an instruction's arguments, before they are split into
+// words: $NAME, ${NAME}, ${NAME:-default} and ${NAME:+alternative} from the image's Env as it was
+// before the instruction; nothing inside single quotes; "\$" stays a literal "$". The substituted
+// text is escaped for split_change_words, so a value with spaces or quotes stays one word.
+Result<std::string> expand_variables(const std::string& args, const std::map<std::string, std::string>& env) {
+  std::string out;
+  auto append_literal = [&out](const std::string& text) {
+    for (char c : text) {
+      out += '\\';
+      out += c;
+    }
+  };
+  auto lookup = [&env](const std::string& name) -> std::optional<std::string> {
+    auto found = env.find(name);
+    if (found == env.end()) return std::nullopt;
+    return found->second;
+  };
+  bool in_single = false;
+  bool in_double = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const char c = args[i];
+    if (in_single) {
+      out += c;
+      if (c == '\'') in_single = false;
+      continue;
+    }
+    if (c == '\'' && !in_double) {  // inside double quotes a single quote is an ordinary character
+      in_single = true;
+      out += c;
+      continue;
+    }
+    if (c == '"') in_double = !in_double;
+    if (c == '\\' && i + 1 < args.size()) {
+      out += c;
+      out += args[++i];
+      continue;
+    }
+    if (c != '$' || i + 1 >= args.size()) {
+      out += c;
+      continue;
+    }
+    if (args[i + 1] == '{') {
+      const size_t close = args.find('}', i + 2);
+      if (close == std::string::npos) return Error::invalid("missing '}' in " + quoted(args));
+      const std::string inner = args.substr(i + 2, close - i - 2);
+      const size_t colon = inner.find(':');
+      const std::string name = inner.substr(0, colon);
+      if (name.empty() || !is_name_char(name[0], true)) return Error::invalid("bad substitution in " + quoted(args));
+      auto value = lookup(name);
+      if (colon == std::string::npos) {
+        append_literal(value.value_or(""));
+      } else if (colon + 1 < inner.size() && inner[colon + 1] == '-') {
+        append_literal(value && !value->empty() ? *value : inner.substr(colon + 2));
+      } else if (colon + 1 < inner.size() && inner[colon + 1] == '+') {
+        append_literal(value && !value->empty() ? inner.substr(colon + 2) : "");
+      } else {
+        return Error::invalid("unsupported modifier in " + quoted(args));
+      }
+      i = close;
+      continue;
+    }
+    if (!is_name_char(args[i + 1], true)) {
+      out += c;
+      continue;
+    }
+    size_t end = i + 1;
+    while (end < args.size() && is_name_char(args[end], false)) ++end;
+    append_literal(lookup(args.substr(i + 1, end - i - 1)).value_or(""));
+    i = end - 1;
+  }
+  return out;
 }
 
 void set_env(nlohmann::json& config, const std::string& name, const std::string& value) {
@@ -152,7 +243,9 @@ Status apply_one(nlohmann::json& config, const std::string& line, bool& cmd_set)
     // As in a Dockerfile: a new entrypoint does not inherit the old command.
     if (!cmd_set) config["Cmd"] = nullptr;
   } else if (instruction == "ENV" || instruction == "LABEL") {
-    auto pairs = name_value_pairs(instruction, args);
+    auto expanded = expand_variables(args, env_map(config));
+    if (!expanded) return std::move(expanded).error().context(instruction);
+    auto pairs = name_value_pairs(instruction, *expanded);
     if (!pairs) return std::move(pairs).error();
     for (auto& [name, value] : *pairs) {
       if (instruction == "ENV") {

@@ -36,6 +36,18 @@ TEST_CASE("changes: ENV and LABEL pairs, quoting and the legacy form") {
   CHECK_FALSE(split_change_words("\"open").has_value());
 }
 
+TEST_CASE("changes: ENV and LABEL expand $VAR from the Env before the instruction, as a Dockerfile does") {
+  json config = {{"Env", {"PATH=/bin", "HOME=/root", "SPACED=a b"}}};
+  REQUIRE(apply_image_changes(config, {"ENV PATH=$PATH:/opt/bin HOMEDIR=${HOME}/x",
+                                       "ENV S=$SPACED Q=\"$SPACED!\" LIT='$HOME' ESC=\\$HOME",
+                                       "ENV D=${UNSET:-fallback} P=${HOME:+set} E=${UNSET:+no}x",
+                                       "LABEL home=$HOME"}));
+  CHECK(config["Env"] == json::array({"PATH=/bin:/opt/bin", "HOME=/root", "SPACED=a b", "HOMEDIR=/root/x", "S=a b",
+                                      "Q=a b!", "LIT=$HOME", "ESC=$HOME", "D=fallback", "P=set", "E=x"}));
+  CHECK(config["Labels"] == json{{"home", "/root"}});
+  CHECK_FALSE(apply_image_changes(config, {"ENV X=${HOME"}));
+}
+
 TEST_CASE("changes: WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL, ONBUILD, several lines in one change") {
   json config = {{"WorkingDir", "/app"}};
   REQUIRE(apply_image_changes(config, {"WORKDIR sub/../src", "USER 1000:1000\nEXPOSE 80 53/udp 8000-8001",

@@ -44,6 +44,7 @@ Result<api::ImageInspect> EngineImpl::inspect_image(const std::string& ref) cons
   inspect.created = string_field(oci_config, "created");
   if (inspect.created.empty()) inspect.created = format_rfc3339_nanos(image->created * 1'000'000'000);
   inspect.author = string_field(oci_config, "author");
+  inspect.comment = string_field(oci_config, "comment");  // commit -m, import -m
   inspect.architecture = string_field(oci_config, "architecture");
   inspect.os = string_field(oci_config, "os");
   inspect.config = image_container_config(oci_config);

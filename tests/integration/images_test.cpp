@@ -109,6 +109,11 @@ TEST_CASE("import, run, commit with a deleted file and a replaced directory, exp
   CHECK(count_dir(layers_dir()) == layers_at_start + 2);
   CHECK(count_dir(layers_tmp_dir()) == 0);
 
+  auto committed_inspect = nlohmann::json::parse(daemon.gockerctl({"image", "inspect", "mybase:2"}).out, nullptr, false);
+  REQUIRE(committed_inspect.is_array());
+  CHECK(committed_inspect[0].value("Comment", "") == "added f");
+  CHECK(committed_inspect[0].value("Author", "") == "tester");
+
   auto data = daemon.gockerctl({"run", "--rm", "mybase:2", "cat", "/f"});
   CHECK_MESSAGE(data.out == "data\n", data.describe());
   auto deleted = daemon.gockerctl({"run", "--rm", "mybase:2", "sh", "-c", "test -e /bin/ls && echo present || echo gone"});

@@ -32,6 +32,9 @@ void from_json(const json& j, ContainerConfig& v) {
   read_field(j, "Labels", v.labels);
   read_field(j, "StopSignal", v.stop_signal);
   if (auto it = j.find("StopTimeout"); it != j.end() && !it->is_null()) v.stop_timeout = it->get<int>();
+  if (auto it = j.find("Volumes"); it != j.end() && it->is_object()) {
+    for (const auto& [path, ignored] : it->items()) v.volumes.push_back(path);
+  }
 }
 
 void to_json(json& j, const ContainerConfig& v) {
@@ -52,6 +55,13 @@ void to_json(json& j, const ContainerConfig& v) {
   j["Entrypoint"] = v.entrypoint ? json(*v.entrypoint) : json(nullptr);
   if (!v.stop_signal.empty()) j["StopSignal"] = v.stop_signal;
   if (v.stop_timeout) j["StopTimeout"] = *v.stop_timeout;
+  if (!v.volumes.empty()) {
+    json volumes = json::object();
+    for (const auto& path : v.volumes) volumes[path] = json::object();
+    j["Volumes"] = volumes;
+  } else {
+    j["Volumes"] = nullptr;
+  }
 }
 
 void from_json(const json& j, HostConfig& v) {
@@ -70,6 +80,10 @@ void from_json(const json& j, HostConfig& v) {
   read_field(j, "NetworkMode", v.network_mode);
   read_field(j, "Binds", v.binds);
   if (auto it = j.find("Init"); it != j.end() && it->is_boolean()) v.init = it->get<bool>();
+  read_field(j, "Mounts", v.mounts);
+  read_field(j, "Tmpfs", v.tmpfs);
+  read_field(j, "ReadonlyRootfs", v.readonly_rootfs);
+  read_field(j, "VolumesFrom", v.volumes_from);
   if (auto it = j.find("RestartPolicy"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) throw json::type_error::create(302, "RestartPolicy must be an object", &*it);
     read_field(*it, "Name", v.restart_policy.name);
@@ -85,6 +99,10 @@ void to_json(json& j, const HostConfig& v) {
            {"Binds", v.binds}};
   j["PidsLimit"] = v.pids_limit ? json(*v.pids_limit) : json(nullptr);
   j["Init"] = v.init ? json(true) : json(nullptr);  // docker's *bool: null when not asked for
+  j["Mounts"] = v.mounts.empty() ? json(nullptr) : json(v.mounts);
+  j["Tmpfs"] = v.tmpfs.empty() ? json(nullptr) : json(v.tmpfs);
+  j["ReadonlyRootfs"] = v.readonly_rootfs;
+  j["VolumesFrom"] = v.volumes_from.empty() ? json(nullptr) : json(v.volumes_from);
   // Fixed for now, but clients (docker-py's containers.run) read them unconditionally.
   j["LogConfig"] = json{{"Type", "json-file"}, {"Config", json::object()}};
   j["RestartPolicy"] = json{{"Name", v.restart_policy.name.empty() ? "no" : v.restart_policy.name},
@@ -147,6 +165,7 @@ void from_json(const json& j, ContainerInspect& v) {
   read_field(j, "Platform", v.platform);
   read_field(j, "Config", v.config);
   read_field(j, "HostConfig", v.host_config);
+  read_field(j, "Mounts", v.mounts);
 }
 
 namespace {
@@ -194,7 +213,7 @@ void to_json(json& j, const ContainerInspect& v) {
            {"Platform", v.platform},
            {"Config", v.config},
            {"HostConfig", v.host_config},
-           {"Mounts", json::array()},
+           {"Mounts", v.mounts},
            {"NetworkSettings", network_settings()}};
   // Docker's fields gocker has no value for, present because `docker inspect --format` templates
   // and SDK models index them (a missing key prints "<no value>" where Docker prints "").
@@ -214,6 +233,7 @@ void from_json(const json& j, ContainerSummary& v) {
   read_field(j, "State", v.state);
   read_field(j, "Status", v.status);
   read_field(j, "Labels", v.labels);
+  read_field(j, "Mounts", v.mounts);
 }
 
 void to_json(json& j, const ContainerSummary& v) {
@@ -227,7 +247,7 @@ void to_json(json& j, const ContainerSummary& v) {
            {"Status", v.status},
            {"Labels", v.labels},
            {"Ports", json::array()},
-           {"Mounts", json::array()},
+           {"Mounts", v.mounts},
            {"HostConfig", json{{"NetworkMode", "default"}}},
            {"NetworkSettings", json{{"Networks", json::object()}}}};
 }

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/volume_types.hpp"
+
 namespace gocker::api {
 
 // The "Config" of a container (POST /containers/create body minus HostConfig).
@@ -30,6 +32,7 @@ struct ContainerConfig {
   std::map<std::string, std::string> labels;
   std::string stop_signal;
   std::optional<int> stop_timeout;
+  std::vector<std::string> volumes;  // Config.Volumes keys: anonymous volumes (`-v /path`, VOLUME)
 };
 
 // HostConfig.RestartPolicy. Name is "" or "no", "always", "unless-stopped" or "on-failure";
@@ -55,6 +58,12 @@ struct HostConfig {
   std::vector<std::string> binds;
   RestartPolicy restart_policy;
   bool init = false;  // --init: docker-init (tini) as PID 1, the command as its child
+  // ---- volumes ----
+  std::vector<Mount> mounts;                  // --mount
+  std::map<std::string, std::string> tmpfs;  // --tmpfs: path -> "size=64m,mode=1777"
+  bool readonly_rootfs = false;               // --read-only
+  std::vector<std::string> volumes_from;      // "container[:ro|:rw]"
+  // ---- end volumes ----
 };
 
 struct ContainerCreateRequest {
@@ -99,6 +108,7 @@ struct ContainerInspect {
   std::string platform = "linux";
   ContainerConfig config;
   HostConfig host_config;
+  std::vector<MountPoint> mounts;
 };
 
 // One entry of GET /containers/json
@@ -112,6 +122,7 @@ struct ContainerSummary {
   std::string state;
   std::string status;  // "Up 3 seconds", "Exited (0) 2 minutes ago": computed by the server
   std::map<std::string, std::string> labels;
+  std::vector<MountPoint> mounts;
 };
 
 struct WaitResponse {

@@ -44,6 +44,7 @@ int run_cli(int argc, char** argv) {
   register_events_command(app, commands, global);
   register_transfer_commands(app, commands, global);
   register_image_commands(app, commands, global);  // images (issue 5)
+  register_volume_commands(app, commands, global);
 
   try {
     app.parse(argc, argv);

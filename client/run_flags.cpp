@@ -1,5 +1,6 @@
 #include "run_flags.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -86,6 +87,11 @@ void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach) {
   command.add_option_function<int64_t>(
       "--pids-limit", [&flags](const int64_t& limit) { flags.pids_limit = limit; },
       "Tune container pids limit (set -1 for unlimited)");
+  repeated("-v,--volume", flags.volumes, "Bind mount a volume");
+  repeated("--mount", flags.mounts, "Attach a filesystem mount to the container");
+  repeated("--tmpfs", flags.tmpfs, "Mount a tmpfs directory");
+  repeated("--volumes-from", flags.volumes_from, "Mount volumes from the specified container(s)");
+  command.add_flag("--read-only", flags.read_only, "Mount the container's root filesystem as read only");
   command.add_option_function<std::string>(
       "--entrypoint", [&flags](const std::string& entrypoint) { flags.entrypoint = entrypoint; },
       "Overwrite the default ENTRYPOINT of the image");
@@ -182,6 +188,74 @@ Outcome<nlohmann::json> parse_restart_policy(std::string_view text) {
   return nlohmann::json{{"Name", std::string(name)}, {"MaximumRetryCount", count}};
 }
 
+Outcome<nlohmann::json> parse_mount_flag(std::string_view text) {
+  auto invalid = [&](const std::string& why) {
+    return Failure::usage("invalid argument \"" + std::string(text) + "\" for \"--mount\" flag: " + why);
+  };
+  nlohmann::json mount{{"Type", "volume"}};
+  nlohmann::json bind_options = nlohmann::json::object();
+  nlohmann::json volume_options = nlohmann::json::object();
+  nlohmann::json tmpfs_options = nlohmann::json::object();
+  auto parse_bool = [](const std::string& value, bool& out) {
+    if (value == "" || value == "true" || value == "1") out = true;
+    else if (value == "false" || value == "0") out = false;
+    else return false;
+    return true;
+  };
+  std::string rest(text);
+  size_t start = 0;
+  while (start <= rest.size()) {
+    size_t comma = rest.find(',', start);
+    std::string field = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? rest.size() + 1 : comma + 1;
+    if (field.empty()) continue;
+    size_t equals = field.find('=');
+    std::string key = field.substr(0, equals);
+    std::string value = equals == std::string::npos ? "" : field.substr(equals + 1);
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (key == "type") {
+      mount["Type"] = value;
+    } else if (key == "source" || key == "src") {
+      mount["Source"] = value;
+    } else if (key == "target" || key == "destination" || key == "dst") {
+      mount["Target"] = value;
+    } else if (key == "readonly" || key == "ro") {
+      bool read_only = false;
+      if (!parse_bool(value, read_only)) return invalid("invalid value for " + key + ": " + value);
+      mount["ReadOnly"] = read_only;
+    } else if (key == "bind-propagation") {
+      bind_options["Propagation"] = value;
+    } else if (key == "volume-nocopy") {
+      bool no_copy = false;
+      if (!parse_bool(value, no_copy)) return invalid("invalid value for volume-nocopy: " + value);
+      volume_options["NoCopy"] = no_copy;
+    } else if (key == "volume-label") {
+      size_t label_equals = value.find('=');
+      volume_options["Labels"][value.substr(0, label_equals)] =
+          label_equals == std::string::npos ? "" : value.substr(label_equals + 1);
+    } else if (key == "tmpfs-size") {
+      auto bytes = api::ram_in_bytes(value);
+      if (!bytes) return invalid(api::invalid_size_message(value));
+      tmpfs_options["SizeBytes"] = *bytes;
+    } else if (key == "tmpfs-mode") {
+      uint32_t mode = 0;
+      auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), mode, 8);
+      if (value.empty() || error != std::errc{} || end != value.data() + value.size())
+        return invalid("invalid value for tmpfs-mode: " + value);
+      tmpfs_options["Mode"] = mode;
+    } else if (key == "consistency" || key == "volume-driver" || key == "volume-opt") {
+      // accepted for compatibility; the local driver has nothing to do with them
+    } else {
+      return invalid("unexpected key '" + key + "' in '" + field + "'");
+    }
+  }
+  if (!mount.contains("Target")) return invalid("target is required");
+  if (!bind_options.empty()) mount["BindOptions"] = bind_options;
+  if (!volume_options.empty()) mount["VolumeOptions"] = volume_options;
+  if (!tmpfs_options.empty()) mount["TmpfsOptions"] = tmpfs_options;
+  return mount;
+}
+
 Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLookup& lookup,
                                              std::string_view command_name) {
   api::ContainerCreateRequest request;
@@ -260,8 +334,29 @@ Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLoo
   host.pids_limit = flags.pids_limit;
   host.auto_remove = flags.auto_remove;
   host.init = flags.init;
+  // As the docker CLI: "-v /path" is an anonymous volume in Config.Volumes, anything with a
+  // source goes to HostConfig.Binds.
+  for (const auto& volume : flags.volumes) {
+    if (volume.find(':') == std::string::npos) config.volumes.push_back(volume);
+    else host.binds.push_back(volume);
+  }
+  for (const auto& tmpfs : flags.tmpfs) {
+    auto colon = tmpfs.find(':');
+    host.tmpfs[tmpfs.substr(0, colon)] = colon == std::string::npos ? "" : tmpfs.substr(colon + 1);
+  }
+  host.volumes_from = flags.volumes_from;
+  host.readonly_rootfs = flags.read_only;
 
   nlohmann::json body = request;
+  if (!flags.mounts.empty()) {
+    nlohmann::json mounts = nlohmann::json::array();
+    for (const auto& text : flags.mounts) {
+      auto mount = parse_mount_flag(text);
+      if (!mount) return std::move(mount).error();
+      mounts.push_back(*mount);
+    }
+    body["HostConfig"]["Mounts"] = mounts;
+  }
   if (!flags.restart.empty()) {
     auto policy = parse_restart_policy(flags.restart);
     if (!policy) return std::move(policy).error();

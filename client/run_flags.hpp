@@ -39,6 +39,11 @@ struct RunFlags {
   std::string cpuset_mems;
   std::optional<int64_t> pids_limit;
   std::optional<std::string> entrypoint;  // set and empty: clear the image's entrypoint
+  std::vector<std::string> volumes;       // -v src:dst[:mode] or -v /path (anonymous)
+  std::vector<std::string> mounts;        // --mount type=...,source=...,target=...
+  std::vector<std::string> tmpfs;         // --tmpfs /path[:options]
+  std::vector<std::string> volumes_from;  // --volumes-from container[:ro|:rw]
+  bool read_only = false;                 // --read-only
   std::string image;
   std::vector<std::string> command;  // everything after the image, verbatim
 };
@@ -67,6 +72,9 @@ Outcome<int64_t> parse_nano_cpus(std::string_view text);
 // --restart as HostConfig.RestartPolicy {Name, MaximumRetryCount}: "on-failure:3" -> on-failure, 3.
 // The daemon judges the name; only the shape is checked here, as the docker CLI does.
 Outcome<nlohmann::json> parse_restart_policy(std::string_view text);
+
+// One --mount value (docker's CSV form) as a HostConfig.Mounts entry.
+Outcome<nlohmann::json> parse_mount_flag(std::string_view text);
 
 // The JSON body of POST /containers/create (Config fields at the top, HostConfig inside).
 Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLookup& lookup,

@@ -83,9 +83,42 @@ constexpr const char* kMigration2 = R"sql(
 ALTER TABLE containers ADD COLUMN manually_stopped INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Migration 3: volumes. A named or anonymous volume of the local driver is a directory under
+// <root>/volumes/<name>/_data; labels and options are JSON objects. container_mounts is each
+// container's resolved mount list (binds, volumes, tmpfs), in the order they are mounted; it goes
+// with its container (ON DELETE CASCADE). volume_name references the volume it mounts, so a volume
+// some container still lists cannot be deleted: the foreign key is the reference count that
+// `volume rm` and `volume prune` rely on.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE volumes (
+  name         TEXT PRIMARY KEY NOT NULL,
+  driver       TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  labels_json  TEXT NOT NULL DEFAULT '{}',
+  options_json TEXT NOT NULL DEFAULT '{}',
+  anonymous    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE container_mounts (
+  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+  position     INTEGER NOT NULL,
+  type         TEXT NOT NULL,
+  volume_name  TEXT REFERENCES volumes(name),
+  source       TEXT NOT NULL,
+  destination  TEXT NOT NULL,
+  mode         TEXT NOT NULL,
+  rw           INTEGER NOT NULL,
+  propagation  TEXT NOT NULL,
+  options_json TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (container_id, position)
+);
+CREATE INDEX container_mounts_by_volume ON container_mounts(volume_name);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "containers, layers, images, image_layers, image_tags", kMigration1},
     {2, "containers.manually_stopped (restart policies)", kMigration2},
+    {3, "volumes, container_mounts", kMigration3},
 };
 
 int read_user_version(SQLite::Database& database) {

@@ -377,6 +377,140 @@ class SqliteStore final : public Store {
   }
   // ---- end images (issue 5) ----
 
+  // ---- volumes ----
+  Result<bool> insert_volume(const VolumeRecord& volume) override {
+    std::lock_guard lock(mutex_);
+    return guarded("create volume " + gocker::quoted(volume.name), [&]() -> Result<bool> { return put_volume(volume); });
+  }
+
+  Result<VolumeRecord> find_volume(const std::string& name) const override {
+    std::lock_guard lock(mutex_);
+    return guarded("get volume " + gocker::quoted(name), [&]() -> Result<VolumeRecord> {
+      auto statement = lease(R"sql(
+        SELECT name, driver, created_at, labels_json, options_json, anonymous,
+          (SELECT COUNT(DISTINCT container_id) FROM container_mounts WHERE volume_name = volumes.name)
+        FROM volumes WHERE name = ?)sql");
+      statement.get().bind(1, name);
+      if (!statement.get().executeStep()) return Error::not_found("get " + name + ": no such volume");
+      return read_volume(statement.get());
+    });
+  }
+
+  Result<std::vector<VolumeRecord>> list_volumes() const override {
+    std::lock_guard lock(mutex_);
+    return guarded("list volumes", [&]() -> Result<std::vector<VolumeRecord>> {
+      auto statement = lease(R"sql(
+        SELECT name, driver, created_at, labels_json, options_json, anonymous,
+          (SELECT COUNT(DISTINCT container_id) FROM container_mounts WHERE volume_name = volumes.name)
+        FROM volumes ORDER BY name)sql");
+      std::vector<VolumeRecord> volumes;
+      while (statement.get().executeStep()) volumes.push_back(read_volume(statement.get()));
+      return volumes;
+    });
+  }
+
+  Status delete_volume(const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    try {
+      auto statement = lease("DELETE FROM volumes WHERE name = ?");
+      statement.get().bind(1, name);
+      if (statement.get().exec() == 0) return Error::not_found("get " + name + ": no such volume");
+      return ok();
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_CONSTRAINT) return sqlite_error("remove volume " + gocker::quoted(name), e);
+    } catch (const std::exception& e) {
+      return Error::internal("remove volume " + gocker::quoted(name) + ": " + e.what());
+    }
+    // The foreign key from container_mounts refused: Docker's message names the users.
+    std::string users;
+    try {
+      auto statement = lease("SELECT DISTINCT container_id FROM container_mounts WHERE volume_name = ? ORDER BY container_id");
+      statement.get().bind(1, name);
+      while (statement.get().executeStep()) users += (users.empty() ? "" : ", ") + statement.get().getColumn(0).getString();
+    } catch (const SQLite::Exception&) {
+      // The conflict is the error to report; the users only decorate it.
+    }
+    return Error::conflict("remove " + name + ": volume is in use - [" + users + "]");
+  }
+
+  Result<std::vector<std::string>> volume_users(const std::string& name) const override {
+    std::lock_guard lock(mutex_);
+    return guarded("users of volume " + gocker::quoted(name), [&]() -> Result<std::vector<std::string>> {
+      auto statement = lease("SELECT DISTINCT container_id FROM container_mounts WHERE volume_name = ? ORDER BY container_id");
+      statement.get().bind(1, name);
+      std::vector<std::string> users;
+      while (statement.get().executeStep()) users.push_back(statement.get().getColumn(0).getString());
+      return users;
+    });
+  }
+
+  Result<std::vector<std::string>> insert_container_mounts(const std::string& container_id,
+                                                           const std::vector<MountRecord>& mounts,
+                                                           const std::vector<VolumeRecord>& volumes) override {
+    std::lock_guard lock(mutex_);
+    return guarded("record mounts of container " + gocker::quoted(container_id), [&]() -> Result<std::vector<std::string>> {
+      SQLite::Transaction transaction(*database_, SQLite::TransactionBehavior::IMMEDIATE);
+      std::vector<std::string> created;
+      for (const VolumeRecord& volume : volumes)
+        if (put_volume(volume)) created.push_back(volume.name);
+      auto statement = lease(R"sql(
+        INSERT INTO container_mounts (container_id, position, type, volume_name, source, destination, mode, rw,
+          propagation, options_json)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
+      SQLite::Statement& insert = statement.get();
+      for (size_t position = 0; position < mounts.size(); ++position) {
+        const MountRecord& mount = mounts[position];
+        insert.bind(1, container_id);
+        insert.bind(2, static_cast<int64_t>(position));
+        insert.bind(3, mount.type);
+        if (mount.volume_name.empty()) {
+          insert.bind(4);
+        } else {
+          insert.bind(4, mount.volume_name);
+        }
+        insert.bind(5, mount.source);
+        insert.bind(6, mount.destination);
+        insert.bind(7, mount.mode);
+        insert.bind(8, mount.rw ? 1 : 0);
+        insert.bind(9, mount.propagation);
+        insert.bind(10, nlohmann::json(mount.options).dump());
+        insert.exec();
+        insert.reset();
+      }
+      transaction.commit();
+      return created;
+    });
+  }
+
+  Result<std::vector<MountRecord>> container_mounts(const std::string& container_id) const override {
+    std::lock_guard lock(mutex_);
+    return guarded("mounts of container " + gocker::quoted(container_id), [&]() -> Result<std::vector<MountRecord>> {
+      auto statement = lease(R"sql(
+        SELECT type, volume_name, source, destination, mode, rw, propagation, options_json
+        FROM container_mounts WHERE container_id = ? ORDER BY position)sql");
+      statement.get().bind(1, container_id);
+      std::vector<MountRecord> mounts;
+      while (statement.get().executeStep()) {
+        SQLite::Statement& select = statement.get();
+        MountRecord mount;
+        mount.type = select.getColumn(0).getString();
+        mount.volume_name = select.getColumn(1).getString();
+        mount.source = select.getColumn(2).getString();
+        mount.destination = select.getColumn(3).getString();
+        mount.mode = select.getColumn(4).getString();
+        mount.rw = select.getColumn(5).getInt() != 0;
+        mount.propagation = select.getColumn(6).getString();
+        auto options = nlohmann::json::parse(select.getColumn(7).getString(), nullptr, false);
+        if (options.is_array())
+          for (const auto& option : options)
+            if (option.is_string()) mount.options.push_back(option.get<std::string>());
+        mounts.push_back(std::move(mount));
+      }
+      return mounts;
+    });
+  }
+  // ---- end volumes ----
+
   Result<std::vector<LayerRecord>> list_layers() const override {
     std::lock_guard lock(mutex_);
     return guarded("list layers", [&]() -> Result<std::vector<LayerRecord>> {
@@ -420,6 +554,34 @@ class SqliteStore final : public Store {
     slot->clearBindings();
     return Lease(*slot);
   }
+
+  // ---- volumes (helpers; callers hold mutex_) ----
+  bool put_volume(const VolumeRecord& volume) {
+    auto statement = lease(R"sql(
+      INSERT INTO volumes (name, driver, created_at, labels_json, options_json, anonymous) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (name) DO NOTHING)sql");
+    SQLite::Statement& insert = statement.get();
+    insert.bind(1, volume.name);
+    insert.bind(2, volume.driver);
+    insert.bind(3, volume.created_at);
+    insert.bind(4, volume.labels_json);
+    insert.bind(5, volume.options_json);
+    insert.bind(6, volume.anonymous ? 1 : 0);
+    return insert.exec() > 0;
+  }
+
+  static VolumeRecord read_volume(SQLite::Statement& select) {
+    VolumeRecord volume;
+    volume.name = select.getColumn(0).getString();
+    volume.driver = select.getColumn(1).getString();
+    volume.created_at = select.getColumn(2).getString();
+    volume.labels_json = select.getColumn(3).getString();
+    volume.options_json = select.getColumn(4).getString();
+    volume.anonymous = select.getColumn(5).getInt() != 0;
+    volume.ref_count = select.getColumn(6).getInt64();
+    return volume;
+  }
+  // ---- end volumes (helpers) ----
 
   // Binds the runtime-state fields (status .. manually_stopped, kStateFields values) from position `first`.
   static void bind_state(SQLite::Statement& statement, int first, const ContainerRecord& record) {

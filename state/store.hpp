@@ -56,6 +56,31 @@ struct ImageRecord {
   int64_t size = 0;
 };
 
+// ---- volumes ----
+// A volume of the local driver: a directory <root>/volumes/<name>/_data.
+struct VolumeRecord {
+  std::string name;
+  std::string driver = "local";
+  std::string created_at;  // RFC 3339
+  std::string labels_json = "{}";
+  std::string options_json = "{}";
+  bool anonymous = false;  // made for a container (`-v /path`, an image VOLUME), not by name
+  int64_t ref_count = 0;   // containers that list it (read only; list_volumes and find_volume)
+};
+
+// One entry of a container's resolved mount list.
+struct MountRecord {
+  std::string type;         // bind, volume, tmpfs
+  std::string volume_name;  // type volume only
+  std::string source;       // host path (bind, volume), "" for tmpfs
+  std::string destination;
+  std::string mode;  // as inspect shows it ("ro", "z", "")
+  bool rw = true;
+  std::string propagation;
+  std::vector<std::string> options;  // extra OCI mount options (tmpfs size=..., mode=...)
+};
+// ---- end volumes ----
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -94,6 +119,32 @@ class Store {
   // their directories. NotFound if the image is absent.
   virtual Result<std::vector<LayerRecord>> delete_image(const std::string& image_id) = 0;
   // ---- end images (issue 5) ----
+
+  // ---- volumes ----
+  // Creates the volume unless one of that name exists; true when it was created.
+  virtual Result<bool> insert_volume(const VolumeRecord& /*volume*/) { return Error::internal("volumes: not supported"); }
+  // NotFound "get <name>: no such volume".
+  virtual Result<VolumeRecord> find_volume(const std::string& /*name*/) const {
+    return Error::internal("volumes: not supported");
+  }
+  virtual Result<std::vector<VolumeRecord>> list_volumes() const { return Error::internal("volumes: not supported"); }
+  // Conflict (naming the containers) while a container lists it; NotFound if absent.
+  virtual Status delete_volume(const std::string& /*name*/) { return Error::internal("volumes: not supported"); }
+  // Ids of the containers whose mounts list the volume.
+  virtual Result<std::vector<std::string>> volume_users(const std::string& /*name*/) const {
+    return Error::internal("volumes: not supported");
+  }
+  // In one transaction: creates the volumes in `volumes` that do not exist yet (by name) and
+  // records the container's mount list. Returns the names of the volumes it created.
+  virtual Result<std::vector<std::string>> insert_container_mounts(const std::string& /*container_id*/,
+                                                                   const std::vector<MountRecord>& /*mounts*/,
+                                                                   const std::vector<VolumeRecord>& /*volumes*/) {
+    return Error::internal("volumes: not supported");
+  }
+  virtual Result<std::vector<MountRecord>> container_mounts(const std::string& /*container_id*/) const {
+    return Error::internal("volumes: not supported");
+  }
+  // ---- end volumes ----
 };
 
 }  // namespace gocker::state

@@ -25,6 +25,8 @@ struct Container {
   state::ContainerRecord record;
   api::ContainerConfig config;  // merged with the image at create; immutable afterwards
   api::HostConfig host_config;
+  std::vector<state::MountRecord> mounts;  // binds, volumes, tmpfs; recorded at create, immutable
+  bool remove_volumes = false;             // rm -v / --rm: its anonymous volumes go with it
   std::string dir;              // <root>/containers/<id>: bundle, state dir, log
   std::string attach_socket;    // the monitor's attach socket
 

@@ -68,6 +68,8 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
 
   api::ContainerConfig config = merge_image_config(request.config, runtime_defaults);
   if (process_args(config).empty()) return Error::invalid("No command specified");
+  auto mounts = prepare_mounts(config, request.host_config);
+  if (!mounts) return std::move(mounts).error();
 
   auto id_result = random_container_id();
   if (!id_result) return std::move(id_result).error();
@@ -125,6 +127,16 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   container->config = std::move(config);
   container->host_config = request.host_config;
   if (auto inserted = store_->insert_container(record); !inserted) return std::move(inserted).error().context(what);
+  if (auto attached = attach_mounts(id, layout.rootfs(), *mounts); !attached) {
+    // The row goes with its mount rows; then the anonymous volumes made for it are unused.
+    (void)store_->delete_container(id);
+    std::vector<std::string> anonymous;
+    for (const auto& volume : mounts->volumes)
+      if (volume.anonymous) anonymous.push_back(volume.name);
+    remove_anonymous_volumes(anonymous);
+    return std::move(attached).error().context(what);
+  }
+  container->mounts = std::move(mounts->mounts);
 
   {
     std::lock_guard lock(registry_mutex_);

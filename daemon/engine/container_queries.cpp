@@ -46,6 +46,7 @@ api::ContainerSummary EngineImpl::summarize(const Container& container, int64_t 
                                 nanos_or_zero(record.finished_at), container.paused},
                                now_nanos);
   summary.labels = container.config.labels;
+  for (const auto& mount : container.mounts) summary.mounts.push_back(mount_point(mount));
   return summary;
 }
 
@@ -119,6 +120,7 @@ Result<api::ContainerInspect> EngineImpl::inspect_container(const std::string& r
   inspect.log_path = container.log_path();
   inspect.hostname_path = container.dir + "/hostname";
   inspect.hosts_path = container.dir + "/hosts";
+  for (const auto& mount : container.mounts) inspect.mounts.push_back(mount_point(mount));
   inspect.resolv_conf_path = container.dir + "/resolv.conf";
   inspect.restart_count = record.restart_count;
   inspect.config = container.config;

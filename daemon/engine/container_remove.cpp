@@ -18,7 +18,7 @@ namespace gocker::engine {
 
 namespace asio = boost::asio;
 
-Task<Status> EngineImpl::remove_container(std::string ref, bool force) {
+Task<Status> EngineImpl::remove_container(std::string ref, bool force, bool remove_volumes) {
   auto found = find(ref);
   if (!found) co_return std::move(found).error();
   auto container = std::move(found).value();
@@ -38,6 +38,7 @@ Task<Status> EngineImpl::remove_container(std::string ref, bool force) {
     }
     // Claimed before the kill lands, so the exit handler does not auto-remove it under our feet.
     container->removing = true;
+    container->remove_volumes = remove_volumes;
   }
   if (waiter) co_await waiter->channel().async_receive(asio::as_tuple(asio::use_awaitable));
   co_return destroy_container(container);
@@ -62,9 +63,14 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
   api::WaitResponse response;
   std::string id;
   std::optional<Error> failure;
+  std::vector<std::string> anonymous_volumes;
   {
     std::lock_guard lock(container->mutex);
     id = container->record.id;
+    // rm -v and --rm take the container's anonymous volumes along (named ones always stay).
+    if (container->remove_volumes || container->host_config.auto_remove)
+      for (const auto& mount : container->mounts)
+        if (mount.type == "volume") anonymous_volumes.push_back(mount.volume_name);
     container->record.status = "removing";
     auto cleaned = remove_container_files(*container);
     if (!cleaned) {
@@ -96,6 +102,7 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
     containers_.erase(id);
   }
   forget_execs(id);
+  remove_anonymous_volumes(anonymous_volumes);
   for (const auto& waiter : waiters) waiter.notify(response);
   spdlog::debug("removed container {}", id.substr(0, 12));
   return ok();

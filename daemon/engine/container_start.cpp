@@ -41,6 +41,7 @@ Result<std::string> EngineImpl::write_runtime_config(Container& container) {
   inputs.rootfs_path = layout.rootfs();
   inputs.bundle_dir = container.dir;
   inputs.cgroups_path = cgroups_path(container.record.id);
+  inputs.user_mounts = oci_mounts(container.mounts);
   const std::string path = container.dir + "/config.json";
   GOCKER_TRY(runtime::write_file_atomically(path, build_oci_config(inputs).dump()));
   return path;

@@ -22,6 +22,7 @@
 #include "api/image_edit_types.hpp"
 #include "api/image_types.hpp"
 #include "api/system_types.hpp"
+#include "api/volume_types.hpp"
 #include "base/result.hpp"
 
 namespace gocker::engine {
@@ -98,8 +99,9 @@ class Engine {
   virtual Task<Status> stop_container(std::string ref, std::optional<int> timeout_seconds) = 0;
   // signal: a name ("KILL", "SIGKILL") or a number; empty means SIGKILL. Conflict if not running.
   virtual Status kill_container(const std::string& ref, const std::string& signal) = 0;
-  // Conflict for a running container unless force (then it is killed first).
-  virtual Task<Status> remove_container(std::string ref, bool force) = 0;
+  // Conflict for a running container unless force (then it is killed first). remove_volumes (`rm -v`)
+  // also removes the container's anonymous volumes no other container uses.
+  virtual Task<Status> remove_container(std::string ref, bool force, bool remove_volumes) = 0;
   virtual Status resize_container(const std::string& ref, int height, int width) = 0;
 
   // Registers interest now (so a later start's exit is never missed); await the result later.
@@ -339,6 +341,27 @@ class Engine {
     return Error::internal("load is not supported");
   }
   // ---- end image save/load ----
+  // ---- volumes (local driver: a directory <root>/volumes/<name>/_data) ----
+  // POST /volumes/create: an existing name gives back the existing volume (as Docker). An empty
+  // name makes an anonymous-looking 64-hex name. InvalidArgument for a bad name, another driver,
+  // or driver options (the local driver's mount options are not supported).
+  virtual Result<api::Volume> create_volume(const api::VolumeCreateRequest& /*request*/) {
+    return Error::internal("volumes are not supported");
+  }
+  // GET /volumes; filters: dangling (true/false), name (substring), label (key or key=value), driver.
+  virtual Result<api::VolumeListResponse> list_volumes(const std::vector<std::pair<std::string, std::string>>& /*filters*/) {
+    return Error::internal("volumes are not supported");
+  }
+  // GET /volumes/{name}; NotFound "get <name>: no such volume".
+  virtual Result<api::Volume> inspect_volume(const std::string& /*name*/) { return Error::internal("volumes are not supported"); }
+  // DELETE /volumes/{name}: Conflict while a container (running or not) uses it; with force a
+  // missing volume is not an error.
+  virtual Status remove_volume(const std::string& /*name*/, bool /*force*/) { return Error::internal("volumes are not supported"); }
+  // POST /volumes/prune: every volume no container uses (label filters narrow it).
+  virtual Result<api::VolumePruneResponse> prune_volumes(const std::vector<std::pair<std::string, std::string>>& /*filters*/) {
+    return Error::internal("volumes are not supported");
+  }
+  // ---- end volumes ----
 };
 
 }  // namespace gocker::engine

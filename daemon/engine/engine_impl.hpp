@@ -13,6 +13,7 @@
 
 #include "engine/container.hpp"
 #include "engine/container_index.hpp"
+#include "engine/container_mounts.hpp"
 #include "engine/engine.hpp"
 #include "engine/image_store.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
@@ -36,7 +37,7 @@ class EngineImpl final : public Engine {
   Task<Status> start_container(std::string ref) override;
   Task<Status> stop_container(std::string ref, std::optional<int> timeout_seconds) override;
   Status kill_container(const std::string& ref, const std::string& signal) override;
-  Task<Status> remove_container(std::string ref, bool force) override;
+  Task<Status> remove_container(std::string ref, bool force, bool remove_volumes) override;
   Status resize_container(const std::string& ref, int height, int width) override;
   Result<std::shared_ptr<ExitWaiter>> watch_exit(const std::string& ref, WaitCondition condition) override;
   Result<bool> container_has_tty(const std::string& ref) const override;
@@ -108,6 +109,13 @@ class EngineImpl final : public Engine {
   Result<std::shared_ptr<ImageArchive>> save_images(const std::vector<std::string>& names) override;  // image_save.cpp
   Result<std::vector<std::string>> load_images(const Upload& upload, bool quiet) override;           // image_load.cpp
   // ---- end image save/load ----
+  // ---- volumes (public overrides, volumes.cpp) ----
+  Result<api::Volume> create_volume(const api::VolumeCreateRequest& request) override;
+  Result<api::VolumeListResponse> list_volumes(const std::vector<std::pair<std::string, std::string>>& filters) override;
+  Result<api::Volume> inspect_volume(const std::string& name) override;
+  Status remove_volume(const std::string& name, bool force) override;
+  Result<api::VolumePruneResponse> prune_volumes(const std::vector<std::pair<std::string, std::string>>& filters) override;
+  // ---- end volumes ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)
   // for GET /events. Reads only immutable fields and `record`; callable with container.mutex held.
@@ -176,6 +184,26 @@ class EngineImpl final : public Engine {
   std::once_flag event_log_once_;
   std::shared_ptr<class EventLog> event_log_;
   // ---- end events ----
+  // ---- volumes (private members) ----
+  std::string volume_dir(const std::string& name) const { return options_.root + "/volumes/" + name; }
+  std::string volume_data_dir(const std::string& name) const { return volume_dir(name) + "/_data"; }
+  Status make_volume_directory(const std::string& name);  // volumes.cpp
+  // The create request's mounts resolved (container_mounts.cpp): volume names, bind sources
+  // checked (or created for -v), --volumes-from copied. Nothing recorded yet.
+  Result<PreparedMounts> prepare_mounts(const api::ContainerConfig& config, const api::HostConfig& host_config);
+  // Records the mount list of the (inserted) container with the volumes it needs, then makes the
+  // volume directories and copies the image's content into new empty ones. Returns the volumes
+  // it created (for a rollback).
+  Result<std::vector<std::string>> attach_mounts(const std::string& container_id, const std::string& rootfs,
+                                                 const PreparedMounts& prepared);
+  // After a container's row is gone: removes the given volumes if anonymous and unused.
+  void remove_anonymous_volumes(const std::vector<std::string>& names);
+  // Deletes the volume's row and directory; Conflict while in use. Caller holds volumes_mutex_.
+  Status delete_volume_locked(const std::string& name);
+  api::Volume volume_view(const state::VolumeRecord& record) const;
+  // Serializes a volume's row and directory changes (create's mkdir vs. rm's removal).
+  std::mutex volumes_mutex_;
+  // ---- end volumes ----
   // ---- archive (private members) ----
   // ---- end archive ----
 };

@@ -88,6 +88,11 @@ Status EngineImpl::initialize() {
       continue;
     }
     container->record = std::move(record);
+    if (auto mounts = store_->container_mounts(container->record.id); mounts) {
+      container->mounts = std::move(mounts).value();
+    } else {
+      spdlog::error("container {}: {}", container->record.id, mounts.error().message);
+    }
     {
       std::lock_guard lock(registry_mutex_);
       if (auto added = index_.add(container->record.id, container->record.name); !added) {

@@ -1,5 +1,6 @@
 #include "engine/oci_config.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "base/strings.hpp"
@@ -86,6 +87,11 @@ api::ContainerConfig merge_image_config(const api::ContainerConfig& request, con
   if (merged.working_dir.empty()) merged.working_dir = string_field(image, "WorkingDir");
   if (merged.user.empty()) merged.user = string_field(image, "User");
   if (merged.stop_signal.empty()) merged.stop_signal = string_field(image, "StopSignal");
+  // The image's VOLUMEs join the request's Config.Volumes (each becomes an anonymous volume).
+  if (auto volumes = image.find("Volumes"); volumes != image.end() && volumes->is_object()) {
+    for (const auto& [path, ignored] : volumes->items())
+      if (std::find(merged.volumes.begin(), merged.volumes.end(), path) == merged.volumes.end()) merged.volumes.push_back(path);
+  }
   if (auto labels = image.find("Labels"); labels != image.end() && labels->is_object()) {
     for (const auto& [key, value] : labels->items())
       if (value.is_string() && !merged.labels.count(key)) merged.labels[key] = value.get<std::string>();
@@ -180,6 +186,24 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   });
   // --init: the host's static tini, read-only so the container cannot replace its own PID 1.
   if (host.init) mounts.push_back(bind_mount(kInitPathInContainer, kInitBinaryPath, true));
+  if (!inputs.user_mounts.empty()) {
+    // A user's mount replaces a default one at the same place (-v /host/hosts:/etc/hosts, --tmpfs /dev/shm).
+    json kept = json::array();
+    for (const auto& mount : mounts) {
+      bool replaced = false;
+      for (const auto& user_mount : inputs.user_mounts) replaced = replaced || user_mount["destination"] == mount["destination"];
+      if (!replaced) kept.push_back(mount);
+    }
+    for (const auto& user_mount : inputs.user_mounts) kept.push_back(user_mount);
+    // Parents before children, whoever asked for them: a volume on /etc comes before the
+    // /etc/hosts bind, or it would hide it.
+    auto depth = [](const json& mount) {
+      const std::string destination = mount.value("destination", "");
+      return std::count(destination.begin(), destination.end(), '/');
+    };
+    std::stable_sort(kept.begin(), kept.end(), [&](const json& a, const json& b) { return depth(a) < depth(b); });
+    mounts = std::move(kept);
+  }
 
   json resources = json::object();
   json memory = json::object();
@@ -219,7 +243,7 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
 
   return json{{"ociVersion", "1.1.0"},
               {"process", process},
-              {"root", json{{"path", inputs.rootfs_path}, {"readonly", false}}},
+              {"root", json{{"path", inputs.rootfs_path}, {"readonly", host.readonly_rootfs}}},
               {"hostname", inputs.hostname},
               {"mounts", mounts},
               {"linux", linux_section},

@@ -31,6 +31,9 @@ struct RuntimeConfigInputs {
   std::string rootfs_path;   // absolute path of the mounted overlay
   std::string bundle_dir;    // holds the hostname, hosts and resolv.conf files bound into the container
   std::string cgroups_path;  // relative to each hierarchy root, e.g. "gocker/<id>"
+  // OCI mounts of the container's binds, volumes and tmpfs (engine/container_mounts.hpp), mounted
+  // after the defaults; a default with the same destination is left out.
+  std::vector<nlohmann::json> user_mounts;
 };
 
 nlohmann::json build_oci_config(const RuntimeConfigInputs& inputs);

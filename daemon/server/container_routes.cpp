@@ -209,8 +209,9 @@ engine::Task<Reply> container_logs(const RequestContext& context) {
 }
 
 engine::Task<Reply> remove_container(const RequestContext& context) {
-  // `v` (remove anonymous volumes) has nothing to act on: gocker has no volumes yet.
-  Status removed = co_await context.engine.remove_container(context.params.get("id"), context.query.get_bool("force"));
+  // `v`: the container's anonymous volumes go too.
+  Status removed = co_await context.engine.remove_container(context.params.get("id"), context.query.get_bool("force"),
+                                                            context.query.get_bool("v"));
   if (!removed) co_return error_response(removed.error());
   co_return empty_response(http::status::no_content);
 }

@@ -50,6 +50,7 @@ std::span<const Route> container_manage_routes();     // restart, rename
 std::span<const Route> exec_routes();                 // /containers/{id}/exec, /exec/...
 std::span<const Route> event_routes();                // /events
 std::span<const Route> archive_routes();              // /containers/{id}/archive
+std::span<const Route> volume_routes();               // /volumes
 
 // Docker's rule for container names, [a-zA-Z0-9][a-zA-Z0-9_.-]+ with an optional leading "/",
 // relaxed to allow a single character.

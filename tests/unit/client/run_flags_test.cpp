@@ -197,3 +197,26 @@ TEST_CASE("parse_nano_cpus is exact decimal arithmetic") {
   CHECK_FALSE(gocker::client::parse_nano_cpus("").has_value());
   CHECK_FALSE(gocker::client::parse_nano_cpus("1.2.3").has_value());
 }
+
+TEST_CASE("volume flags: -v splits into Binds and Config.Volumes, --mount, --tmpfs, --read-only, --volumes-from") {
+  auto parsed = parse_run({"-v", "/host:/ctr:ro", "-v", "data:/data", "-v", "/anon", "--mount",
+                           "type=bind,src=/h,dst=/c,readonly", "--mount", "type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=1770",
+                           "--mount", "target=/v,volume-nocopy", "--tmpfs", "/run:size=64m", "--tmpfs", "/scratch",
+                           "--read-only", "--volumes-from", "other:ro", "busybox"});
+  REQUIRE(parsed.body);
+  const auto& body = *parsed.body;
+  CHECK(body["HostConfig"]["Binds"] == nlohmann::json({"/host:/ctr:ro", "data:/data"}));
+  CHECK(body["Volumes"] == nlohmann::json({{"/anon", nlohmann::json::object()}}));
+  const auto& mounts = body["HostConfig"]["Mounts"];
+  REQUIRE(mounts.size() == 3);
+  CHECK(mounts[0] == nlohmann::json({{"Type", "bind"}, {"Source", "/h"}, {"Target", "/c"}, {"ReadOnly", true}}));
+  CHECK(mounts[1]["TmpfsOptions"] == nlohmann::json({{"SizeBytes", 1048576}, {"Mode", 01770}}));
+  CHECK(mounts[2]["Type"] == "volume");
+  CHECK(mounts[2]["VolumeOptions"]["NoCopy"] == true);
+  CHECK(body["HostConfig"]["Tmpfs"] == nlohmann::json({{"/run", "size=64m"}, {"/scratch", ""}}));
+  CHECK(body["HostConfig"]["ReadonlyRootfs"] == true);
+  CHECK(body["HostConfig"]["VolumesFrom"] == nlohmann::json({"other:ro"}));
+
+  CHECK_FALSE(parse_run({"--mount", "type=bind,source=/h", "busybox"}).body);  // no target
+  CHECK_FALSE(parse_run({"--mount", "type=tmpfs,target=/t,bogus=1", "busybox"}).body);
+}

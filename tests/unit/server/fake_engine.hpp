@@ -99,7 +99,7 @@ class FakeEngine : public engine::Engine {
     if (!is_known_container(ref)) return no_such_container(ref);
     return ok();
   }
-  engine::Task<Status> remove_container(std::string ref, bool force) override {
+  engine::Task<Status> remove_container(std::string ref, bool force, bool /*remove_volumes*/) override {
     remove_force = force;
     if (!is_known_container(ref)) co_return no_such_container(ref);
     if (ref == "running" && !force)

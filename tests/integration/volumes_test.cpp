@@ -230,7 +230,8 @@ TEST_CASE("anonymous volumes: -v /path and image VOLUMEs, kept by rm, removed by
 
   ctl_ok({"create", "--name", "anon2", "-v", "/anon", "-v", "named2:/named", "busybox", "true"});
   std::string name2;
-  for (const auto& mount : inspect_json("anon2")["Mounts"])
+  const auto anon2 = inspect_json("anon2");
+  for (const auto& mount : anon2["Mounts"])
     if (mount["Destination"] == "/anon") name2 = mount["Name"];
   REQUIRE(name2.size() == 64);
   CHECK(fs::is_directory(volume_data(name2)));

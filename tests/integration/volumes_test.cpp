@@ -49,14 +49,7 @@ CommandResult ctl_ok(const std::vector<std::string>& args) {
   return result;
 }
 
-CommandResult docker(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{docker_cli_path()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandOptions options;
-  options.env.emplace_back("DOCKER_HOST", daemon_under_test().host());
-  options.env.emplace_back("DOCKER_CONFIG", daemon_under_test().temp_dir() + "/docker-config");
-  return run_command(argv, options);
-}
+CommandResult docker(const std::vector<std::string>& args) { return daemon_under_test().docker(args); }
 
 nlohmann::json inspect_json(const std::string& what, const std::vector<std::string>& prefix = {}) {
   std::vector<std::string> args = prefix.empty() ? std::vector<std::string>{"inspect"} : prefix;

@@ -1,10 +1,10 @@
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
 
+#include "base/random_id.hpp"
 #include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "engine/container_rootfs.hpp"
@@ -20,25 +20,7 @@ namespace {
 
 constexpr size_t kMaxUnixSocketPath = sizeof(sockaddr_un::sun_path) - 1;
 
-Result<std::string> random_container_id() {
-  unsigned char bytes[32];
-  size_t filled = 0;
-  while (filled < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + filled, sizeof bytes - filled, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::from_errno(errno, "generate container id");
-    }
-    filled += static_cast<size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char byte : bytes) {
-    id.push_back(kHex[byte >> 4]);
-    id.push_back(kHex[byte & 0xf]);
-  }
-  return id;
-}
+Result<std::string> random_container_id() { return random_hex_id("container id"); }
 
 // Copied from the host, as Docker does; a host without one gives the container an empty file.
 std::string read_host_resolv_conf() {

@@ -3,7 +3,6 @@
 // container and serves the process's stdio on its own attach socket, which is bridged to the
 // client exactly like a container attach. Exit codes come from the kExit attach message (attached)
 // and from the monitor's exit.json when its pidfd reports its end (both ways, first one wins).
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +18,7 @@
 
 #include "api/stream_frame.hpp"
 #include "base/filesystem.hpp"
+#include "base/random_id.hpp"
 #include "base/strings.hpp"
 #include "engine/container_rootfs.hpp"
 #include "engine/detach_keys.hpp"
@@ -59,25 +59,7 @@ struct EngineImpl::StartedExec {
 
 namespace {
 
-Result<std::string> random_exec_id() {
-  unsigned char bytes[32];
-  size_t filled = 0;
-  while (filled < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + filled, sizeof bytes - filled, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::from_errno(errno, "generate exec id");
-    }
-    filled += static_cast<size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char byte : bytes) {
-    id.push_back(kHex[byte >> 4]);
-    id.push_back(kHex[byte & 0xf]);
-  }
-  return id;
-}
+Result<std::string> random_exec_id() { return random_hex_id("exec id"); }
 
 std::string read_file_or_empty(const std::string& path) {
   auto text = runtime::read_file(path);

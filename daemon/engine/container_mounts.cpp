@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/random_id.hpp"
 #include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
@@ -150,25 +150,7 @@ std::string format_volume_time(int64_t unix_seconds) {
   return text;
 }
 
-Result<std::string> random_volume_name() {
-  unsigned char bytes[32];
-  size_t filled = 0;
-  while (filled < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + filled, sizeof bytes - filled, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::from_errno(errno, "generate volume name");
-    }
-    filled += static_cast<size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string name;
-  for (unsigned char byte : bytes) {
-    name.push_back(kHex[byte >> 4]);
-    name.push_back(kHex[byte & 0xf]);
-  }
-  return name;
-}
+Result<std::string> random_volume_name() { return random_hex_id("volume name"); }
 
 // ---- the engine's side ----
 

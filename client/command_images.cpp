@@ -45,6 +45,29 @@ int fail(const Failure& failure, int code = kExitCommandFailure) {
   return exit_code_for(failure, code);
 }
 
+// GET `target` into `output` (stdout when empty). A file is written beside its target and renamed
+// at the end, so a failed transfer leaves no partial file.
+int stream_to_output(ApiClient& client, const std::string& target, const std::string& output) {
+  int fd = STDOUT_FILENO;
+  std::string temp_path;
+  if (!output.empty()) {
+    temp_path = output + ".gockerctl-XXXXXX";
+    fd = ::mkstemp(temp_path.data());
+    if (fd < 0) return fail(Failure::local("create " + output + ": " + std::strerror(errno)));
+  }
+  auto streamed = client.stream(Method::Get, target, [fd](std::string_view piece) { return write_all(fd, piece); });
+  if (!output.empty()) {
+    bool ok = streamed && ::fchmod(fd, 0644) == 0 && ::close(fd) == 0;
+    if (ok && ::rename(temp_path.c_str(), output.c_str()) != 0) ok = false;
+    if (!ok) {
+      ::unlink(temp_path.c_str());
+      if (streamed) return fail(Failure::local("write " + output + ": " + std::strerror(errno)));
+    }
+  }
+  if (!streamed) return fail(streamed.error());
+  return 0;
+}
+
 // ---- commit ----
 struct CommitFlags {
   std::string author;
@@ -113,26 +136,7 @@ int export_container(const GlobalOptions& global, const ExportFlags& flags) {
     return fail(Failure::usage("cowardly refusing to save to a terminal. Use the -o flag or redirect"));
   auto client = open_client(global);
   if (!client) return fail(client.error());
-  int fd = STDOUT_FILENO;
-  std::string temp_path;
-  if (!flags.output.empty()) {
-    // Written beside the target and renamed at the end: a failed export leaves no partial file.
-    temp_path = flags.output + ".gockerctl-XXXXXX";
-    fd = ::mkstemp(temp_path.data());
-    if (fd < 0) return fail(Failure::local("create " + flags.output + ": " + std::strerror(errno)));
-  }
-  auto streamed = client->stream(Method::Get, api_target(container_path(flags.container, "/export")),
-                                 [fd](std::string_view piece) { return write_all(fd, piece); });
-  if (!flags.output.empty()) {
-    bool ok = streamed && ::fchmod(fd, 0644) == 0 && ::close(fd) == 0;
-    if (ok && ::rename(temp_path.c_str(), flags.output.c_str()) != 0) ok = false;
-    if (!ok) {
-      ::unlink(temp_path.c_str());
-      if (streamed) return fail(Failure::local("write " + flags.output + ": " + std::strerror(errno)));
-    }
-  }
-  if (!streamed) return fail(streamed.error());
-  return 0;
+  return stream_to_output(*client, api_target(container_path(flags.container, "/export")), flags.output);
 }
 
 // ---- save / load ----
@@ -146,28 +150,9 @@ int save_images(const GlobalOptions& global, const SaveFlags& flags) {
     return fail(Failure::usage("cowardly refusing to save to a terminal. Use the -o flag or redirect"));
   auto client = open_client(global);
   if (!client) return fail(client.error());
-  int fd = STDOUT_FILENO;
-  std::string temp_path;
-  if (!flags.output.empty()) {
-    // Written beside the target and renamed at the end: a failed save leaves no partial file.
-    temp_path = flags.output + ".gockerctl-XXXXXX";
-    fd = ::mkstemp(temp_path.data());
-    if (fd < 0) return fail(Failure::local("create " + flags.output + ": " + std::strerror(errno)));
-  }
   std::vector<std::pair<std::string, std::string>> query;
   for (const std::string& image : flags.images) query.emplace_back("names", image);
-  auto streamed = client->stream(Method::Get, api_target("/images/get", query),
-                                 [fd](std::string_view piece) { return write_all(fd, piece); });
-  if (!flags.output.empty()) {
-    bool ok = streamed && ::fchmod(fd, 0644) == 0 && ::close(fd) == 0;
-    if (ok && ::rename(temp_path.c_str(), flags.output.c_str()) != 0) ok = false;
-    if (!ok) {
-      ::unlink(temp_path.c_str());
-      if (streamed) return fail(Failure::local("write " + flags.output + ": " + std::strerror(errno)));
-    }
-  }
-  if (!streamed) return fail(streamed.error());
-  return 0;
+  return stream_to_output(*client, api_target("/images/get", query), flags.output);
 }
 
 struct LoadFlags {

@@ -69,23 +69,33 @@ engine::Task<Reply> commit_container(const RequestContext& context) {
   co_return json_response(http::status::created, api::IdResponse{*id});
 }
 
+// The streamed request body of an image upload (import, load), received into an engine upload
+// file; null after answering the client with the error.
+engine::Task<std::unique_ptr<engine::Engine::Upload>> receive_upload(engine::Engine& engine, const Request& head,
+                                                                     const std::string& server_version,
+                                                                     engine::UnixSocket& client, std::string buffered_input) {
+  auto upload = engine.create_upload();
+  if (!upload) {
+    co_await send_final_response(client, error_response(upload.error()), server_version);
+    co_return nullptr;
+  }
+  Status received = co_await receive_body(client, std::move(buffered_input), head, (*upload)->fd());
+  if (!received) {
+    co_await send_final_response(client, error_response(received.error()), server_version);
+    co_return nullptr;
+  }
+  co_return std::move(upload).value();
+}
+
 // The pump of an import: the request body goes to an unnamed file on disk as it arrives, then the
 // engine imports it; the answer is dockerd's progress stream, here one {"status": id} message. An
 // error found before anything was answered gets an ordinary error response.
 engine::Task<void> run_import(engine::Engine& engine, std::shared_ptr<const Request> head,
                               engine::Engine::ImportOptions options, std::string server_version,
                               engine::UnixSocket client, std::string buffered_input) {
-  auto upload = engine.create_upload();
-  if (!upload) {
-    co_await send_final_response(client, error_response(upload.error()), server_version);
-    co_return;
-  }
-  Status received = co_await receive_body(client, std::move(buffered_input), *head, (*upload)->fd());
-  if (!received) {
-    co_await send_final_response(client, error_response(received.error()), server_version);
-    co_return;
-  }
-  auto id = engine.import_image(**upload, options);
+  auto upload = co_await receive_upload(engine, *head, server_version, client, std::move(buffered_input));
+  if (!upload) co_return;
+  auto id = engine.import_image(*upload, options);
   if (!id) {
     spdlog::info("import failed: {}", id.error().message);
     co_await send_final_response(client, error_response(id.error()), server_version);
@@ -205,17 +215,9 @@ engine::Task<Reply> save_image(const RequestContext& context) {
 // engine loads it and the answer is dockerd's JSON message stream.
 engine::Task<void> run_load(engine::Engine& engine, std::shared_ptr<const Request> head, bool quiet,
                             std::string server_version, engine::UnixSocket client, std::string buffered_input) {
-  auto upload = engine.create_upload();
-  if (!upload) {
-    co_await send_final_response(client, error_response(upload.error()), server_version);
-    co_return;
-  }
-  Status received = co_await receive_body(client, std::move(buffered_input), *head, (*upload)->fd());
-  if (!received) {
-    co_await send_final_response(client, error_response(received.error()), server_version);
-    co_return;
-  }
-  auto messages = engine.load_images(**upload, quiet);
+  auto upload = co_await receive_upload(engine, *head, server_version, client, std::move(buffered_input));
+  if (!upload) co_return;
+  auto messages = engine.load_images(*upload, quiet);
   if (!messages) {
     spdlog::info("load failed: {}", messages.error().message);
     co_await send_final_response(client, error_response(messages.error()), server_version);

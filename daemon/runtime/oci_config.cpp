@@ -7,69 +7,13 @@
 
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/config_reader.hpp"
 #include "runtime/file_util.hpp"
 
 namespace gocker::runtime {
 namespace {
 
 using nlohmann::json;
-
-// Typed field access that names the field on a type mismatch, so a bad config.json says where it
-// is wrong instead of a bare nlohmann type_error. A missing (or null) field leaves `out` alone.
-class Reader {
- public:
-  Status string_field(const json& object, const char* key, const std::string& where, std::string& out) {
-    const json* value = find(object, key);
-    if (!value) return ok();
-    if (!value->is_string()) return type_error(where + "." + key, "string");
-    out = value->get<std::string>();
-    return ok();
-  }
-  Status bool_field(const json& object, const char* key, const std::string& where, bool& out) {
-    const json* value = find(object, key);
-    if (!value) return ok();
-    if (!value->is_boolean()) return type_error(where + "." + key, "boolean");
-    out = value->get<bool>();
-    return ok();
-  }
-  template <typename Integer>
-  Status integer_field(const json& object, const char* key, const std::string& where, std::optional<Integer>& out) {
-    const json* value = find(object, key);
-    if (!value) return ok();
-    if (!value->is_number_integer()) return type_error(where + "." + key, "integer");
-    if constexpr (std::is_unsigned_v<Integer>) {
-      if (value->is_number_unsigned()) {
-        out = static_cast<Integer>(value->get<uint64_t>());
-        return ok();
-      }
-      if (value->get<int64_t>() < 0) return type_error(where + "." + key, "non-negative integer");
-    }
-    out = static_cast<Integer>(value->get<int64_t>());
-    return ok();
-  }
-  Status string_array(const json& object, const char* key, const std::string& where, std::vector<std::string>& out) {
-    const json* value = find(object, key);
-    if (!value) return ok();
-    if (!value->is_array()) return type_error(where + "." + key, "array of strings");
-    out.clear();
-    for (const json& item : *value) {
-      if (!item.is_string()) return type_error(where + "." + key, "array of strings");
-      out.push_back(item.get<std::string>());
-    }
-    return ok();
-  }
-  const json* object_field(const json& object, const char* key) { return find(object, key); }
-
- private:
-  static const json* find(const json& object, const char* key) {
-    auto it = object.find(key);
-    if (it == object.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-  static Error type_error(const std::string& field, const char* expected) {
-    return Error::invalid("config.json field " + field + ": must be " + expected);
-  }
-};
 
 Result<NamespaceType> namespace_from_name(const std::string& name) {
   if (name == "pid") return NamespaceType::Pid;
@@ -82,7 +26,7 @@ Result<NamespaceType> namespace_from_name(const std::string& name) {
   return Error::invalid("config.json linux.namespaces: unknown namespace type " + gocker::quoted(name));
 }
 
-Status parse_process(Reader& reader, const json& process, OciProcess& out) {
+Status parse_process(ConfigReader& reader, const json& process, OciProcess& out) {
   if (!process.is_object()) return Error::invalid("config.json field process: must be an object");
   GOCKER_TRY(reader.bool_field(process, "terminal", "process", out.terminal));
   GOCKER_TRY(reader.string_array(process, "args", "process", out.args));
@@ -111,7 +55,7 @@ Status parse_process(Reader& reader, const json& process, OciProcess& out) {
   return ok();
 }
 
-Status parse_resources(Reader& reader, const json& resources, CgroupLimits& out) {
+Status parse_resources(ConfigReader& reader, const json& resources, CgroupLimits& out) {
   if (const json* memory = reader.object_field(resources, "memory")) {
     GOCKER_TRY(reader.integer_field(*memory, "limit", "linux.resources.memory", out.memory_limit));
     GOCKER_TRY(reader.integer_field(*memory, "swap", "linux.resources.memory", out.memory_swap));
@@ -129,7 +73,7 @@ Status parse_resources(Reader& reader, const json& resources, CgroupLimits& out)
   return ok();
 }
 
-Status parse_linux(Reader& reader, const json& linux_section, OciSpec& out) {
+Status parse_linux(ConfigReader& reader, const json& linux_section, OciSpec& out) {
   if (const json* namespaces = reader.object_field(linux_section, "namespaces")) {
     if (!namespaces->is_array()) return Error::invalid("config.json field linux.namespaces: must be an array");
     for (const json& entry : *namespaces) {
@@ -180,7 +124,7 @@ Result<OciSpec> parse_oci_config(std::string_view json_text, const std::string& 
   json document = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) return Error::invalid("parse config.json: malformed JSON");
   if (!document.is_object()) return Error::invalid("parse config.json: top level must be an object");
-  Reader reader;
+  ConfigReader reader;
   OciSpec spec;
   const json* process = reader.object_field(document, "process");
   if (!process) return Error::invalid("config.json: process is required");

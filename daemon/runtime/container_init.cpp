@@ -39,6 +39,22 @@ void expect_message(int sync_socket, sync::MessageType expected, const char* ste
   if ((*message)->type != expected) fail(sync_socket, step, Error::internal("unexpected sync message"));
 }
 
+// --preserve-fds: the monitor holds the caller's fds 3..3+N-1 at 4..4+N-1 (fd 3 was its control
+// socket). The sync socket moves above them first, then each fd moves down by one, lowest first so
+// no move overwrites a source still to be moved. Returns the sync socket's new number.
+int move_preserved_fds(int sync_socket, int count) {
+  int moved_sync = ::fcntl(sync_socket, F_DUPFD_CLOEXEC, 4 + count);
+  if (moved_sync < 0) fail(sync_socket, "preserve fds", Error::from_errno(errno, "move sync socket"));
+  ::close(sync_socket);
+  for (int index = 0; index < count; ++index) {
+    if (::dup2(4 + index, 3 + index) < 0) {
+      fail(moved_sync, "preserve fds", Error::from_errno(errno, "dup2 preserved fd " + std::to_string(3 + index)));
+    }
+  }
+  ::close(3 + count);
+  return moved_sync;
+}
+
 }  // namespace
 
 void run_container_init(const InitContext& context) {
@@ -108,7 +124,8 @@ void run_container_init(const InitContext& context) {
   if (!executable) fail_exec(executable.error(), sync_socket);
 
   // 7. Leave nothing of the monitor behind and execve (process_setup.hpp).
-  exec_process(spec.process, *executable, sync_socket);
+  if (context.preserved_fds > 0) sync_socket = move_preserved_fds(sync_socket, context.preserved_fds);
+  exec_process(spec.process, *executable, sync_socket, context.preserved_fds);
 }
 
 }  // namespace gocker::runtime

@@ -18,6 +18,7 @@ struct InitContext {
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
+  int preserved_fds = 0;  // fds 4..4+N-1 (standalone --preserve-fds) become 3..3+N-1 before execve
 };
 
 // Never returns: execs the command or _exits after reporting {step, errno, message} to the monitor.

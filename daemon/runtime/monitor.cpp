@@ -54,7 +54,8 @@ Result<Pipe> make_pipe(const char* name) {
 void make_paths_absolute(MonitorOptions& options) {
   char cwd[4096];
   if (!::getcwd(cwd, sizeof cwd)) return;
-  for (std::string* path : {&options.bundle_dir, &options.state_dir, &options.log_path, &options.attach_socket}) {
+  for (std::string* path : {&options.bundle_dir, &options.state_dir, &options.log_path, &options.attach_socket,
+                            &options.control_socket, &options.console_socket}) {
     if (!path->empty() && path->front() != '/') *path = std::string(cwd) + "/" + *path;
   }
 }
@@ -99,6 +100,15 @@ Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, Uniqu
     if (!log_fd_) return Error::from_errno(errno, "open log " + gocker::quoted(options_.log_path));
   }
   if (spec_.process.terminal) return ok();  // the init opens the pty inside the container
+  if (options_.inherit_stdio) {
+    // Standalone mode, as runc without a terminal: the container writes straight into the
+    // caller's fds (a file, a pipe the engine reads); no pipes of ours, no log.
+    for (auto [from, into] : {std::pair{0, &child_stdin}, std::pair{1, &child_stdout}, std::pair{2, &child_stderr}}) {
+      into->reset(::fcntl(from, F_DUPFD_CLOEXEC, 3 + options_.preserved_fds + 1));
+      if (!*into) return Error::from_errno(errno, "dup stdio fd " + std::to_string(from));
+    }
+    return ok();
+  }
   const OciUser& user = spec_.process.user;
   auto out = make_pipe("stdout");
   if (!out) return std::move(out).error();
@@ -173,7 +183,7 @@ Status Monitor::clone_init(const UniqueFd& child_stdin, const UniqueFd& child_st
       if (fd >= 0) ::close(fd);
     }
     InitContext context{&spec_, options_.container_id, child_sync.get(), child_stdin.get(), child_stdout.get(),
-                        child_stderr.get()};
+                        child_stderr.get(), options_.preserved_fds};
     run_container_init(context);
   }
   init_pid_ = pid;
@@ -199,6 +209,10 @@ Status Monitor::wait_for_init_ready() {
     switch (received.type) {
       case sync::MessageType::kPtyMaster: {
         if (!received.fd) return Error::internal("pty master message without an fd");
+        if (!options_.console_socket.empty()) {
+          GOCKER_TRY(forward_pty_master(std::move(received.fd)));
+          break;
+        }
         GOCKER_TRY(set_nonblocking(received.fd.get()));
         if (spec_.open_stdin) {
           stdin_.reset(::fcntl(received.fd.get(), F_DUPFD_CLOEXEC, 3));
@@ -270,11 +284,21 @@ int Monitor::run() {
   child_stdin.reset();
   child_stdout.reset();
   child_stderr.reset();
+  if (options_.inherit_stdio) {
+    // The caller's stdio belongs to the container now; a caller reading a pipe to its end must
+    // not wait for the monitor too.
+    int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd : {0, 1, 2}) {
+      if (null_fd >= 0) ::dup3(null_fd, fd, 0);
+    }
+    if (null_fd > 2) ::close(null_fd);
+  }
 
   auto fail_after_clone = [&](const char* step, const Error& error) {
     kill_init_and_wait();
     remove_cgroup();
     if (listener_) ::unlink(options_.attach_socket.c_str());
+    close_control_socket();
     ::unlink((options_.state_dir + "/" + kMonitorStateFile).c_str());
     // The init's own reports already name their step ("mount: mount ..."): they go as sent.
     if (step) {
@@ -300,6 +324,10 @@ int Monitor::run() {
     return fail_after_clone("start init", status.error());
   }
   if (auto status = wait_for_init_ready(); !status) return fail_after_clone(nullptr, status.error());
+  if (is_standalone()) {
+    // Bound before ready is reported: a `start` right after `create` returns must find it.
+    if (auto status = listen_control_socket(); !status) return fail_after_clone("listen on control socket", status.error());
+  }
   if (auto status = report_ready(); !status) return fail_after_clone("report ready", status.error());
 
   if (auto status = run_event_loop(); !status) {
@@ -314,8 +342,6 @@ int Monitor::run() {
 int monitor_main(int argc, char** argv) {
   // Writes to a vanished attach client or a closed pipe must be errors, not our death.
   ::signal(SIGPIPE, SIG_IGN);
-  // Whatever the spawner leaked beyond the control socket is not ours.
-  ::close_range(kMonitorControlFd + 1, ~0U, 0);
   UniqueFd control{kMonitorControlFd};
   if (::fcntl(control.get(), F_SETFD, FD_CLOEXEC) != 0) return 1;
 
@@ -326,6 +352,8 @@ int monitor_main(int argc, char** argv) {
     (void)sync::send_message(control.get(), sync::MessageType::kError, sync::encode_setup_error(report));
     return 2;
   }
+  // Whatever the spawner leaked beyond the control socket and the preserved fds is not ours.
+  ::close_range(static_cast<unsigned>(kMonitorControlFd + 1 + options->preserved_fds), ~0U, 0);
 
   // Double fork: the process the daemon spawned exits at once (the daemon reaps it), and the
   // monitor lives on in its own session, reparented to the nearest subreaper or PID 1, so neither

@@ -70,6 +70,12 @@ class Monitor {
   Status report_ready();
   void kill_init_and_wait();
   void remove_cgroup();
+  // Standalone mode (standalone.hpp): the start socket, and where a terminal's master goes.
+  bool is_standalone() const { return !options_.control_socket.empty(); }
+  Status listen_control_socket();
+  void close_control_socket();
+  void on_control_connection();
+  Status forward_pty_master(UniqueFd master);
   // Exec mode: forks the process that enters the container (exec_monitor.cpp).
   Status fork_exec_process(const ExecSpec& exec, const UniqueFd& container_pidfd, const UniqueFd& child_stdin,
                            const UniqueFd& child_stdout, const UniqueFd& child_stderr, UniqueFd& child_sync);
@@ -126,6 +132,7 @@ class Monitor {
   bool stdin_watched_ = false;
   bool clients_paused_ = false;
   UniqueFd listener_;
+  UniqueFd control_listener_;  // standalone mode: <state>/control.sock, until the start
   std::map<int, Client> clients_;
   Phase phase_ = Phase::kWaitingForGo;
   bool done_ = false;

@@ -3,10 +3,29 @@
 #include "base/strings.hpp"
 
 namespace gocker::runtime {
+namespace {
+
+Result<int> parse_preserved_fds(const std::string& value) {
+  int count = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9' || count > 100000) return Error::invalid("monitor arguments: bad --preserve-fds " + gocker::quoted(value));
+    count = count * 10 + (c - '0');
+  }
+  return count;
+}
+
+}  // namespace
 
 std::vector<std::string> build_monitor_argv(const MonitorOptions& options) {
-  return {"gocker-monitor", "--id",  options.container_id, "--bundle", options.bundle_dir, "--state-dir",
-          options.state_dir, "--log", options.log_path,    "--attach", options.attach_socket};
+  std::vector<std::string> argv = {"gocker-monitor", "--id",  options.container_id, "--bundle", options.bundle_dir,
+                                   "--state-dir",    options.state_dir, "--log", options.log_path,
+                                   "--attach",       options.attach_socket};
+  // Standalone mode only (gocker-runc); the daemon's monitors keep the short command line.
+  if (!options.control_socket.empty()) argv.insert(argv.end(), {"--control-socket", options.control_socket});
+  if (!options.console_socket.empty()) argv.insert(argv.end(), {"--console-socket", options.console_socket});
+  if (options.inherit_stdio) argv.insert(argv.end(), {"--inherit-stdio", "1"});
+  if (options.preserved_fds > 0) argv.insert(argv.end(), {"--preserve-fds", std::to_string(options.preserved_fds)});
+  return argv;
 }
 
 Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& arguments) {
@@ -25,6 +44,16 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
       options.log_path = value;
     } else if (flag == "--attach") {
       options.attach_socket = value;
+    } else if (flag == "--control-socket") {
+      options.control_socket = value;
+    } else if (flag == "--console-socket") {
+      options.console_socket = value;
+    } else if (flag == "--inherit-stdio") {
+      options.inherit_stdio = value == "1";
+    } else if (flag == "--preserve-fds") {
+      auto count = parse_preserved_fds(value);
+      if (!count) return std::move(count).error();
+      options.preserved_fds = *count;
     } else {
       return Error::invalid("monitor arguments: unknown flag " + gocker::quoted(flag));
     }

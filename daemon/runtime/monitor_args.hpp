@@ -3,6 +3,8 @@
 //   gocker-monitor --id <container id> --bundle <dir> --state-dir <dir> --log <path> --attach <path>
 // The control socket is fd 3. Only paths travel as argv: the container's configuration is the
 // bundle's config.json. --log and --attach may be empty (no log file, no attach socket).
+// Standalone mode (gocker-runc) adds --control-socket PATH, --console-socket PATH,
+// --inherit-stdio 1 and --preserve-fds N; the preserved fds arrive as 4..4+N-1.
 #include <string>
 #include <vector>
 

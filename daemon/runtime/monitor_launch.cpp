@@ -44,10 +44,17 @@ Result<pid_t> spawn_monitor_process(const MonitorOptions& options, int control_f
   sigfillset(&signals);
   ::posix_spawnattr_setsigdefault(&spawn.attributes_, &signals);
   ::posix_spawnattr_setflags(&spawn.attributes_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  ::posix_spawn_file_actions_addopen(&spawn.actions_, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_addopen(&spawn.actions_, 1, "/dev/null", O_WRONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&spawn.actions_, 1, 2);
-  // control_fd is > kMonitorControlFd, so dup2 makes a distinct fd 3 without O_CLOEXEC.
+  if (!options.inherit_stdio) {
+    ::posix_spawn_file_actions_addopen(&spawn.actions_, 0, "/dev/null", O_RDONLY, 0);
+    ::posix_spawn_file_actions_addopen(&spawn.actions_, 1, "/dev/null", O_WRONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&spawn.actions_, 1, 2);
+  }
+  // Preserved fds 3..3+N-1 move up by one to make room for the control socket at fd 3; highest
+  // first, so no move overwrites a source still to be moved.
+  for (int index = options.preserved_fds - 1; index >= 0; --index) {
+    ::posix_spawn_file_actions_adddup2(&spawn.actions_, kMonitorControlFd + index, kMonitorControlFd + 1 + index);
+  }
+  // control_fd is above every fd moved here, so dup2 makes a distinct fd 3 without O_CLOEXEC.
   ::posix_spawn_file_actions_adddup2(&spawn.actions_, control_fd, kMonitorControlFd);
 
   std::vector<std::string> arguments = build_monitor_argv(options);
@@ -75,9 +82,11 @@ Result<PendingStart> spawn_monitor(const MonitorOptions& options) {
   }
   UniqueFd control{pair[0]};
   UniqueFd monitor_end{pair[1]};
-  if (monitor_end.get() <= kMonitorControlFd) {
-    // A daemon started with closed stdio could hand out fds 0..3; keep the child's end above them.
-    monitor_end.reset(::fcntl(monitor_end.get(), F_DUPFD_CLOEXEC, kMonitorControlFd + 1));
+  int lowest_free = kMonitorControlFd + 1 + options.preserved_fds;
+  if (monitor_end.get() < lowest_free) {
+    // A daemon started with closed stdio could hand out fds 0..3 (and the preserved fds are taken);
+    // keep the child's end above them.
+    monitor_end.reset(::fcntl(monitor_end.get(), F_DUPFD_CLOEXEC, lowest_free));
     if (!monitor_end) return Error::from_errno(errno, "dup monitor control socket");
   }
   auto pid = spawn_monitor_process(options, monitor_end.get());

@@ -36,6 +36,13 @@ struct MonitorOptions {
   std::string state_dir;       // the monitor writes monitor.json and exit.json here
   std::string log_path;        // json-file log (Docker's format: {"log","stream","time"} per line)
   std::string attach_socket;   // unix socket the monitor serves attach on (< 108 bytes)
+  // Standalone mode (gocker-runc: no daemon keeps the control socket after create; see
+  // standalone.hpp). When set, the monitor serves start on this unix socket and the spawner closing
+  // its control socket before go() is not an abandon.
+  std::string control_socket;
+  std::string console_socket;  // terminal: the pty master goes there (SCM_RIGHTS), not to the log
+  bool inherit_stdio = false;  // the container's fds 0-2 are the spawner's (no pipes, no log)
+  int preserved_fds = 0;       // the spawner's fds 3..3+N-1 become the container's 3..3+N-1
 };
 
 // What the monitor reported once the init was ready to exec.

@@ -53,6 +53,7 @@ Status Monitor::run_event_loop() {
   if (stdout_) watch(stdout_->fd.get(), EPOLLIN);
   if (stderr_) watch(stderr_->fd.get(), EPOLLIN);
   if (listener_) watch(listener_.get(), EPOLLIN);
+  if (control_listener_) watch(control_listener_.get(), EPOLLIN);
   // An exit that happened before the signalfd was watched is still pending on it; nothing is lost.
   struct epoll_event events[32];
   while (!done_) {
@@ -78,6 +79,8 @@ Status Monitor::run_event_loop() {
         on_stdin_writable();
       } else if (listener_ && fd == listener_.get()) {
         on_attach_connection();
+      } else if (control_listener_ && fd == control_listener_.get()) {
+        on_control_connection();
       } else if (drain_timer_ && fd == drain_timer_.get()) {
         done_ = true;
       } else if (clients_.count(fd)) {
@@ -111,13 +114,16 @@ void Monitor::on_control() {
     // A failed send means the init is gone; the sync EOF and its exit decide what the daemon is told.
     (void)sync::send_message(sync_.get(), sync::MessageType::kGo);
     phase_ = Phase::kStarting;
+    // A container starts once: from here on it is no longer "created" (standalone.hpp).
+    close_control_socket();
     return;
   }
   if (message && message->has_value()) return;  // nothing else is expected; ignore it
   // EOF (or a broken socket): the daemon is gone or dropped the start.
   unwatch(control_.get());
   control_.reset();
-  if (phase_ == Phase::kWaitingForGo) {
+  // Standalone: the `create` (or an aborted `start`) went away; the container stays created.
+  if (phase_ == Phase::kWaitingForGo && !is_standalone()) {
     // Abandoned before go: the command must never run. Kill the init; its reap ends the monitor.
     phase_ = Phase::kAbandoned;
     if (init_pidfd_) sys::pidfd_send_signal(init_pidfd_.get(), SIGKILL);
@@ -395,6 +401,7 @@ void Monitor::record_exit() {
   // unknown exit.
   (void)write_file_atomically(options_.state_dir + "/" + kExitStatusFile, encode_exit_status(status, error_message_));
   remove_cgroup();
+  close_control_socket();
   if (start_error_ && control_) {
     (void)sync::send_message(control_.get(), sync::MessageType::kError, sync::encode_setup_error(*start_error_));
   }

@@ -9,6 +9,7 @@
 #include "base/unique_fd.hpp"
 #include "runtime/config_reader.hpp"
 #include "runtime/file_util.hpp"
+#include "runtime/oci_config_extras.hpp"
 
 namespace gocker::runtime {
 namespace {
@@ -164,6 +165,7 @@ Result<OciSpec> parse_oci_config(std::string_view json_text, const std::string& 
     spec.open_stdin = *open_stdin;
     spec.stdin_once = *stdin_once;
   }
+  GOCKER_TRY(parse_config_extras(document, spec));
   return spec;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,8 @@ struct OciSpec {
   std::vector<std::string> readonly_paths;
   bool open_stdin = false;
   bool stdin_once = false;
+  // Parsed by oci_config_extras.cpp (a standalone runtime's concerns).
+  std::map<std::string, std::string> annotations;
 
   bool has_namespace(NamespaceType type) const;
 };

@@ -101,11 +101,12 @@ void fail_exec(const Error& error, int sync_socket) {
   ::_exit(exit_code_for_exec_error(error.sys_errno));
 }
 
-void exec_process(const OciProcess& process, const std::string& executable, int sync_socket) {
+void exec_process(const OciProcess& process, const std::string& executable, int sync_socket, int preserved_fds) {
   // Seccomp's slot: as late as possible, as runc does (last when no_new_privs is set).
   reset_signals();
   ::prctl(PR_SET_PDEATHSIG, 0);
-  if (sync_socket > 3) ::close_range(3, static_cast<unsigned>(sync_socket) - 1, 0);
+  int first_closed = 3 + preserved_fds;
+  if (sync_socket > first_closed) ::close_range(static_cast<unsigned>(first_closed), static_cast<unsigned>(sync_socket) - 1, 0);
   ::close_range(static_cast<unsigned>(sync_socket) + 1, ~0U, 0);
 
   std::vector<char*> argv = to_argv(process.args);

@@ -35,7 +35,9 @@ Status apply_privileges(const OciProcess& process);
 // the monitor left behind, every fd but stdio and the sync socket (CLOEXEC: its EOF tells the
 // monitor execve succeeded), then execve. On failure it reports {"exec", errno, message} on the
 // sync socket and _exits with Docker's 126/127; it never returns.
-[[noreturn]] void exec_process(const OciProcess& process, const std::string& executable, int sync_socket);
+// `preserved_fds` (gocker-runc's --preserve-fds): fds 3..3+N-1 stay open too; sync_socket is above them.
+[[noreturn]] void exec_process(const OciProcess& process, const std::string& executable, int sync_socket,
+                               int preserved_fds = 0);
 
 // Reports a failed resolve of args[0] (from resolve_executable) the same way and _exits.
 [[noreturn]] void fail_exec(const Error& error, int sync_socket);

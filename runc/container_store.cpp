@@ -1,0 +1,120 @@
+#include "container_store.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "base/strings.hpp"
+#include "runtime/file_util.hpp"
+
+namespace gocker::runc {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kRecordFile = "state.json";
+// The runtime-spec version whose state and config gocker-runc speaks.
+constexpr const char* kOciVersion = "1.1.0";
+
+bool is_id_character(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' ||
+         c == '-' || c == '.';
+}
+
+}  // namespace
+
+Status validate_container_id(const std::string& id) {
+  if (id.empty() || id == "." || id == ".." || id.size() > 1024 ||
+      !std::all_of(id.begin(), id.end(), is_id_character)) {
+    return Error::invalid("invalid id format: " + id);
+  }
+  return ok();
+}
+
+Status ContainerStore::create_dir(const std::string& id) {
+  std::error_code error;
+  std::filesystem::create_directories(root_, error);
+  if (error) return Error::from_errno(error.value(), "create root " + gocker::quoted(root_));
+  ::chmod(root_.c_str(), 0700);
+  if (::mkdir(state_dir(id).c_str(), 0711) != 0) {
+    if (errno == EEXIST) return Error::conflict("container with id exists: " + id);
+    return Error::from_errno(errno, "create state dir " + gocker::quoted(state_dir(id)));
+  }
+  return ok();
+}
+
+Status ContainerStore::write_record(const ContainerRecord& record) {
+  json document = {{"id", record.id},           {"bundle", record.bundle}, {"rootfs", record.rootfs},
+                   {"created", record.created}, {"owner", record.owner},   {"cgroup_path", record.cgroup_path},
+                   {"annotations", record.annotations}};
+  return runtime::write_file_atomically(state_dir(record.id) + "/" + kRecordFile,
+                                        document.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+Result<ContainerRecord> ContainerStore::load(const std::string& id) const {
+  if (!validate_container_id(id)) return Error::not_found("container does not exist");
+  auto text = runtime::read_file(state_dir(id) + "/" + kRecordFile);
+  if (!text) {
+    if (text.error().sys_errno == ENOENT) return Error::not_found("container does not exist");
+    return std::move(text).error();
+  }
+  json document = json::parse(*text, nullptr, false);
+  if (!document.is_object()) return Error::internal("container " + id + ": malformed " + kRecordFile);
+  ContainerRecord record;
+  record.id = document.value("id", id);
+  record.bundle = document.value("bundle", "");
+  record.rootfs = document.value("rootfs", "");
+  record.created = document.value("created", "");
+  record.owner = document.value("owner", "");
+  record.cgroup_path = document.value("cgroup_path", "");
+  auto annotations = document.find("annotations");
+  if (annotations != document.end() && annotations->is_object()) {
+    for (auto& [key, value] : annotations->items()) {
+      if (value.is_string()) record.annotations[key] = value.get<std::string>();
+    }
+  }
+  return record;
+}
+
+std::vector<std::string> ContainerStore::list_ids() const {
+  std::vector<std::string> ids;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(root_, error)) {
+    std::string name = entry.path().filename().string();
+    std::error_code ignored;
+    if (entry.is_directory(ignored) && validate_container_id(name) &&
+        std::filesystem::exists(entry.path() / kRecordFile, ignored)) {
+      ids.push_back(name);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Status ContainerStore::remove(const std::string& id) {
+  std::error_code error;
+  std::filesystem::remove_all(state_dir(id), error);
+  if (error) return Error::from_errno(error.value(), "remove state dir " + gocker::quoted(state_dir(id)));
+  return ok();
+}
+
+std::string state_json(const ContainerRecord& record, const runtime::ContainerState& state, int indent) {
+  bool has_process = state.status == runtime::ContainerStatus::kCreated ||
+                     state.status == runtime::ContainerStatus::kRunning;
+  json document = {{"ociVersion", kOciVersion},
+                   {"id", record.id},
+                   {"pid", has_process ? state.processes.init.pid : 0},
+                   {"status", runtime::container_status_name(state.status)},
+                   {"bundle", record.bundle},
+                   {"rootfs", record.rootfs},
+                   {"created", record.created},
+                   {"owner", record.owner}};
+  if (!record.annotations.empty()) document["annotations"] = record.annotations;
+  return document.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace gocker::runc

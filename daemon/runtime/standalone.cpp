@@ -42,6 +42,15 @@ bool path_exists(const std::string& path) {
   return ::lstat(path.c_str(), &info) == 0;
 }
 
+// Alive: the pid still names our process and it has not exited. An exited process stays a zombie
+// until its parent (the monitor) reaps it, but its pidfd is readable from the moment it exits.
+bool is_alive(const ProcessIdentity& process) {
+  auto pidfd = open_pidfd(process);
+  if (!pidfd) return false;
+  struct pollfd exited = {pidfd->get(), POLLIN, 0};
+  return ::poll(&exited, 1, 0) == 0;
+}
+
 }  // namespace
 
 const char* container_status_name(ContainerStatus status) {
@@ -65,8 +74,8 @@ ContainerState read_container_state(const std::string& state_dir) {
     return state;
   }
   state.processes = std::move(*processes);
-  state.monitor_alive = static_cast<bool>(open_pidfd(state.processes.monitor));
-  if (exited || !open_pidfd(state.processes.init)) {
+  state.monitor_alive = is_alive(state.processes.monitor);
+  if (exited || !is_alive(state.processes.init)) {
     state.status = ContainerStatus::kStopped;
   } else if (path_exists(state_dir + "/" + kControlSocketFile)) {
     state.status = ContainerStatus::kCreated;

@@ -1,0 +1,382 @@
+// gocker-runc, the runc-compatible CLI (runc/), on the real kernel: the lifecycle a engine drives
+// (create, state, start, kill, delete), run, errors as runc gives them, --console-socket and
+// --preserve-fds, and that delete leaves no state dir, mount, cgroup or process behind.
+//
+// The harness has unshared a mount and network namespace before main (tests/support/harness.hpp).
+// Each test gets its own --root and bundle under one temp dir; the bundles share one extracted
+// busybox rootfs (root.path is absolute) and bind a per-bundle directory at /io for output.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/support/harness.hpp"
+
+using namespace gocker::test;
+using nlohmann::json;
+
+namespace {
+
+std::string runc_binary() {
+  const char* from_env = std::getenv("GOCKER_RUNC_BIN");
+  return from_env ? from_env : GOCKER_RUNC_BIN;
+}
+
+std::multiset<std::string> mount_points() {
+  std::multiset<std::string> points;
+  for (const MountEntry& entry : read_mountinfo()) points.insert(entry.mount_point);
+  return points;
+}
+
+struct World {
+  std::string temp;
+  std::string rootfs;
+  std::string cgroup_parent = "gocker-runc-test-" + std::to_string(::getpid());
+  std::string setup_error;
+  int bundles = 0;
+
+  World() {
+    char pattern[] = "/tmp/grc.XXXXXX";
+    if (!::mkdtemp(pattern)) {
+      setup_error = "mkdtemp failed";
+      return;
+    }
+    temp = pattern;
+    rootfs = temp + "/rootfs";
+    ::mkdir(rootfs.c_str(), 0755);
+    std::string tarball = image_dir() + "/busybox-rootfs.tar";
+    auto extracted = run_command({"tar", "-xf", tarball, "-C", rootfs});
+    if (extracted.exit_code != 0) setup_error = "extract " + tarball + ": " + extracted.describe();
+  }
+  ~World() {
+    for (const std::string& dir : cgroup_parent_dirs(cgroup_parent)) ::rmdir(dir.c_str());
+    if (!temp.empty()) (void)run_command({"rm", "-rf", temp});
+  }
+};
+
+World& world() {
+  static World instance;
+  REQUIRE_MESSAGE(instance.setup_error.empty(), instance.setup_error);
+  return instance;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  ::close(fd);
+}
+
+// A bundle of its own with an empty io/ directory bound at /io, and a --root of its own.
+struct Bundle {
+  std::string dir;
+  std::string root;
+  std::string io;
+  std::string id;
+  std::string cgroup_path;
+
+  explicit Bundle(const std::vector<std::string>& args, bool terminal = false) {
+    World& w = world();
+    int number = ++w.bundles;
+    dir = w.temp + "/b" + std::to_string(number);
+    root = w.temp + "/root" + std::to_string(number);
+    io = dir + "/io";
+    id = "c" + std::to_string(number);
+    cgroup_path = w.cgroup_parent + "/" + id;
+    ::mkdir(dir.c_str(), 0755);
+    ::mkdir(io.c_str(), 0777);
+    json mounts = json::array({
+        {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+        {{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid", "mode=755"}}},
+        {{"destination", "/dev/pts"},
+         {"type", "devpts"},
+         {"source", "devpts"},
+         {"options", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}}},
+        {{"destination", "/io"}, {"type", "bind"}, {"source", io}, {"options", {"rbind", "rw"}}},
+    });
+    json namespaces = json::array();
+    for (const char* type : {"pid", "network", "ipc", "uts", "mount"}) namespaces.push_back({{"type", type}});
+    json config = {
+        {"ociVersion", "1.1.0"},
+        {"process",
+         {{"terminal", terminal},
+          {"user", {{"uid", 0}, {"gid", 0}}},
+          {"args", args},
+          {"env", {"PATH=/bin:/usr/bin:/sbin:/usr/sbin"}},
+          {"cwd", "/"}}},
+        {"root", {{"path", w.rootfs}}},
+        {"hostname", "runc-test"},
+        {"mounts", mounts},
+        {"annotations", {{"org.example.key", "value"}}},
+        {"linux", {{"namespaces", namespaces}, {"cgroupsPath", "/" + cgroup_path}}},
+    };
+    write_text(dir + "/config.json", config.dump(1));
+  }
+
+  std::vector<std::string> command(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {runc_binary(), "--root", root};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  CommandResult runc(const std::vector<std::string>& args) const { return run_command(command(args)); }
+  json state() const {
+    auto result = runc({"state", id});
+    REQUIRE_MESSAGE(result.exit_code == 0, result.describe());
+    json parsed = json::parse(result.out, nullptr, false);
+    REQUIRE_MESSAGE(parsed.is_object(), result.out);
+    return parsed;
+  }
+};
+
+// Runs gocker-runc with its stdout and stderr going to files (the container inherits them and
+// outlives the command, so a captured pipe would only end with the container). Returns the exit
+// code; extra_fds are passed on as 3, 4, ...
+int run_to_files(const std::vector<std::string>& argv, const std::string& out, const std::string& err,
+                 const std::vector<int>& extra_fds = {}) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  for (size_t index = 0; index < extra_fds.size(); ++index) {
+    posix_spawn_file_actions_adddup2(&actions, extra_fds[index], 3 + static_cast<int>(index));
+  }
+  std::vector<std::string> strings = argv;
+  std::vector<char*> pointers;
+  for (std::string& value : strings) pointers.push_back(value.data());
+  pointers.push_back(nullptr);
+  pid_t pid = 0;
+  int spawned = posix_spawn(&pid, strings[0].c_str(), &actions, nullptr, pointers.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(spawned == 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Waits for a process (by pid) to exit through a pidfd; true if it is gone.
+bool wait_gone(pid_t pid, std::chrono::milliseconds timeout = 10s) {
+  int pidfd = open_pidfd(pid);
+  if (pidfd < 0) return true;
+  bool gone = wait_pidfd_exit(pidfd, timeout);
+  ::close(pidfd);
+  return gone;
+}
+
+bool path_exists(const std::string& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("create waits, start runs the process, kill and delete leave nothing behind") {
+  Bundle bundle({"sh", "-c", "echo started > /io/marker; echo hello $(hostname); exec sleep 100"});
+  auto mounts_before = mount_points();
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err", pid_file = bundle.dir + "/pid";
+  int created = run_to_files(bundle.command({"create", "--bundle", bundle.dir, "--pid-file", pid_file, bundle.id}), out, err);
+  REQUIRE_MESSAGE(created == 0, read_file(err).value_or(""));
+
+  json state = bundle.state();
+  CHECK(state["ociVersion"] == "1.1.0");
+  CHECK(state["id"] == bundle.id);
+  CHECK(state["status"] == "created");
+  CHECK(state["bundle"] == bundle.dir);
+  CHECK(state["annotations"]["org.example.key"] == "value");
+  int pid = state["pid"].get<int>();
+  CHECK(pid > 0);
+  CHECK(trim(read_file(pid_file).value_or("")) == std::to_string(pid));
+  // process.args are not applied before start.
+  CHECK_FALSE(path_exists(bundle.io + "/marker"));
+  auto listed = bundle.runc({"list", "-q"});
+  CHECK(listed.out == bundle.id + "\n");
+
+  auto started = bundle.runc({"start", bundle.id});
+  REQUIRE_MESSAGE(started.exit_code == 0, started.describe());
+  CHECK(wait_for_file_content(out, "hello runc-test\n", 10s));
+  CHECK(read_file(bundle.io + "/marker") == "started\n");
+  CHECK(bundle.state()["status"] == "running");
+  auto again = bundle.runc({"start", bundle.id});
+  CHECK(again.exit_code == 1);
+  CHECK(contains(again.err, "cannot start an already running container"));
+  auto refused = bundle.runc({"delete", bundle.id});
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.err, "cannot delete container " + bundle.id + " that is not stopped: running"));
+
+  auto cgroups = cgroup_parent_dirs(bundle.cgroup_path);
+  CHECK_FALSE(cgroups.empty());
+  json monitor = json::parse(read_file(bundle.root + "/" + bundle.id + "/monitor.json").value_or(""), nullptr, false);
+  REQUIRE(monitor.is_object());
+  pid_t monitor_pid = monitor["monitor"]["pid"].get<pid_t>();
+
+  auto killed = bundle.runc({"kill", bundle.id, "KILL"});
+  REQUIRE_MESSAGE(killed.exit_code == 0, killed.describe());
+  CHECK(wait_gone(pid));
+  CHECK(bundle.state()["status"] == "stopped");
+  auto kill_stopped = bundle.runc({"kill", bundle.id, "9"});
+  CHECK(kill_stopped.exit_code == 1);
+  CHECK(contains(kill_stopped.err, "container not running"));
+
+  auto deleted = bundle.runc({"delete", bundle.id});
+  REQUIRE_MESSAGE(deleted.exit_code == 0, deleted.describe());
+  CHECK(wait_gone(monitor_pid));
+  CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+  CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
+  CHECK(mount_points() == mounts_before);
+  auto gone = bundle.runc({"state", bundle.id});
+  CHECK(gone.exit_code == 1);
+  CHECK(contains(gone.err, "container does not exist"));
+}
+
+TEST_CASE("a created container can be killed and deleted, and delete --force ends a running one") {
+  Bundle bundle({"sleep", "100"});
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"create", "-b", bundle.dir, bundle.id}), out, err) == 0);
+  int pid = bundle.state()["pid"].get<int>();
+  auto refused = bundle.runc({"delete", bundle.id});
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.err, "that is not stopped: created"));
+  REQUIRE(bundle.runc({"kill", bundle.id, "SIGKILL"}).exit_code == 0);
+  CHECK(wait_gone(pid));
+  CHECK(bundle.state()["status"] == "stopped");
+  auto start_stopped = bundle.runc({"start", bundle.id});
+  CHECK(start_stopped.exit_code == 1);
+  CHECK(contains(start_stopped.err, "cannot start a container that has stopped"));
+  REQUIRE(bundle.runc({"delete", bundle.id}).exit_code == 0);
+
+  REQUIRE(run_to_files(bundle.command({"run", "-d", "-b", bundle.dir, bundle.id}), out, err) == 0);
+  CHECK(bundle.state()["status"] == "running");
+  auto forced = bundle.runc({"delete", "--force", bundle.id});
+  REQUIRE_MESSAGE(forced.exit_code == 0, forced.describe());
+  CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+  CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
+  CHECK(bundle.runc({"delete", "--force", bundle.id}).exit_code == 0);  // not there: fine with --force
+}
+
+TEST_CASE("run in the foreground returns the container's exit code and removes it") {
+  Bundle bundle({"sh", "-c", "echo out; echo err >&2; exit 3"});
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  int code = run_to_files(bundle.command({"run", "--bundle", bundle.dir, bundle.id}), out, err);
+  CHECK(code == 3);
+  CHECK(read_file(out) == "out\n");
+  CHECK(read_file(err) == "err\n");
+  CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+  CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
+}
+
+TEST_CASE("errors: runc's messages, exit 1, JSON lines with --log-format json") {
+  Bundle bundle({"true"});
+  auto missing = bundle.runc({"state", "nope"});
+  CHECK(missing.exit_code == 1);
+  CHECK(contains(missing.err, "level=error msg=\"container does not exist\""));
+  auto no_id = bundle.runc({"state"});
+  CHECK(no_id.exit_code == 1);
+  auto bad_id = bundle.runc({"create", "-b", bundle.dir, "../x"});
+  CHECK(bad_id.exit_code == 1);
+  CHECK(contains(bad_id.err, "invalid id format: ../x"));
+
+  std::string log = bundle.dir + "/runc.log";
+  auto logged = bundle.runc({"--log", log, "--log-format", "json", "kill", "nope", "KILL"});
+  CHECK(logged.exit_code == 1);
+  CHECK(logged.err == "container does not exist\n");
+  json line = json::parse(read_file(log).value_or(""), nullptr, false);
+  REQUIRE(line.is_object());
+  CHECK(line["level"] == "error");
+  CHECK(line["msg"] == "container does not exist");
+  CHECK(line["time"].is_string());
+
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"create", "-b", bundle.dir, bundle.id}), out, err) == 0);
+  CHECK(run_to_files(bundle.command({"create", "-b", bundle.dir, bundle.id}), out, err) == 1);
+  CHECK(contains(read_file(err).value_or(""), "container with id exists: " + bundle.id));
+  auto bad_signal = bundle.runc({"kill", bundle.id, "NOSUCH"});
+  CHECK(bad_signal.exit_code == 1);
+  CHECK(contains(bad_signal.err, "unknown signal \\\"NOSUCH\\\""));
+  CHECK(bundle.runc({"delete", "-f", bundle.id}).exit_code == 0);
+  CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+}
+
+TEST_CASE("--preserve-fds passes the caller's fds on as 3, 4, ...") {
+  Bundle bundle({"sh", "-c", "echo through-four >&4"});
+  int first[2], second[2];
+  REQUIRE(::pipe2(first, O_CLOEXEC) == 0);
+  REQUIRE(::pipe2(second, O_CLOEXEC) == 0);
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  int code = run_to_files(bundle.command({"run", "--preserve-fds", "2", "-b", bundle.dir, bundle.id}), out, err,
+                          {first[1], second[1]});
+  ::close(first[1]);
+  ::close(second[1]);
+  CHECK_MESSAGE(code == 0, read_file(err).value_or(""));
+  char buffer[64] = {};
+  ssize_t count = ::read(second[0], buffer, sizeof buffer);
+  CHECK(std::string(buffer, count > 0 ? static_cast<size_t>(count) : 0) == "through-four\n");
+  ::close(first[0]);
+  ::close(second[0]);
+}
+
+TEST_CASE("--console-socket receives the pty master of a terminal container") {
+  Bundle bundle({"sh", "-c", "tty; stty size"}, /*terminal=*/true);
+  std::string socket_path = bundle.dir + "/console.sock";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  struct sockaddr_un address {};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof(address.sun_path) - 1);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  auto no_socket = bundle.runc({"create", "-b", bundle.dir, bundle.id});
+  CHECK(no_socket.exit_code == 1);
+  CHECK(contains(no_socket.err, "cannot allocate tty if runc will detach without setting console socket"));
+
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"create", "--console-socket", socket_path, "-b", bundle.dir, bundle.id}), out,
+                       err) == 0);
+  int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  REQUIRE(connection >= 0);
+  char name[256];
+  struct iovec part = {name, sizeof name};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr message {};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  REQUIRE(::recvmsg(connection, &message, MSG_CMSG_CLOEXEC) > 0);
+  struct cmsghdr* header = CMSG_FIRSTHDR(&message);
+  REQUIRE(header != nullptr);
+  REQUIRE(header->cmsg_type == SCM_RIGHTS);
+  int master = -1;
+  std::memcpy(&master, CMSG_DATA(header), sizeof master);
+  ::close(connection);
+  ::close(listener);
+
+  REQUIRE(bundle.runc({"start", bundle.id}).exit_code == 0);
+  std::string output;
+  auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline) {
+    struct pollfd readable = {master, POLLIN, 0};
+    if (::poll(&readable, 1, detail::remaining_ms(deadline)) <= 0) break;
+    char buffer[256];
+    ssize_t count = ::read(master, buffer, sizeof buffer);
+    if (count <= 0) break;  // EIO: the terminal hung up
+    output.append(buffer, static_cast<size_t>(count));
+  }
+  ::close(master);
+  CHECK(contains(output, "/dev/pts/0"));
+  int pid = 0;
+  (void)pid;
+  auto deleted = bundle.runc({"delete", "-f", bundle.id});
+  CHECK(deleted.exit_code == 0);
+  CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+}

@@ -59,8 +59,15 @@ TEST_CASE("setup errors travel as {step, errno, message} and rebuild an Error") 
 }
 
 TEST_CASE("monitor argv round trip") {
-  MonitorOptions options{"/usr/libexec/gocker/gocker-monitor", "abc", "/b", "/s", "/s/log", "/s/a.sock"};
+  MonitorOptions options;
+  options.monitor_binary = "/usr/libexec/gocker/gocker-monitor";
+  options.container_id = "abc";
+  options.bundle_dir = "/b";
+  options.state_dir = "/s";
+  options.log_path = "/s/log";
+  options.attach_socket = "/s/a.sock";
   std::vector<std::string> argv = build_monitor_argv(options);
+  CHECK(argv.size() == 11);  // the daemon's monitors: no standalone flags
   CHECK(argv[0] == "gocker-monitor");
   auto parsed = parse_monitor_argv(argv);
   REQUIRE(parsed);
@@ -72,4 +79,22 @@ TEST_CASE("monitor argv round trip") {
   CHECK_FALSE(parse_monitor_argv({"gocker-monitor", "--id"}));
   CHECK_FALSE(parse_monitor_argv({"gocker-monitor", "--bogus", "x"}));
   CHECK_FALSE(parse_monitor_argv({"gocker-monitor", "--id", "x"}));
+}
+
+TEST_CASE("monitor argv round trip: standalone mode (gocker-runc)") {
+  MonitorOptions options;
+  options.container_id = "c1";
+  options.bundle_dir = "/b";
+  options.state_dir = "/r/c1";
+  options.control_socket = "/r/c1/control.sock";
+  options.console_socket = "/tmp/console.sock";
+  options.inherit_stdio = true;
+  options.preserved_fds = 2;
+  auto parsed = parse_monitor_argv(build_monitor_argv(options));
+  REQUIRE(parsed);
+  CHECK(parsed->control_socket == "/r/c1/control.sock");
+  CHECK(parsed->console_socket == "/tmp/console.sock");
+  CHECK(parsed->inherit_stdio);
+  CHECK(parsed->preserved_fds == 2);
+  CHECK_FALSE(parse_monitor_argv({"gocker-monitor", "--id", "x", "--bundle", "/b", "--state-dir", "/s", "--preserve-fds", "-1"}));
 }

@@ -16,6 +16,7 @@
 #include "runtime/exec_lookup.hpp"
 #include "runtime/mount_apply.hpp"
 #include "runtime/mount_plan.hpp"
+#include "runtime/namespace_join.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/process_title.hpp"
 #include "runtime/sync_protocol.hpp"
@@ -64,6 +65,11 @@ void run_container_init(const InitContext& context) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   set_process_title("gocker-init " + context.container_id.substr(0, 12));
 
+  // 0. Namespaces given by path are joined before anything else happens in them.
+  if (!spec.namespace_paths.empty()) {
+    if (auto status = join_namespaces(spec); !status) fail(sync_socket, "join namespaces", status.error());
+  }
+
   // 1. Filesystem. Device nodes get their exact modes, so no umask while creating them.
   ::umask(0);
   if (spec.has_namespace(NamespaceType::Mount)) {
@@ -76,6 +82,12 @@ void run_container_init(const InitContext& context) {
     if (auto status = pivot_into(spec.root_path); !status) fail(sync_socket, "pivot root", status.error());
     if (spec.root_readonly) {
       if (auto status = remount_root_readonly(); !status) fail(sync_socket, "remount root read-only", status.error());
+    }
+    // linux.rootfsPropagation applies to the container's "/" once it is in place, as runc does.
+    if (spec.rootfs_propagation != 0) {
+      if (auto status = set_root_propagation(spec.rootfs_propagation); !status) {
+        fail(sync_socket, "set rootfs propagation", status.error());
+      }
     }
   } else if (::chroot(spec.root_path.c_str()) != 0 || ::chdir("/") != 0) {
     fail(sync_socket, "chroot", Error::from_errno(errno, "chroot to " + spec.root_path));

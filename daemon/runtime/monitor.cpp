@@ -17,6 +17,7 @@
 #include "runtime/file_util.hpp"
 #include "runtime/monitor_args.hpp"
 #include "runtime/monitor_state.hpp"
+#include "runtime/namespace_join.hpp"
 #include "runtime/process_title.hpp"
 #include "runtime/sys/syscalls.hpp"
 
@@ -25,12 +26,14 @@ namespace {
 
 uint64_t clone_flags_for(const OciSpec& spec) {
   uint64_t flags = 0;
-  if (spec.has_namespace(NamespaceType::Pid)) flags |= CLONE_NEWPID;
-  if (spec.has_namespace(NamespaceType::Mount)) flags |= CLONE_NEWNS;
-  if (spec.has_namespace(NamespaceType::Uts)) flags |= CLONE_NEWUTS;
-  if (spec.has_namespace(NamespaceType::Ipc)) flags |= CLONE_NEWIPC;
-  if (spec.has_namespace(NamespaceType::Network)) flags |= CLONE_NEWNET;
-  if (spec.has_namespace(NamespaceType::Cgroup)) flags |= CLONE_NEWCGROUP;
+  // Namespaces with a path are joined (namespace_join.hpp), not created.
+  auto creates = [&spec](NamespaceType type) { return spec.has_namespace(type) && !spec.joins_namespace(type); };
+  if (creates(NamespaceType::Pid)) flags |= CLONE_NEWPID;
+  if (creates(NamespaceType::Mount)) flags |= CLONE_NEWNS;
+  if (creates(NamespaceType::Uts)) flags |= CLONE_NEWUTS;
+  if (creates(NamespaceType::Ipc)) flags |= CLONE_NEWIPC;
+  if (creates(NamespaceType::Network)) flags |= CLONE_NEWNET;
+  if (creates(NamespaceType::Cgroup)) flags |= CLONE_NEWCGROUP;
   return flags;
 }
 
@@ -168,6 +171,7 @@ Status Monitor::clone_init(const UniqueFd& child_stdin, const UniqueFd& child_st
   sync_.reset(pair[0]);
   child_sync.reset(pair[1]);
 
+  GOCKER_TRY(join_pid_namespace_for_children(spec_));
   int pidfd = -1;
   struct clone_args args {};
   args.flags = clone_flags_for(spec_) | CLONE_PIDFD;

@@ -191,6 +191,8 @@ Status pivot_into(const std::string& root) {
   return ok();
 }
 
+Status set_root_propagation(unsigned long propagation) { return do_mount("", "/", "/", "", propagation, ""); }
+
 Status remount_root_readonly() { return do_mount("", "/", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, ""); }
 
 }  // namespace gocker::runtime

@@ -22,5 +22,7 @@ Status apply_mount_plan(const std::string& root, const std::vector<MountStep>& p
 // pivot_root into `root` and detach the old root, so no path leads back to the host's tree.
 Status pivot_into(const std::string& root);
 Status remount_root_readonly();
+// mount("", "/", propagation flags): the container root's propagation (linux.rootfsPropagation).
+Status set_root_propagation(unsigned long propagation);
 
 }  // namespace gocker::runtime

@@ -83,12 +83,11 @@ Status parse_linux(ConfigReader& reader, const json& linux_section, OciSpec& out
       GOCKER_TRY(reader.string_field(entry, "type", "linux.namespaces[]", type));
       std::string path;
       GOCKER_TRY(reader.string_field(entry, "path", "linux.namespaces[]", path));
-      if (!path.empty()) {
-        return Error::invalid("config.json linux.namespaces: joining an existing namespace (path) is not supported");
-      }
       auto parsed = namespace_from_name(type);
       if (!parsed) return std::move(parsed).error();
       out.namespaces.push_back(*parsed);
+      // A namespace with a path is joined (namespace_join.hpp), not created.
+      if (!path.empty()) out.namespace_paths.push_back({*parsed, path});
     }
   }
   GOCKER_TRY(reader.string_field(linux_section, "cgroupsPath", "linux", out.cgroups_path));

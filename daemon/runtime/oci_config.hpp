@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -62,6 +63,11 @@ struct OciSpec {
   bool stdin_once = false;
   // Parsed by oci_config_extras.cpp (a standalone runtime's concerns).
   std::map<std::string, std::string> annotations;
+  // linux.namespaces entries with a path: joined with setns instead of created (also listed in
+  // `namespaces`, since the container has that namespace either way).
+  std::vector<std::pair<NamespaceType, std::string>> namespace_paths;
+  unsigned long rootfs_propagation = 0;  // linux.rootfsPropagation as mount flags; 0: unset
+  bool joins_namespace(NamespaceType type) const;
 
   bool has_namespace(NamespaceType type) const;
 };

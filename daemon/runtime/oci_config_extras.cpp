@@ -1,12 +1,61 @@
 #include "runtime/oci_config_extras.hpp"
 
 #include "base/strings.hpp"
+#include "runtime/config_reader.hpp"
+#include "runtime/mount_plan.hpp"
 
 namespace gocker::runtime {
 
 using nlohmann::json;
 
+namespace {
+
+// linux.resources.memory beyond limit and swap (which oci_config.cpp reads for the engine too).
+Status parse_memory_extras(ConfigReader& reader, const json& document, CgroupLimits& out) {
+  const json* linux_section = reader.object_field(document, "linux");
+  const json* resources = linux_section ? reader.object_field(*linux_section, "resources") : nullptr;
+  const json* memory = resources ? reader.object_field(*resources, "memory") : nullptr;
+  if (!memory) return ok();
+  const std::string where = "linux.resources.memory";
+  GOCKER_TRY(reader.integer_field(*memory, "reservation", where, out.memory_reservation));
+  GOCKER_TRY(reader.integer_field(*memory, "kernel", where, out.memory_kernel));
+  GOCKER_TRY(reader.integer_field(*memory, "kernelTCP", where, out.memory_kernel_tcp));
+  GOCKER_TRY(reader.integer_field(*memory, "swappiness", where, out.memory_swappiness));
+  if (out.memory_swappiness && *out.memory_swappiness > 100) {
+    return Error::invalid("config.json field " + where + ".swappiness: must be at most 100, got " +
+                          std::to_string(*out.memory_swappiness));
+  }
+  GOCKER_TRY(reader.bool_field(*memory, "disableOOMKiller", where, out.memory_disable_oom_killer));
+  return ok();
+}
+
+Status parse_rootfs_propagation(ConfigReader& reader, const json& document, OciSpec& spec) {
+  const json* linux_section = reader.object_field(document, "linux");
+  if (!linux_section) return ok();
+  std::string propagation;
+  GOCKER_TRY(reader.string_field(*linux_section, "rootfsPropagation", "linux", propagation));
+  if (propagation.empty()) return ok();
+  MountOptions parsed = parse_mount_options({propagation});
+  if (parsed.propagation == 0) {
+    return Error::invalid("config.json field linux.rootfsPropagation: unknown propagation " + gocker::quoted(propagation));
+  }
+  spec.rootfs_propagation = parsed.propagation;
+  return ok();
+}
+
+}  // namespace
+
+bool OciSpec::joins_namespace(NamespaceType type) const {
+  for (const auto& [joined, path] : namespace_paths) {
+    if (joined == type) return true;
+  }
+  return false;
+}
+
 Status parse_config_extras(const json& document, OciSpec& spec) {
+  ConfigReader reader;
+  GOCKER_TRY(parse_memory_extras(reader, document, spec.resources));
+  GOCKER_TRY(parse_rootfs_propagation(reader, document, spec));
   auto annotations = document.find("annotations");
   if (annotations != document.end() && annotations->is_object()) {
     for (const auto& [key, value] : annotations->items()) {

@@ -24,6 +24,12 @@ struct CgroupLimits {
   std::string cpuset_cpus;               // empty: inherit
   std::string cpuset_mems;
   std::optional<int64_t> pids_limit;     // <= 0: unlimited
+  // The rest of OCI linux.resources.memory (oci_config_extras.cpp; gocker-runc, issue 8).
+  std::optional<int64_t> memory_reservation;   // v1 memory.soft_limit_in_bytes, v2 memory.low
+  std::optional<int64_t> memory_kernel;        // v1 memory.kmem.limit_in_bytes (gone in Linux 6.x)
+  std::optional<int64_t> memory_kernel_tcp;    // v1 memory.kmem.tcp.limit_in_bytes
+  std::optional<uint64_t> memory_swappiness;   // v1 memory.swappiness (v2 has none)
+  bool memory_disable_oom_killer = false;      // v1 memory.oom_control (v2 has none)
 };
 
 enum class CgroupVersion { V1, V2 };

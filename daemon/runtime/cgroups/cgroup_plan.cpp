@@ -103,6 +103,21 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v1_writes(const CgroupLimits& limit
     if (memsw_write) writes.push_back(*memsw_write);
   }
 
+  if (is_set(limits.memory_reservation)) {
+    writes.push_back({"memory", "memory.soft_limit_in_bytes", std::to_string(*limits.memory_reservation)});
+  }
+  // Kernel memory limits were removed in Linux 6.x (the file is gone): skipped there, as runc does.
+  if (is_set(limits.memory_kernel)) {
+    writes.push_back({"memory", "memory.kmem.limit_in_bytes", std::to_string(*limits.memory_kernel), true});
+  }
+  if (is_set(limits.memory_kernel_tcp)) {
+    writes.push_back({"memory", "memory.kmem.tcp.limit_in_bytes", std::to_string(*limits.memory_kernel_tcp), true});
+  }
+  if (limits.memory_swappiness.has_value() && *limits.memory_swappiness <= 100) {
+    writes.push_back({"memory", "memory.swappiness", std::to_string(*limits.memory_swappiness)});
+  }
+  if (limits.memory_disable_oom_killer) writes.push_back({"memory", "memory.oom_control", "1"});
+
   if (is_set(limits.cpu_shares)) writes.push_back({"cpu", "cpu.shares", std::to_string(*limits.cpu_shares)});
   // Period before quota: the quota is interpreted against the period in force.
   if (is_set(limits.cpu_period)) writes.push_back({"cpu", "cpu.cfs_period_us", std::to_string(*limits.cpu_period)});
@@ -130,6 +145,10 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v2_writes(const CgroupLimits& limit
     if (!swap) return std::move(swap).error();
     // Absent without swap accounting, as memsw in v1.
     writes.push_back({"memory", "memory.swap.max", std::move(swap).value(), true});
+  }
+  if (is_set(limits.memory_reservation)) {
+    const int64_t low = *limits.memory_reservation;
+    writes.push_back({"memory", "memory.low", low == -1 ? "max" : std::to_string(low)});
   }
 
   if (is_set(limits.cpu_shares)) {

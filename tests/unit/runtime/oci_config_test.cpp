@@ -1,6 +1,7 @@
 #include "runtime/oci_config.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/mount.h>
 
 using namespace gocker;
 using namespace gocker::runtime;
@@ -36,6 +37,30 @@ const char* kFullConfig = R"({
   "annotations": {"org.gocker.open-stdin": "true", "org.gocker.stdin-once": "false", "other": "x"},
   "unknownField": {"ignored": true}
 })";
+
+TEST_CASE("oci config: namespace paths, rootfsPropagation, annotations and the rest of resources.memory") {
+  auto parsed = parse_oci_config(R"({"process":{"args":["true"]},"root":{"path":"/r"},
+    "annotations":{"k":"v"},
+    "linux":{"namespaces":[{"type":"pid"},{"type":"network","path":"/proc/1/ns/net"}],
+             "rootfsPropagation":"rslave",
+             "resources":{"memory":{"limit":1048576,"reservation":524288,"kernelTCP":4096,"swappiness":10,
+                                    "disableOOMKiller":true}}}})",
+                                 "/b");
+  REQUIRE(parsed);
+  CHECK(parsed->has_namespace(NamespaceType::Network));
+  CHECK(parsed->joins_namespace(NamespaceType::Network));
+  CHECK_FALSE(parsed->joins_namespace(NamespaceType::Pid));
+  CHECK(parsed->namespace_paths.front().second == "/proc/1/ns/net");
+  CHECK(parsed->rootfs_propagation == (MS_SLAVE | MS_REC));
+  CHECK(parsed->annotations.at("k") == "v");
+  CHECK(parsed->resources.memory_reservation == 524288);
+  CHECK(parsed->resources.memory_kernel_tcp == 4096);
+  CHECK(parsed->resources.memory_swappiness == 10u);
+  CHECK(parsed->resources.memory_disable_oom_killer);
+  auto bad = parse_oci_config(R"({"process":{"args":["true"]},"root":{"path":"/r"},"linux":{"rootfsPropagation":"sideways"}})", "/b");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("linux.rootfsPropagation") != std::string::npos);
+}
 
 }  // namespace
 
@@ -107,7 +132,7 @@ TEST_CASE("oci config: errors name the field") {
       {R"({"process":{"args":["sh"]},"root":{"path":"/r"},"linux":{"namespaces":[{"type":"time2"}]}})",
        "unknown namespace type \"time2\""},
       {R"({"process":{"args":["sh"]},"root":{"path":"/r"},"linux":{"namespaces":[{"type":"net","path":"/x"}]}})",
-       "not supported"},
+       "unknown namespace type \"net\""},
       {R"({"process":{"args":["sh"]},"root":{"path":"/r"},"linux":{"cgroupsPath":"/a/../b"}})", "cgroupsPath"},
       {R"({"process":{"args":["sh"]},"root":{"path":"/r"},"linux":{"resources":{"memory":{"limit":"1g"}}}})",
        "linux.resources.memory.limit: must be integer"},

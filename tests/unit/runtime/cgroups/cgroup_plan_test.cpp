@@ -199,4 +199,22 @@ TEST_CASE("all limits together, in apply order") {
 }
 
 }  // namespace
+TEST_CASE("the rest of linux.resources.memory: reservation, kernel, kernelTCP, swappiness, OOM killer") {
+  CgroupLimits limits;
+  limits.memory_reservation = 32 * kMiB;
+  limits.memory_kernel = 64 * kMiB;
+  limits.memory_kernel_tcp = 16 * kMiB;
+  limits.memory_swappiness = 10;
+  limits.memory_disable_oom_killer = true;
+  CHECK(v1_plan(limits) == std::vector<CgroupWrite>{
+                               {"memory", "memory.soft_limit_in_bytes", std::to_string(32 * kMiB)},
+                               {"memory", "memory.kmem.limit_in_bytes", std::to_string(64 * kMiB), true},
+                               {"memory", "memory.kmem.tcp.limit_in_bytes", std::to_string(16 * kMiB), true},
+                               {"memory", "memory.swappiness", "10"},
+                               {"memory", "memory.oom_control", "1"},
+                           });
+  // v2 has only a reservation (memory.low); the rest has no v2 file.
+  CHECK(v2_plan(limits) == std::vector<CgroupWrite>{{"memory", "memory.low", std::to_string(32 * kMiB)}});
+}
+
 }  // namespace gocker::runtime

@@ -19,6 +19,7 @@
 #include "logging.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "runtime/file_util.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/monitor_launch.hpp"
 #include "runtime/monitor_state.hpp"
 #include "runtime/oci_config.hpp"
@@ -122,7 +123,15 @@ Result<Created> create_container(const GlobalOptions& global, const CreateOption
 Status destroy_container(ContainerStore& store, const Loaded& loaded) {
   runtime::wait_for_monitor_exit(loaded.state.processes);
   (void)runtime::remove_cgroup_paths(loaded.state.processes.cgroup_paths);
-  return store.remove(loaded.record.id);
+  GOCKER_TRY(store.remove(loaded.record.id));
+  // poststop hooks (hooks.hpp) run once the container is gone, from the bundle's config as it is
+  // now; a failure is reported as a warning, the container is deleted either way (runtime-spec).
+  if (auto spec = runtime::load_oci_config(loaded.record.bundle); spec && !spec->hooks.poststop.empty()) {
+    std::string state = runtime::hook_state_json(loaded.record.id, "stopped", loaded.state.processes.init.pid,
+                                                 loaded.record.bundle, loaded.record.annotations);
+    if (auto ran = runtime::run_hooks(spec->hooks.poststop, "poststop", state, /*run_all=*/true); !ran) log_warning(ran.error().message);
+  }
+  return ok();
 }
 
 Status signal_all(const ContainerRecord& record, int signal_number) {

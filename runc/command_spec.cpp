@@ -85,7 +85,7 @@ int run_features() {
   json features = {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", "1.1.0"},
-      {"hooks", json::array()},
+      {"hooks", {"prestart", "createRuntime", "poststart", "poststop"}},
       {"mountOptions",
        {"async", "atime", "bind", "dev", "diratime", "dirsync", "exec", "mand", "noatime", "nodev", "nodiratime",
         "noexec", "nomand", "norelatime", "nostrictatime", "nosuid", "private", "rbind", "relatime", "remount", "ro",

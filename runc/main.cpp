@@ -1,5 +1,6 @@
 // gocker-runc: runc's command line over gocker's runtime (runc/cli.hpp). Global flags come before
 // the command, as with runc; every failure exits 1 with runc's message (logging.hpp).
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -23,6 +24,9 @@ int check_id(const std::string& command, const std::string& id) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A hook or a console socket peer that goes away must give EPIPE, not end us half-way through a
+  // delete. The monitor and hooks are spawned with default signal dispositions, so nothing inherits it.
+  ::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"gocker-runc: a runc-compatible OCI runtime (gocker's runtime, without a daemon)", "gocker-runc"};
   app.set_version_flag("-v,--version", "gocker-runc version " GOCKER_VERSION "\nspec: 1.1.0");
   app.require_subcommand(0, 1);

@@ -328,6 +328,17 @@ int Monitor::run() {
     return fail_after_clone("start init", status.error());
   }
   if (auto status = wait_for_init_ready(); !status) return fail_after_clone(nullptr, status.error());
+  // prestart and createRuntime (hooks.hpp): the container exists (namespaces, mounts, cgroup) and
+  // its command has not run; a failing hook fails the create.
+  if (!spec_.hooks.prestart.empty() || !spec_.hooks.create_runtime.empty()) {
+    std::string state = hook_state_json(options_.container_id, "created", init_pid_, options_.bundle_dir, spec_.annotations);
+    if (auto status = run_hooks(spec_.hooks.prestart, "prestart", state); !status) {
+      return fail_after_clone("run hooks", status.error());
+    }
+    if (auto status = run_hooks(spec_.hooks.create_runtime, "createRuntime", state); !status) {
+      return fail_after_clone("run hooks", status.error());
+    }
+  }
   if (is_standalone()) {
     // Bound before ready is reported: a `start` right after `create` returns must find it.
     if (auto status = listen_control_socket(); !status) return fail_after_clone("listen on control socket", status.error());

@@ -139,7 +139,13 @@ void Monitor::on_sync() {
   sync_.reset();
   if (phase_ == Phase::kAbandoned) return;
   if (is_eof && phase_ == Phase::kStarting) {
-    // The init's end was CLOEXEC: EOF after go means execve succeeded.
+    // The init's end was CLOEXEC: EOF after go means execve succeeded. poststart hooks run before
+    // the start returns (runtime-spec); their failure does not stop the container.
+    if (!spec_.hooks.poststart.empty()) {
+      std::string state = hook_state_json(options_.container_id, "running", init_pid_, options_.bundle_dir,
+                                          spec_.annotations);
+      (void)run_hooks(spec_.hooks.poststart, "poststart", state, /*run_all=*/true);
+    }
     if (control_) (void)sync::send_message(control_.get(), sync::MessageType::kStarted);
     phase_ = Phase::kRunning;
     return;

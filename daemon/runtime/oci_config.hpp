@@ -17,6 +17,7 @@
 
 #include "base/result.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
+#include "runtime/hooks.hpp"
 
 namespace gocker::runtime {
 
@@ -68,6 +69,7 @@ struct OciSpec {
   std::vector<std::pair<NamespaceType, std::string>> namespace_paths;
   unsigned long rootfs_propagation = 0;  // linux.rootfsPropagation as mount flags; 0: unset
   bool joins_namespace(NamespaceType type) const;
+  OciHooks hooks;
 
   bool has_namespace(NamespaceType type) const;
 };

@@ -43,6 +43,42 @@ Status parse_rootfs_propagation(ConfigReader& reader, const json& document, OciS
   return ok();
 }
 
+Status parse_hook_list(ConfigReader& reader, const json& hooks, const char* key, std::vector<OciHook>& out) {
+  const json* list = reader.object_field(hooks, key);
+  if (!list) return ok();
+  std::string where = std::string("hooks.") + key;
+  if (!list->is_array()) return Error::invalid("config.json field " + where + ": must be an array");
+  for (const json& entry : *list) {
+    if (!entry.is_object()) return Error::invalid("config.json field " + where + ": entries must be objects");
+    OciHook hook;
+    GOCKER_TRY(reader.string_field(entry, "path", where + "[]", hook.path));
+    GOCKER_TRY(reader.string_array(entry, "args", where + "[]", hook.args));
+    GOCKER_TRY(reader.string_array(entry, "env", where + "[]", hook.env));
+    GOCKER_TRY(reader.integer_field(entry, "timeout", where + "[]", hook.timeout_seconds));
+    if (hook.path.empty() || hook.path.front() != '/') {
+      return Error::invalid("config.json field " + where + "[].path: must be an absolute path, got " + gocker::quoted(hook.path));
+    }
+    if (hook.timeout_seconds && *hook.timeout_seconds <= 0) {
+      return Error::invalid("config.json field " + where + "[].timeout: must be positive");
+    }
+    out.push_back(std::move(hook));
+  }
+  return ok();
+}
+
+Status parse_hooks(ConfigReader& reader, const json& document, OciHooks& out) {
+  const json* hooks = reader.object_field(document, "hooks");
+  if (!hooks) return ok();
+  if (!hooks->is_object()) return Error::invalid("config.json field hooks: must be an object");
+  GOCKER_TRY(parse_hook_list(reader, *hooks, "prestart", out.prestart));
+  GOCKER_TRY(parse_hook_list(reader, *hooks, "createRuntime", out.create_runtime));
+  GOCKER_TRY(parse_hook_list(reader, *hooks, "createContainer", out.create_container));
+  GOCKER_TRY(parse_hook_list(reader, *hooks, "startContainer", out.start_container));
+  GOCKER_TRY(parse_hook_list(reader, *hooks, "poststart", out.poststart));
+  GOCKER_TRY(parse_hook_list(reader, *hooks, "poststop", out.poststop));
+  return ok();
+}
+
 }  // namespace
 
 bool OciSpec::joins_namespace(NamespaceType type) const {
@@ -56,6 +92,7 @@ Status parse_config_extras(const json& document, OciSpec& spec) {
   ConfigReader reader;
   GOCKER_TRY(parse_memory_extras(reader, document, spec.resources));
   GOCKER_TRY(parse_rootfs_propagation(reader, document, spec));
+  GOCKER_TRY(parse_hooks(reader, document, spec.hooks));
   auto annotations = document.find("annotations");
   if (annotations != document.end() && annotations->is_object()) {
     for (const auto& [key, value] : annotations->items()) {

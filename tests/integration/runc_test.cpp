@@ -86,7 +86,7 @@ struct Bundle {
   std::string id;
   std::string cgroup_path;
 
-  explicit Bundle(const std::vector<std::string>& args, bool terminal = false) {
+  explicit Bundle(const std::vector<std::string>& args, bool terminal = false, const json& hooks = json()) {
     World& w = world();
     int number = ++w.bundles;
     dir = w.temp + "/b" + std::to_string(number);
@@ -121,6 +121,7 @@ struct Bundle {
         {"annotations", {{"org.example.key", "value"}}},
         {"linux", {{"namespaces", namespaces}, {"cgroupsPath", "/" + cgroup_path}}},
     };
+    if (!hooks.is_null()) config["hooks"] = hooks;
     write_text(dir + "/config.json", config.dump(1));
   }
 
@@ -379,4 +380,43 @@ TEST_CASE("--console-socket receives the pty master of a terminal container") {
   auto deleted = bundle.runc({"delete", "-f", bundle.id});
   CHECK(deleted.exit_code == 0);
   CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+}
+
+TEST_CASE("hooks: prestart, poststart and poststop run in order with the state on stdin") {
+  World& w = world();
+  std::string hook_dir = w.temp + "/hooks" + std::to_string(w.bundles + 1);
+  ::mkdir(hook_dir.c_str(), 0755);
+  auto hook = [&](const std::string& name) {
+    return json{{"path", "/bin/sh"},
+                {"args", {"sh", "-c", "cat > " + hook_dir + "/" + name + ".json; echo " + name + " >> " + hook_dir + "/order"}},
+                {"timeout", 10}};
+  };
+  json hooks = {{"prestart", {hook("prestart")}}, {"poststart", {hook("poststart")}}, {"poststop", {hook("poststop")}}};
+  Bundle bundle({"true"}, /*terminal=*/false, hooks);
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"create", "-b", bundle.dir, bundle.id}), out, err) == 0);
+  int pid = bundle.state()["pid"].get<int>();
+  CHECK(read_file(hook_dir + "/order") == "prestart\n");
+  REQUIRE(bundle.runc({"start", bundle.id}).exit_code == 0);
+  CHECK(read_file(hook_dir + "/order") == "prestart\npoststart\n");
+  CHECK(wait_gone(pid));
+  REQUIRE(bundle.runc({"delete", bundle.id}).exit_code == 0);
+  CHECK(read_file(hook_dir + "/order") == "prestart\npoststart\npoststop\n");
+  for (auto [name, status] : {std::pair{"prestart", "created"}, std::pair{"poststart", "running"}, std::pair{"poststop", "stopped"}}) {
+    json state = json::parse(read_file(hook_dir + "/" + name + ".json").value_or(""), nullptr, false);
+    REQUIRE_MESSAGE(state.is_object(), name);
+    CHECK(state["id"] == bundle.id);
+    CHECK(state["status"] == status);
+    CHECK(state["pid"] == pid);
+    CHECK(state["bundle"] == bundle.dir);
+    CHECK(state["annotations"]["org.example.key"] == "value");
+  }
+
+  // A failing prestart hook fails the create and leaves nothing behind.
+  json failing = {{"prestart", {{{"path", "/bin/false"}}}}};
+  Bundle refused({"true"}, false, failing);
+  CHECK(run_to_files(refused.command({"create", "-b", refused.dir, refused.id}), out, err) == 1);
+  CHECK(contains(read_file(err).value_or(""), "prestart hook: hook \\\"/bin/false\\\": exit status 1"));
+  CHECK_FALSE(path_exists(refused.root + "/" + refused.id));
+  CHECK(cgroup_parent_dirs(refused.cgroup_path).empty());
 }

@@ -35,6 +35,8 @@ void from_json(const json& j, ContainerConfig& v) {
   if (auto it = j.find("Volumes"); it != j.end() && it->is_object()) {
     for (const auto& [path, ignored] : it->items()) v.volumes.push_back(path);
   }
+  if (auto it = j.find("ExposedPorts"); it != j.end() && it->is_object())
+    for (const auto& item : it->items()) v.exposed_ports.push_back(item.key());
 }
 
 void to_json(json& j, const ContainerConfig& v) {
@@ -61,6 +63,11 @@ void to_json(json& j, const ContainerConfig& v) {
     j["Volumes"] = volumes;
   } else {
     j["Volumes"] = nullptr;
+  }
+  if (!v.exposed_ports.empty()) {
+    json exposed = json::object();
+    for (const auto& port : v.exposed_ports) exposed[port] = json::object();
+    j["ExposedPorts"] = std::move(exposed);
   }
 }
 
@@ -89,6 +96,7 @@ void from_json(const json& j, HostConfig& v) {
     read_field(*it, "Name", v.restart_policy.name);
     read_field(*it, "MaximumRetryCount", v.restart_policy.maximum_retry_count);
   }
+  read_host_network_config(j, v.network);
 }
 
 void to_json(json& j, const HostConfig& v) {
@@ -107,17 +115,20 @@ void to_json(json& j, const HostConfig& v) {
   j["LogConfig"] = json{{"Type", "json-file"}, {"Config", json::object()}};
   j["RestartPolicy"] = json{{"Name", v.restart_policy.name.empty() ? "no" : v.restart_policy.name},
                             {"MaximumRetryCount", v.restart_policy.maximum_retry_count}};
+  write_host_network_config(j, v.network);
 }
 
 void from_json(const json& j, ContainerCreateRequest& v) {
   if (!j.is_object()) throw json::type_error::create(302, "request body must be a JSON object", &j);
   from_json(j, v.config);
   if (auto it = j.find("HostConfig"); it != j.end() && !it->is_null()) from_json(*it, v.host_config);
+  if (auto it = j.find("NetworkingConfig"); it != j.end() && !it->is_null()) from_json(*it, v.networking_config);
 }
 
 void to_json(json& j, const ContainerCreateRequest& v) {
   to_json(j, v.config);
   j["HostConfig"] = v.host_config;
+  if (!v.networking_config.endpoints.empty()) j["NetworkingConfig"] = v.networking_config;
 }
 
 void from_json(const json& j, ContainerCreateResponse& v) {
@@ -168,33 +179,6 @@ void from_json(const json& j, ContainerInspect& v) {
   read_field(j, "Mounts", v.mounts);
 }
 
-namespace {
-
-// Docker's NetworkSettings for a container on no network (gocker gives each container an empty
-// network namespace): every field present with its zero value, so `{{.NetworkSettings.IPAddress}}`
-// prints an empty line as it does for `docker run --network none`.
-json network_settings() {
-  return json{{"Bridge", ""},
-              {"SandboxID", ""},
-              {"HairpinMode", false},
-              {"LinkLocalIPv6Address", ""},
-              {"LinkLocalIPv6PrefixLen", 0},
-              {"Ports", json::object()},
-              {"SandboxKey", ""},
-              {"SecondaryIPAddresses", nullptr},
-              {"SecondaryIPv6Addresses", nullptr},
-              {"EndpointID", ""},
-              {"Gateway", ""},
-              {"GlobalIPv6Address", ""},
-              {"GlobalIPv6PrefixLen", 0},
-              {"IPAddress", ""},
-              {"IPPrefixLen", 0},
-              {"IPv6Gateway", ""},
-              {"MacAddress", ""},
-              {"Networks", json::object()}};
-}
-
-}  // namespace
 
 void to_json(json& j, const ContainerInspect& v) {
   j = json{{"Id", v.id},
@@ -214,7 +198,7 @@ void to_json(json& j, const ContainerInspect& v) {
            {"Config", v.config},
            {"HostConfig", v.host_config},
            {"Mounts", v.mounts},
-           {"NetworkSettings", network_settings()}};
+           {"NetworkSettings", v.network_settings}};
   // Docker's fields gocker has no value for, present because `docker inspect --format` templates
   // and SDK models index them (a missing key prints "<no value>" where Docker prints "").
   j["MountLabel"] = "";
@@ -234,6 +218,7 @@ void from_json(const json& j, ContainerSummary& v) {
   read_field(j, "Status", v.status);
   read_field(j, "Labels", v.labels);
   read_field(j, "Mounts", v.mounts);
+  if (auto it = j.find("Ports"); it != j.end() && it->is_array()) v.ports = *it;
 }
 
 void to_json(json& j, const ContainerSummary& v) {
@@ -246,10 +231,12 @@ void to_json(json& j, const ContainerSummary& v) {
            {"State", v.state},
            {"Status", v.status},
            {"Labels", v.labels},
-           {"Ports", json::array()},
+           {"Ports", v.ports},
            {"Mounts", v.mounts},
-           {"HostConfig", json{{"NetworkMode", "default"}}},
-           {"NetworkSettings", json{{"Networks", json::object()}}}};
+           {"HostConfig", json{{"NetworkMode", v.network_mode}}}};
+  json networks = json::object();
+  for (const auto& [name, endpoint] : v.networks) networks[name] = endpoint;
+  j["NetworkSettings"] = json{{"Networks", std::move(networks)}};
 }
 
 void from_json(const json& j, WaitResponse& v) {

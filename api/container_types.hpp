@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/volume_types.hpp"
+#include "api/network_types.hpp"
 
 namespace gocker::api {
 
@@ -33,6 +34,7 @@ struct ContainerConfig {
   std::string stop_signal;
   std::optional<int> stop_timeout;
   std::vector<std::string> volumes;  // Config.Volumes keys: anonymous volumes (`-v /path`, VOLUME)
+  std::vector<std::string> exposed_ports;  // ExposedPorts keys: "80/tcp"
 };
 
 // HostConfig.RestartPolicy. Name is "" or "no", "always", "unless-stopped" or "on-failure";
@@ -64,11 +66,13 @@ struct HostConfig {
   bool readonly_rootfs = false;               // --read-only
   std::vector<std::string> volumes_from;      // "container[:ro|:rw]"
   // ---- end volumes ----
+  HostNetworkConfig network;  // Dns, DnsSearch, ExtraHosts, PortBindings, PublishAllPorts
 };
 
 struct ContainerCreateRequest {
   ContainerConfig config;
   HostConfig host_config;
+  NetworkingConfig networking_config;
 };
 
 struct ContainerCreateResponse {
@@ -109,6 +113,7 @@ struct ContainerInspect {
   ContainerConfig config;
   HostConfig host_config;
   std::vector<MountPoint> mounts;
+  NetworkSettings network_settings;
 };
 
 // One entry of GET /containers/json
@@ -123,6 +128,9 @@ struct ContainerSummary {
   std::string status;  // "Up 3 seconds", "Exited (0) 2 minutes ago": computed by the server
   std::map<std::string, std::string> labels;
   std::vector<MountPoint> mounts;
+  nlohmann::json ports = nlohmann::json::array();  // [{IP, PrivatePort, PublicPort, Type}]
+  std::string network_mode = "default";
+  std::map<std::string, EndpointSettings> networks;
 };
 
 struct WaitResponse {

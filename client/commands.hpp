@@ -37,6 +37,7 @@ void register_exec_command(CLI::App& app, CommandTable& table, const GlobalOptio
 void register_events_command(CLI::App& app, CommandTable& table, const GlobalOptions& global);
 void register_transfer_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // cp, attach
 void register_volume_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // volume create, ls, inspect, rm, prune
+void register_network_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // network ..., port
 void register_image_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // images (issue 5): commit, import, export, tag, rmi, history, image ...
 
 }  // namespace gocker::client

@@ -89,6 +89,21 @@ std::vector<std::string> split_cells(const std::string& line) {
 
 }  // namespace
 
+// docker ps's PORTS: "0.0.0.0:8080->80/tcp, 53/udp".
+static std::string display_ports(const nlohmann::json& ports) {
+  std::string joined;
+  if (!ports.is_array()) return joined;
+  for (const auto& port : ports) {
+    if (!port.is_object()) continue;
+    std::string text;
+    const int public_port = port.value("PublicPort", 0);
+    if (public_port != 0) text = port.value("IP", "") + ":" + std::to_string(public_port) + "->";
+    text += std::to_string(port.value("PrivatePort", 0)) + "/" + port.value("Type", "tcp");
+    joined += (joined.empty() ? "" : ", ") + text;
+  }
+  return joined;
+}
+
 nlohmann::ordered_json container_format_fields(const api::ContainerSummary& container, int64_t now_unix_seconds,
                                                bool truncate) {
   const std::string command = truncate ? ellipsis(container.command, kCommandWidth) : container.command;
@@ -101,7 +116,7 @@ nlohmann::ordered_json container_format_fields(const api::ContainerSummary& cont
                                 {"Mounts", ""},
                                 {"Names", display_names(container.names)},
                                 {"Networks", ""},
-                                {"Ports", ""},
+                                {"Ports", display_ports(container.ports)},
                                 {"RunningFor", time_ago(container.created, now_unix_seconds)},
                                 {"Size", "0B"},
                                 {"State", container.state},
@@ -164,7 +179,7 @@ TableRows container_table(const std::vector<api::ContainerSummary>& containers, 
   for (const auto& container : containers) {
     std::string command = truncate ? ellipsis(container.command, kCommandWidth) : container.command;
     rows.push_back({truncate ? short_id(container.id) : container.id, container.image, go_quote(command),
-                    time_ago(container.created, now_unix_seconds), container.status, "",
+                    time_ago(container.created, now_unix_seconds), container.status, display_ports(container.ports),
                     display_names(container.names)});
   }
   return rows;

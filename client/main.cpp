@@ -45,6 +45,7 @@ int run_cli(int argc, char** argv) {
   register_transfer_commands(app, commands, global);
   register_image_commands(app, commands, global);  // images (issue 5)
   register_volume_commands(app, commands, global);
+  register_network_commands(app, commands, global);  // networks (issue 6)
 
   try {
     app.parse(argc, argv);

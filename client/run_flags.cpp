@@ -1,6 +1,7 @@
 #include "run_flags.hpp"
 
 #include <cctype>
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -92,6 +93,16 @@ void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach) {
   repeated("--tmpfs", flags.tmpfs, "Mount a tmpfs directory");
   repeated("--volumes-from", flags.volumes_from, "Mount volumes from the specified container(s)");
   command.add_flag("--read-only", flags.read_only, "Mount the container's root filesystem as read only");
+  repeated("-p,--publish", flags.publish, "Publish a container's port(s) to the host");
+  command.add_flag("-P,--publish-all", flags.publish_all, "Publish all exposed ports to random ports");
+  repeated("--expose", flags.expose, "Expose a port or a range of ports");
+  command.add_option("--network,--net", flags.network, "Connect a container to a network");
+  command.add_option("--ip", flags.ip, "IPv4 address (e.g., 172.30.100.104)");
+  repeated("--network-alias", flags.network_aliases, "Add network-scoped alias for the container");
+  repeated("--dns", flags.dns, "Set custom DNS servers");
+  repeated("--dns-search", flags.dns_search, "Set custom DNS search domains");
+  repeated("--dns-option", flags.dns_options, "Set DNS options");
+  repeated("--add-host", flags.add_hosts, "Add a custom host-to-IP mapping (host:ip)");
   command.add_option_function<std::string>(
       "--entrypoint", [&flags](const std::string& entrypoint) { flags.entrypoint = entrypoint; },
       "Overwrite the default ENTRYPOINT of the image");
@@ -256,6 +267,64 @@ Outcome<nlohmann::json> parse_mount_flag(std::string_view text) {
   return mount;
 }
 
+Outcome<std::vector<std::pair<std::string, api::PortBinding>>> parse_publish(std::string_view spec) {
+  auto fail = [spec](const std::string& why) { return Failure::usage("invalid argument \"" + std::string(spec) + "\" for \"-p, --publish\" flag: " + why); };
+  std::string_view rest = spec;
+  std::string protocol = "tcp";
+  if (size_t slash = rest.rfind('/'); slash != std::string_view::npos) {
+    protocol = std::string(rest.substr(slash + 1));
+    rest = rest.substr(0, slash);
+    if (protocol != "tcp" && protocol != "udp" && protocol != "sctp") return fail("invalid proto: " + protocol);
+  }
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    size_t colon = rest.find(':', start);
+    parts.emplace_back(rest.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start));
+    if (colon == std::string_view::npos) break;
+    start = colon + 1;
+  }
+  if (parts.size() > 3) return fail("too many colons");
+  std::string host_ip, host_ports, container_ports = parts.back();
+  if (parts.size() == 2) host_ports = parts[0];
+  if (parts.size() == 3) {
+    host_ip = parts[0];
+    host_ports = parts[1];
+  }
+  auto range = [](const std::string& text) -> std::optional<std::pair<int, int>> {
+    int first = 0, last = 0;
+    const size_t dash = text.find('-');
+    auto number = [](std::string_view digits, int& out) {
+      auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+      return error == std::errc{} && end == digits.data() + digits.size() && out > 0 && out <= 65535;
+    };
+    if (!number(std::string_view(text).substr(0, dash), first)) return std::nullopt;
+    if (dash == std::string::npos) last = first;
+    else if (!number(std::string_view(text).substr(dash + 1), last)) return std::nullopt;
+    if (last < first) return std::nullopt;
+    return std::pair{first, last};
+  };
+  auto container_range = range(container_ports);
+  if (!container_range) return fail("invalid containerPort: " + container_ports);
+  std::optional<std::pair<int, int>> host_range;
+  if (!host_ports.empty()) {
+    host_range = range(host_ports);
+    if (!host_range) return fail("invalid hostPort: " + host_ports);
+  }
+  const int count = container_range->second - container_range->first + 1;
+  std::vector<std::pair<std::string, api::PortBinding>> bindings;
+  if (host_range && host_range->second - host_range->first + 1 != count) {
+    // One container port and a host range: any free port of the range (docker's rule).
+    if (count != 1) return fail("port ranges don't match");
+    bindings.push_back({std::to_string(container_range->first) + "/" + protocol, api::PortBinding{host_ip, host_ports}});
+    return bindings;
+  }
+  for (int i = 0; i < count; ++i) {
+    api::PortBinding binding{host_ip, host_range ? std::to_string(host_range->first + i) : ""};
+    bindings.push_back({std::to_string(container_range->first + i) + "/" + protocol, std::move(binding)});
+  }
+  return bindings;
+}
+
 Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLookup& lookup,
                                              std::string_view command_name) {
   api::ContainerCreateRequest request;
@@ -346,6 +415,31 @@ Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLoo
   }
   host.volumes_from = flags.volumes_from;
   host.readonly_rootfs = flags.read_only;
+
+  for (const auto& spec : flags.publish) {
+    auto bindings = parse_publish(spec);
+    if (!bindings) return std::move(bindings).error();
+    for (auto& [port, binding] : *bindings) {
+      host.network.port_bindings[port].push_back(std::move(binding));
+      if (std::find(config.exposed_ports.begin(), config.exposed_ports.end(), port) == config.exposed_ports.end())
+        config.exposed_ports.push_back(port);
+    }
+  }
+  for (const auto& spec : flags.expose) {
+    std::string port = spec.find('/') == std::string::npos ? spec + "/tcp" : spec;
+    if (std::find(config.exposed_ports.begin(), config.exposed_ports.end(), port) == config.exposed_ports.end())
+      config.exposed_ports.push_back(port);
+  }
+  host.network.publish_all_ports = flags.publish_all;
+  host.network.dns = flags.dns;
+  host.network.dns_search = flags.dns_search;
+  host.network.dns_options = flags.dns_options;
+  host.network.extra_hosts = flags.add_hosts;
+  host.network_mode = flags.network.empty() ? "default" : flags.network;
+  if (!flags.ip.empty() || !flags.network_aliases.empty()) {
+    const std::string network = flags.network.empty() ? "default" : flags.network;
+    request.networking_config.endpoints[network] = api::EndpointRequest{flags.ip, flags.network_aliases};
+  }
 
   nlohmann::json body = request;
   if (!flags.mounts.empty()) {

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "api/network_types.hpp"
 #include "outcome.hpp"
 
 namespace gocker::client {
@@ -44,6 +45,14 @@ struct RunFlags {
   std::vector<std::string> tmpfs;         // --tmpfs /path[:options]
   std::vector<std::string> volumes_from;  // --volumes-from container[:ro|:rw]
   bool read_only = false;                 // --read-only
+  // networking (issue 6)
+  std::vector<std::string> publish;  // -p [ip:][hostPort:]containerPort[/proto], ranges allowed
+  bool publish_all = false;          // -P
+  std::vector<std::string> expose;   // --expose port[/proto]
+  std::string network;               // --network / --net
+  std::string ip;                    // --ip
+  std::vector<std::string> network_aliases;
+  std::vector<std::string> dns, dns_search, dns_options, add_hosts;
   std::string image;
   std::vector<std::string> command;  // everything after the image, verbatim
 };
@@ -75,6 +84,8 @@ Outcome<nlohmann::json> parse_restart_policy(std::string_view text);
 
 // One --mount value (docker's CSV form) as a HostConfig.Mounts entry.
 Outcome<nlohmann::json> parse_mount_flag(std::string_view text);
+// One -p spec as docker expands it: ("80/tcp", {HostIp, HostPort}) per container port.
+Outcome<std::vector<std::pair<std::string, api::PortBinding>>> parse_publish(std::string_view spec);
 
 // The JSON body of POST /containers/create (Config fields at the top, HostConfig inside).
 Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLookup& lookup,

@@ -33,6 +33,9 @@ struct DaemonFlags {
   std::string log_level = "info";
   std::string monitor_path;  // empty: found next to gockerd, else installed
   std::string image_dir;     // empty: the build tree's images/, else installed
+  std::string bridge_ip;     // --bip
+  std::string default_address_pool;
+  bool cleanup_network = false;
 };
 
 // The directory of the running gockerd binary, to find its siblings when run from a build tree.
@@ -118,10 +121,21 @@ int run_daemon(const DaemonFlags& flags) {
   options.monitor_binary = flags.monitor_path.empty() ? default_monitor_path(executable_dir) : flags.monitor_path;
   options.builtin_image_dir = flags.image_dir.empty() ? default_image_dir(executable_dir) : flags.image_dir;
   options.version = GOCKER_VERSION;
+  options.bridge_ip = flags.bridge_ip;
+  options.default_address_pool = flags.default_address_pool;
 
   boost::asio::io_context io_context;
   auto engine = engine::Engine::open(options, io_context.get_executor());
   if (!engine) return fail("open engine: " + engine.error().message);
+  if (flags.cleanup_network) {
+    // Only with the socket claimed above: never behind a live daemon's back.
+    Status cleaned = (*engine)->cleanup_network();
+    remove_socket_on_failure.dismiss();
+    remove_socket_file();
+    if (!cleaned) return fail("cleanup network: " + cleaned.error().message);
+    spdlog::info("removed gocker's bridges, veths and nftables table");
+    return 0;
+  }
 
   server::ServerOptions server_options;
   server_options.server_version = GOCKER_VERSION;
@@ -162,6 +176,11 @@ int main(int argc, char** argv) {
                  "gocker-monitor binary (default: next to gockerd in a build tree, else " GOCKER_LIBEXECDIR ")");
   app.add_option("--image-dir", flags.image_dir,
                  "Directory holding busybox-rootfs.tar (default: the build tree's images/, else " GOCKER_DATADIR ")");
+  app.add_option("--bip", flags.bridge_ip, "The default bridge's address and subnet (default 172.17.0.1/16)");
+  app.add_option("--default-address-pool", flags.default_address_pool,
+                 "Where user-defined networks get their subnets: base=<CIDR>,size=<prefix length>");
+  app.add_flag("--cleanup-network", flags.cleanup_network,
+               "Remove every bridge, veth and nftables rule gocker made, then exit");
   CLI11_PARSE(app, argc, argv);
 
   set_up_logging(flags.log_level);

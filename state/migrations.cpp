@@ -115,10 +115,45 @@ CREATE TABLE container_mounts (
 CREATE INDEX container_mounts_by_volume ON container_mounts(volume_name);
 )sql";
 
+// Migration 4: networks and their endpoints (IPAM).
+// - networks: one row per network, the defaults (bridge, host, none) included; subnet/gateway are
+//   empty for host and none. Overlaps are refused by the engine before the insert.
+// - endpoints: one row per (container, network) with the address handed out. The partial UNIQUE
+//   index on (network_id, ip) is the last word on "never handed out twice": an endpoint is
+//   inserted in the same transaction as its container (or by connect), and a removed container's
+//   endpoints go with its row (ON DELETE CASCADE). A network with endpoints cannot be deleted.
+constexpr const char* kMigration4 = R"sql(
+CREATE TABLE networks (
+  id          TEXT PRIMARY KEY NOT NULL,
+  name        TEXT NOT NULL UNIQUE,
+  driver      TEXT NOT NULL,
+  subnet      TEXT NOT NULL DEFAULT '',
+  gateway     TEXT NOT NULL DEFAULT '',
+  bridge      TEXT NOT NULL DEFAULT '',
+  internal    INTEGER NOT NULL DEFAULT 0,
+  created_at  TEXT NOT NULL,
+  labels_json TEXT NOT NULL DEFAULT '{}',
+  options_json TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE endpoints (
+  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+  network_id   TEXT NOT NULL REFERENCES networks(id),
+  ip           TEXT NOT NULL DEFAULT '',
+  mac          TEXT NOT NULL DEFAULT '',
+  aliases_json TEXT NOT NULL DEFAULT '[]',
+  requested_ip TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (container_id, network_id)
+);
+CREATE UNIQUE INDEX endpoints_by_address ON endpoints(network_id, ip) WHERE ip != '';
+CREATE INDEX endpoints_by_network ON endpoints(network_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "containers, layers, images, image_layers, image_tags", kMigration1},
     {2, "containers.manually_stopped (restart policies)", kMigration2},
     {3, "volumes, container_mounts", kMigration3},
+    {4, "networks, endpoints (IPAM)", kMigration4},
 };
 
 int read_user_version(SQLite::Database& database) {

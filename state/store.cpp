@@ -90,9 +90,15 @@ class SqliteStore final : public Store {
       insert.bind(6, record.config_json);
       insert.bind(7, record.host_config_json);
       bind_state(insert, 8, record);
+      // The container and its endpoints (addresses) commit together or not at all.
+      SQLite::Transaction transaction(*database_, SQLite::TransactionBehavior::IMMEDIATE);
       insert.exec();
+      for (const auto& endpoint : record.endpoints) exec_insert_endpoint(endpoint);
+      transaction.commit();
       return ok();
     } catch (const SQLite::Exception& e) {
+      if (std::string_view(e.what()).find("endpoints.") != std::string_view::npos)
+        return Error::conflict("insert container " + gocker::quoted(record.name) + ": address already in use: " + e.what());
       if (e.getErrorCode() == SQLITE_CONSTRAINT) return container_conflict(record, e);
       return sqlite_error("insert container " + gocker::quoted(record.name), e);
     } catch (const std::exception& e) {
@@ -530,6 +536,115 @@ class SqliteStore final : public Store {
     });
   }
 
+  // ---- networks (issue 6) ----
+  Status insert_network(const NetworkRecord& network) override {
+    std::lock_guard lock(mutex_);
+    try {
+      auto statement = lease(R"sql(
+        INSERT INTO networks (id, name, driver, subnet, gateway, bridge, internal, created_at, labels_json, options_json)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
+      SQLite::Statement& insert = statement.get();
+      insert.bind(1, network.id);
+      insert.bind(2, network.name);
+      insert.bind(3, network.driver);
+      insert.bind(4, network.subnet);
+      insert.bind(5, network.gateway);
+      insert.bind(6, network.bridge);
+      insert.bind(7, network.internal ? 1 : 0);
+      insert.bind(8, network.created_at);
+      insert.bind(9, network.labels_json);
+      insert.bind(10, network.options_json);
+      insert.exec();
+      return ok();
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() == SQLITE_CONSTRAINT && std::string_view(e.what()).find("networks.name") != std::string_view::npos)
+        return Error::conflict("network with name " + network.name + " already exists");
+      return sqlite_error("insert network " + gocker::quoted(network.name), e);
+    }
+  }
+
+  Status delete_network(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    return guarded("delete network " + gocker::quoted(id), [&]() -> Status {
+      auto statement = lease("DELETE FROM networks WHERE id = ?");
+      statement.get().bind(1, id);
+      if (statement.get().exec() == 0) return Error::not_found("network " + id + " not found");
+      return ok();
+    });
+  }
+
+  Result<std::vector<NetworkRecord>> list_networks() const override {
+    std::lock_guard lock(mutex_);
+    return guarded("list networks", [&]() -> Result<std::vector<NetworkRecord>> {
+      auto statement = lease(R"sql(
+        SELECT id, name, driver, subnet, gateway, bridge, internal, created_at, labels_json, options_json
+        FROM networks ORDER BY rowid)sql");
+      SQLite::Statement& select = statement.get();
+      std::vector<NetworkRecord> records;
+      while (select.executeStep()) {
+        NetworkRecord record;
+        record.id = select.getColumn(0).getString();
+        record.name = select.getColumn(1).getString();
+        record.driver = select.getColumn(2).getString();
+        record.subnet = select.getColumn(3).getString();
+        record.gateway = select.getColumn(4).getString();
+        record.bridge = select.getColumn(5).getString();
+        record.internal = select.getColumn(6).getInt() != 0;
+        record.created_at = select.getColumn(7).getString();
+        record.labels_json = select.getColumn(8).getString();
+        record.options_json = select.getColumn(9).getString();
+        records.push_back(std::move(record));
+      }
+      return records;
+    });
+  }
+
+  Result<std::vector<EndpointRecord>> list_endpoints() const override {
+    std::lock_guard lock(mutex_);
+    return guarded("list endpoints", [&]() -> Result<std::vector<EndpointRecord>> {
+      auto statement = lease(R"sql(
+        SELECT container_id, network_id, ip, mac, aliases_json, requested_ip FROM endpoints ORDER BY rowid)sql");
+      SQLite::Statement& select = statement.get();
+      std::vector<EndpointRecord> records;
+      while (select.executeStep()) {
+        EndpointRecord record;
+        record.container_id = select.getColumn(0).getString();
+        record.network_id = select.getColumn(1).getString();
+        record.ip = select.getColumn(2).getString();
+        record.mac = select.getColumn(3).getString();
+        auto aliases = nlohmann::json::parse(select.getColumn(4).getString(), nullptr, false);
+        if (aliases.is_array())
+          for (const auto& alias : aliases)
+            if (alias.is_string()) record.aliases.push_back(alias.get<std::string>());
+        record.requested_ip = select.getColumn(5).getString();
+        records.push_back(std::move(record));
+      }
+      return records;
+    });
+  }
+
+  Status insert_endpoint(const EndpointRecord& endpoint) override {
+    std::lock_guard lock(mutex_);
+    return guarded("connect container " + gocker::quoted(endpoint.container_id) + " to network " +
+                       gocker::quoted(endpoint.network_id),
+                   [&]() -> Status {
+                     exec_insert_endpoint(endpoint);
+                     return ok();
+                   });
+  }
+
+  Status delete_endpoint(const std::string& container_id, const std::string& network_id) override {
+    std::lock_guard lock(mutex_);
+    return guarded("disconnect container " + gocker::quoted(container_id), [&]() -> Status {
+      auto statement = lease("DELETE FROM endpoints WHERE container_id = ? AND network_id = ?");
+      statement.get().bind(1, container_id);
+      statement.get().bind(2, network_id);
+      if (statement.get().exec() == 0) return Error::not_found("container " + container_id + " is not connected to network " + network_id);
+      return ok();
+    });
+  }
+  // ---- end networks (issue 6) ----
+
  private:
   // A cached prepared statement, borrowed for one use. It is reset when the borrow ends, even when
   // a step threw: a SELECT left mid-iteration would otherwise hold its read snapshot open and keep
@@ -601,6 +716,21 @@ class SqliteStore final : public Store {
     statement.bind(first + 12, record.manually_stopped ? 1 : 0);
   }
   static constexpr int kStateFields = 13;
+
+  // Caller holds mutex_ (and usually a transaction).
+  void exec_insert_endpoint(const EndpointRecord& endpoint) const {
+    auto statement = lease(R"sql(
+      INSERT INTO endpoints (container_id, network_id, ip, mac, aliases_json, requested_ip)
+      VALUES (?, ?, ?, ?, ?, ?))sql");
+    SQLite::Statement& insert = statement.get();
+    insert.bind(1, endpoint.container_id);
+    insert.bind(2, endpoint.network_id);
+    insert.bind(3, endpoint.ip);
+    insert.bind(4, endpoint.mac);
+    insert.bind(5, nlohmann::json(endpoint.aliases).dump());
+    insert.bind(6, endpoint.requested_ip);
+    insert.exec();
+  }
 
   // Turns a failed insert into Docker's message for the constraint that failed. SQLite names the
   // column in its message ("UNIQUE constraint failed: containers.name").

@@ -13,6 +13,29 @@
 
 namespace gocker::state {
 
+// A container's place on a network: the address IPAM gave it (empty on host/none).
+struct EndpointRecord {
+  std::string container_id;
+  std::string network_id;
+  std::string ip;   // dotted quad
+  std::string mac;
+  std::vector<std::string> aliases;
+  std::string requested_ip;  // --ip, as asked
+};
+
+struct NetworkRecord {
+  std::string id;  // 64 hex
+  std::string name;
+  std::string driver;   // bridge | host | null
+  std::string subnet;   // "172.18.0.0/16"; empty for host and null
+  std::string gateway;  // "172.18.0.1"
+  std::string bridge;   // Linux bridge name
+  bool internal = false;
+  std::string created_at;
+  std::string labels_json = "{}";
+  std::string options_json = "{}";
+};
+
 struct ContainerRecord {
   std::string id;          // 64 hex
   std::string name;        // without the leading "/"; unique
@@ -35,6 +58,8 @@ struct ContainerRecord {
   std::vector<std::string> cgroup_paths;  // absolute
   int restart_count = 0;
   bool manually_stopped = false;  // dockerd's HasBeenManuallyStopped: no policy restart after it
+  // Inserted together with the container (insert_container); not filled by list_containers.
+  std::vector<EndpointRecord> endpoints;
 };
 
 // A content-addressed layer (OCI image spec): diff_id is the sha256 of the uncompressed tar,
@@ -145,6 +170,18 @@ class Store {
     return Error::internal("volumes: not supported");
   }
   // ---- end volumes ----
+  // ---- networks (issue 6) ----
+  // Conflict if the id or the name is taken.
+  virtual Status insert_network(const NetworkRecord& network) = 0;
+  // NotFound if absent; Conflict while endpoints use it.
+  virtual Status delete_network(const std::string& id) = 0;
+  virtual Result<std::vector<NetworkRecord>> list_networks() const = 0;
+  virtual Result<std::vector<EndpointRecord>> list_endpoints() const = 0;
+  // connect / disconnect of an existing container. Conflict for a taken address or a container
+  // already on the network.
+  virtual Status insert_endpoint(const EndpointRecord& endpoint) = 0;
+  virtual Status delete_endpoint(const std::string& container_id, const std::string& network_id) = 0;
+  // ---- end networks (issue 6) ----
 };
 
 }  // namespace gocker::state

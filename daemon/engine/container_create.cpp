@@ -1,4 +1,5 @@
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -21,17 +22,6 @@ namespace {
 constexpr size_t kMaxUnixSocketPath = sizeof(sockaddr_un::sun_path) - 1;
 
 Result<std::string> random_container_id() { return random_hex_id("container id"); }
-
-// Copied from the host, as Docker does; a host without one gives the container an empty file.
-std::string read_host_resolv_conf() {
-  auto text = runtime::read_file("/etc/resolv.conf");
-  return text ? std::move(text).value() : std::string{};
-}
-
-std::string hosts_file(const std::string& hostname) {
-  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
-         "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t" + hostname + "\n";
-}
 
 }  // namespace
 
@@ -56,7 +46,12 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   auto id_result = random_container_id();
   if (!id_result) return std::move(id_result).error();
   const std::string id = std::move(id_result).value();
-  if (config.hostname.empty()) config.hostname = id.substr(0, 12);
+  if (config.hostname.empty()) {
+    // --network host: the host's name, as Docker gives it.
+    char host_name[256] = {};
+    if (request.host_config.network_mode == "host" && ::gethostname(host_name, sizeof host_name - 1) == 0) config.hostname = host_name;
+    else config.hostname = id.substr(0, 12);
+  }
   std::string name = requested_name;
   if (!name.empty() && name[0] == '/') name.erase(0, 1);
   if (name.empty()) name = generate_name();
@@ -94,10 +89,14 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   });
 
   GOCKER_TRY(runtime::write_file_atomically(container->dir + "/hostname", config.hostname + "\n"));
-  GOCKER_TRY(runtime::write_file_atomically(container->dir + "/hosts", hosts_file(config.hostname)));
-  GOCKER_TRY(runtime::write_file_atomically(container->dir + "/resolv.conf", read_host_resolv_conf()));
+
+  // Its address is reserved now and recorded with the container row below (one transaction).
+  auto endpoint = networks_->allocate(id, name, request.host_config.network_mode, request.networking_config);
+  if (!endpoint) return std::move(endpoint).error().context(what);
+  ScopeGuard release_endpoint([&] { networks_->release(id); });
 
   auto& record = container->record;
+  record.endpoints = {std::move(endpoint).value()};
   record.id = id;
   record.name = name;
   record.image_ref = request.config.image;
@@ -108,6 +107,7 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   record.status = "created";
   container->config = std::move(config);
   container->host_config = request.host_config;
+  GOCKER_TRY(write_network_files(*container));
   if (auto inserted = store_->insert_container(record); !inserted) return std::move(inserted).error().context(what);
   if (auto attached = attach_mounts(id, layout.rootfs(), *mounts); !attached) {
     // The row goes with its mount rows; then the anonymous volumes made for it are unused.
@@ -127,6 +127,8 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   unmount.dismiss();
   remove_dir.dismiss();
   release_name.dismiss();
+  release_endpoint.dismiss();
+  refresh_hosts_files(networks_->neighbours_of(id));
   publish_container_event(*container, "create");
   spdlog::debug("created container {} ({})", id.substr(0, 12), name);
   return api::ContainerCreateResponse{id, {}};

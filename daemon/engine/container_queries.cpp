@@ -47,6 +47,9 @@ api::ContainerSummary EngineImpl::summarize(const Container& container, int64_t 
                                now_nanos);
   summary.labels = container.config.labels;
   for (const auto& mount : container.mounts) summary.mounts.push_back(mount_point(mount));
+  summary.ports = networks_->summary_ports(record.id);
+  summary.network_mode = container.host_config.network_mode.empty() ? "default" : container.host_config.network_mode;
+  summary.networks = networks_->summary_networks(record.id);
   return summary;
 }
 
@@ -125,6 +128,7 @@ Result<api::ContainerInspect> EngineImpl::inspect_container(const std::string& r
   inspect.restart_count = record.restart_count;
   inspect.config = container.config;
   inspect.host_config = container.host_config;
+  inspect.network_settings = networks_->settings(container.record.id, container.config);
   return inspect;
 }
 

@@ -96,11 +96,16 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
     for (const auto& waiter : waiters) waiter.notify(response);
     return std::move(deleted).error();
   }
+  // The endpoint rows went with the container's (ON DELETE CASCADE): its addresses are free again.
+  const auto neighbours = networks_->neighbours_of(id);
+  networks_->detach(id);
+  networks_->release(id);
   {
     std::lock_guard lock(registry_mutex_);
     index_.remove(id);
     containers_.erase(id);
   }
+  refresh_hosts_files(neighbours);
   forget_execs(id);
   remove_anonymous_volumes(anonymous_volumes);
   for (const auto& waiter : waiters) waiter.notify(response);

@@ -92,8 +92,28 @@ Task<Status> EngineImpl::start_container(std::string ref) {
   });
 
   auto pending = runtime::spawn_monitor(monitor_options);
+  std::optional<Error> setup_error;
   if (!pending) {
-    auto error = std::move(pending).error();
+    setup_error = std::move(pending).error();
+  } else {
+    // The init waits for go() in its new network namespace: wire it now (veth, address, route,
+    // lo, published ports). On failure the PendingStart is dropped, which kills the init.
+    api::ContainerConfig config;
+    api::HostConfig host_config;
+    {
+      std::lock_guard lock(container->mutex);
+      config = container->config;
+      host_config = container->host_config;
+    }
+    if (auto wired = networks_->attach(container->record.id, pending->processes().init.pid, config, host_config,
+                                       container->dir + "/ports.json");
+        !wired) {
+      setup_error = std::move(wired).error().context("set up network");
+      { auto abandoned = std::move(pending).value(); }
+    }
+  }
+  if (setup_error) {
+    auto error = std::move(*setup_error);
     bool auto_remove = false;
     std::vector<Notifier<api::WaitResponse>> waiters;
     {
@@ -115,6 +135,8 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     if (error.sys_errno == ENOENT || error.sys_errno == EACCES) error.kind = ErrorKind::InvalidArgument;
     co_return std::move(error).context(what);
   }
+  // Drops what attach() set up when a later step fails before the container counts as running.
+  ScopeGuard undo_network([&] { networks_->detach(container->record.id); });
   const auto& processes = pending->processes();
   auto monitor_pidfd = runtime::open_pidfd(processes.monitor);
   if (!monitor_pidfd) co_return std::move(monitor_pidfd).error().context(what + ": watch monitor");
@@ -136,6 +158,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     record.oom_killed = false;
     record.error.clear();
     if (auto init_pidfd = runtime::open_pidfd(processes.init)) container->init_pidfd = std::move(init_pidfd).value();
+    undo_network.dismiss();
     if (auto saved = persist_state(*container); !saved) spdlog::error("{}", saved.error().message);
     publish_container_event(*container, "start");
     attaches.swap(container->pending_attaches);

@@ -56,6 +56,8 @@ void EngineImpl::watch_monitor(const std::shared_ptr<Container>& container, Uniq
 }
 
 void EngineImpl::on_monitor_exit(const std::shared_ptr<Container>& container) {
+  // Its published ports go with the run (its veth went with its network namespace).
+  networks_->detach(container->record.id);
   auto exit_status = runtime::read_exit_status(container->dir);
   std::vector<Notifier<api::WaitResponse>> waiters;
   api::WaitResponse response;

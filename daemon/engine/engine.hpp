@@ -21,6 +21,7 @@
 #include "api/event_types.hpp"
 #include "api/image_edit_types.hpp"
 #include "api/image_types.hpp"
+#include "api/network_types.hpp"
 #include "api/system_types.hpp"
 #include "api/volume_types.hpp"
 #include "base/result.hpp"
@@ -37,6 +38,8 @@ struct EngineOptions {
   std::string monitor_binary;      // gocker-monitor
   std::string builtin_image_dir;   // where the built-in busybox image tarball is installed
   std::string version;             // gocker's version string
+  std::string bridge_ip;             // --bip: the default bridge's address and subnet, "172.17.0.1/16"
+  std::string default_address_pool;  // --default-address-pool: "base=172.80.0.0/16,size=24"
 };
 
 struct ListOptions {
@@ -362,6 +365,36 @@ class Engine {
     return Error::internal("volumes are not supported");
   }
   // ---- end volumes ----
+  // ---- networks (issue 6) ----
+  // GET /networks: filters name (substring), id (prefix), driver, type (builtin|custom), label.
+  virtual Result<std::vector<api::NetworkResource>> list_networks(
+      const std::vector<std::pair<std::string, std::string>>& /*filters*/) const {
+    return Error::internal("networks are not supported");
+  }
+  // Networks are named by id, unique id prefix or name; NotFound "network <ref> not found".
+  virtual Result<api::NetworkResource> inspect_network(const std::string& /*ref*/) const {
+    return Error::internal("networks are not supported");
+  }
+  // A user-defined bridge network; Conflict for a taken name or an overlapping subnet. Returns the id.
+  virtual Result<std::string> create_network(const api::NetworkCreateRequest& /*request*/) {
+    return Error::internal("networks are not supported");
+  }
+  // InvalidArgument for bridge/host/none, Conflict while containers are connected.
+  virtual Status remove_network(const std::string& /*ref*/) { return Error::internal("networks are not supported"); }
+  // Removes the user-defined networks no container uses; returns their names.
+  virtual Result<std::vector<std::string>> prune_networks() { return Error::internal("networks are not supported"); }
+  // POST /networks/{id}/connect and /disconnect. A running container gets (or loses) its
+  // interface at once; the /etc/hosts of its neighbours follow.
+  virtual Status connect_network(const std::string& /*network*/, const std::string& /*container*/,
+                                 const api::EndpointRequest& /*endpoint*/) {
+    return Error::internal("networks are not supported");
+  }
+  virtual Status disconnect_network(const std::string& /*network*/, const std::string& /*container*/, bool /*force*/) {
+    return Error::internal("networks are not supported");
+  }
+  // gockerd --cleanup-network: removes every bridge, veth and rule gocker made.
+  virtual Status cleanup_network() { return Error::internal("networks are not supported"); }
+  // ---- end networks (issue 6) ----
 };
 
 }  // namespace gocker::engine

@@ -16,6 +16,7 @@
 #include "engine/container_mounts.hpp"
 #include "engine/engine.hpp"
 #include "engine/image_store.hpp"
+#include "engine/network_manager.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "state/store.hpp"
 
@@ -116,6 +117,18 @@ class EngineImpl final : public Engine {
   Status remove_volume(const std::string& name, bool force) override;
   Result<api::VolumePruneResponse> prune_volumes(const std::vector<std::pair<std::string, std::string>>& filters) override;
   // ---- end volumes ----
+  // ---- networks (public overrides, engine_network.cpp) ----
+  Result<std::vector<api::NetworkResource>> list_networks(
+      const std::vector<std::pair<std::string, std::string>>& filters) const override;
+  Result<api::NetworkResource> inspect_network(const std::string& ref) const override;
+  Result<std::string> create_network(const api::NetworkCreateRequest& request) override;
+  Status remove_network(const std::string& ref) override;
+  Result<std::vector<std::string>> prune_networks() override;
+  Status connect_network(const std::string& network, const std::string& container,
+                         const api::EndpointRequest& endpoint) override;
+  Status disconnect_network(const std::string& network, const std::string& container, bool force) override;
+  Status cleanup_network() override;
+  // ---- end networks ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)
   // for GET /events. Reads only immutable fields and `record`; callable with container.mutex held.
@@ -204,6 +217,14 @@ class EngineImpl final : public Engine {
   // Serializes a volume's row and directory changes (create's mkdir vs. rm's removal).
   std::mutex volumes_mutex_;
   // ---- end volumes ----
+  // ---- networks (private members, engine_network.cpp) ----
+  std::unique_ptr<NetworkManager> networks_;
+  // Writes the container's hosts and resolv.conf (in place, so a running container's bind mounts
+  // see the change). Caller holds container.mutex or owns the container exclusively.
+  Status write_network_files(const Container& container);
+  // Rewrites the hosts files of these containers (their peers changed).
+  void refresh_hosts_files(const std::vector<std::string>& container_ids);
+  // ---- end networks ----
   // ---- archive (private members) ----
   // ---- end archive ----
 };

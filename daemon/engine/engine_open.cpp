@@ -70,6 +70,12 @@ Status EngineImpl::initialize() {
 
   auto records = store_->list_containers();
   if (!records) return std::move(records).error();
+  networks_ = std::make_unique<NetworkManager>(*store_, NetworkConfig{options_.bridge_ip, options_.default_address_pool});
+  {
+    std::map<std::string, std::string> names;
+    for (const auto& record : records.value()) names[record.id] = record.name;
+    GOCKER_TRY(networks_->load(names));
+  }
   for (auto& record : records.value()) {
     auto container = std::make_shared<Container>();
     container->dir = container_dir(record.id);
@@ -101,9 +107,13 @@ Status EngineImpl::initialize() {
       }
       containers_.emplace(container->record.id, container);
     }
+    if (container->record.status == "running") networks_->restore_ports(container->record.id, container->dir + "/ports.json");
     reconcile(container);
     resume_restart_policy(container);
   }
+  // Rules for the networks and the ports of the containers still running (they kept working
+  // while the daemon was away: the table stays in the kernel).
+  if (auto applied = networks_->apply_rules(); !applied) spdlog::warn("networks: {}", applied.error().message);
   spdlog::info("engine ready: {} containers, cgroup v{}", containers_.size(),
                cgroups_->version() == runtime::CgroupVersion::V1 ? 1 : 2);
   return ok();
@@ -209,6 +219,17 @@ Status EngineImpl::persist_state(const Container& container) {
   return ok();
 }
 
-void EngineImpl::shutdown() { spdlog::info("engine shutting down; containers keep running"); }
+void EngineImpl::shutdown() {
+  spdlog::info("engine shutting down; containers keep running");
+  bool any_container = false;
+  {
+    std::lock_guard lock(registry_mutex_);
+    any_container = !containers_.empty();
+  }
+  // Without containers nothing needs the bridges and rules: leave the host as it was found.
+  if (!any_container && networks_) {
+    if (auto cleaned = networks_->cleanup_kernel_state(); !cleaned) spdlog::warn("networks: {}", cleaned.error().message);
+  }
+}
 
 }  // namespace gocker::engine

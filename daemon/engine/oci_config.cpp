@@ -96,6 +96,11 @@ api::ContainerConfig merge_image_config(const api::ContainerConfig& request, con
     for (const auto& [key, value] : labels->items())
       if (value.is_string() && !merged.labels.count(key)) merged.labels[key] = value.get<std::string>();
   }
+  if (auto exposed = image.find("ExposedPorts"); exposed != image.end() && exposed->is_object()) {
+    for (const auto& item : exposed->items())
+      if (std::find(merged.exposed_ports.begin(), merged.exposed_ports.end(), item.key()) == merged.exposed_ports.end())
+        merged.exposed_ports.push_back(item.key());
+  }
   return merged;
 }
 
@@ -230,9 +235,11 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   if (!cpu.empty()) resources["cpu"] = cpu;
   if (host.pids_limit && *host.pids_limit > 0) resources["pids"] = json{{"limit", *host.pids_limit}};
 
+  // --network host: the daemon's network namespace, so no new one.
+  json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}}, json{{"type", "mount"}}});
+  if (host.network_mode != "host") namespaces.push_back(json{{"type", "network"}});
   json linux_section{
-      {"namespaces", json::array({json{{"type", "pid"}}, json{{"type", "network"}}, json{{"type", "ipc"}},
-                                  json{{"type", "uts"}}, json{{"type", "mount"}}})},
+      {"namespaces", namespaces},
       {"cgroupsPath", inputs.cgroups_path},
       {"resources", resources},
       {"maskedPaths", {"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",

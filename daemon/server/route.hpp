@@ -51,6 +51,7 @@ std::span<const Route> exec_routes();                 // /containers/{id}/exec, 
 std::span<const Route> event_routes();                // /events
 std::span<const Route> archive_routes();              // /containers/{id}/archive
 std::span<const Route> volume_routes();               // /volumes
+std::span<const Route> network_routes();              // /networks
 
 // Docker's rule for container names, [a-zA-Z0-9][a-zA-Z0-9_.-]+ with an optional leading "/",
 // relaxed to allow a single character.

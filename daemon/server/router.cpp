@@ -15,11 +15,11 @@ namespace gocker::server {
 
 namespace {
 
-const std::array<std::span<const Route>, 9>& all_route_tables() {
-  static const std::array<std::span<const Route>, 9> tables{
+const std::array<std::span<const Route>, 10>& all_route_tables() {
+  static const std::array<std::span<const Route>, 10> tables{
       system_routes(),          image_routes(), container_routes(), container_resource_routes(),
       container_manage_routes(), exec_routes(),  event_routes(),     archive_routes(),
-      volume_routes()};
+      volume_routes(),          network_routes()};
   return tables;
 }
 

@@ -61,7 +61,7 @@ TEST_CASE("config.json carries the command verbatim, env, user and namespaces") 
   CHECK(config["root"]["path"] == inputs.rootfs_path);
   std::vector<std::string> namespaces;
   for (const auto& ns : config["linux"]["namespaces"]) namespaces.push_back(ns["type"]);
-  CHECK(namespaces == std::vector<std::string>{"pid", "network", "ipc", "uts", "mount"});
+  CHECK(namespaces == std::vector<std::string>{"pid", "ipc", "uts", "mount", "network"});
   bool has_hostname_bind = false;
   for (const auto& mount : config["mounts"])
     if (mount["destination"] == "/etc/hostname") has_hostname_bind = mount["source"] == inputs.bundle_dir + "/hostname";

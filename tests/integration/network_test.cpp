@@ -1,0 +1,368 @@
+// Networking against a real gockerd: networks and IPAM, the default bridge and user-defined
+// networks, name resolution, isolation, published ports (kernel NAT), --network none/host, and
+// that nothing is left in the kernel after rm / network rm. The harness runs this program (and
+// its gockerd) in a network namespace of its own: every bridge, veth, nft rule and sysctl the
+// daemon makes lives there, and the test reaches containers and published ports from it.
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/support/harness.hpp"
+
+using namespace gocker::test;
+using nlohmann::json;
+
+namespace {
+
+bool starts_with_text(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+Daemon& shared_daemon() {
+  static Daemon daemon;
+  return daemon;
+}
+
+#define REQUIRE_DAEMON(daemon) REQUIRE_MESSAGE((daemon).started(), (daemon).start_error())
+
+json inspect(const Daemon& daemon, const std::vector<std::string>& command) {
+  const auto result = daemon.gockerctl(command);
+  INFO(result.describe());
+  REQUIRE(result.exit_code == 0);
+  json parsed = json::parse(result.out, nullptr, false);
+  REQUIRE(parsed.is_array());
+  REQUIRE(parsed.size() == 1);
+  return parsed[0];
+}
+
+std::string run_detached(const Daemon& daemon, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"run", "-d"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto result = daemon.gockerctl(argv);
+  INFO("run -d: " << result.describe());
+  REQUIRE(result.exit_code == 0);
+  return trim(result.out);
+}
+
+// A web server in a container serving `body` at / on `port`.
+std::vector<std::string> httpd_command(const std::string& body, int port) {
+  return {"busybox", "sh", "-c",
+          "mkdir -p /w && echo " + body + " > /w/index.html && exec httpd -f -p " + std::to_string(port) + " -h /w"};
+}
+
+// GET / from the test's own namespace; "" when nothing answers within the timeout. Retries while
+// the connection is refused: httpd starts listening a moment after the container is running.
+std::string http_get(const std::string& address, int port, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in target{};
+    target.sin_family = AF_INET;
+    target.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, address.c_str(), &target.sin_addr);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
+      ::close(fd);
+      std::this_thread::sleep_for(50ms);
+      continue;
+    }
+    const std::string request = "GET / HTTP/1.0\r\nHost: x\r\n\r\n";
+    (void)::write(fd, request.data(), request.size());
+    std::string response;
+    char buffer[4096];
+    for (;;) {
+      pollfd ready{fd, POLLIN, 0};
+      if (::poll(&ready, 1, detail::remaining_ms(deadline)) <= 0) break;
+      ssize_t n = ::read(fd, buffer, sizeof buffer);
+      if (n <= 0) break;
+      response.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    const size_t body = response.find("\r\n\r\n");
+    return body == std::string::npos ? response : trim(response.substr(body + 4));
+  }
+  return "";
+}
+
+std::set<std::string> links_here() {
+  const auto result = run_command({"ip", "-o", "link", "show"});
+  std::set<std::string> names;
+  for (const auto& line : split_lines(result.out)) {
+    std::smatch match;
+    if (std::regex_search(line, match, std::regex("^[0-9]+: ([^:@]+)"))) names.insert(match[1]);
+  }
+  return names;
+}
+
+std::string nft_table() { return run_command({"nft", "list", "table", "ip", "gocker"}).out; }
+
+}  // namespace
+
+TEST_CASE("network ls/create/inspect/rm, and overlapping subnets refused") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  auto listed = daemon.gockerctl({"network", "ls"});
+  REQUIRE(listed.exit_code == 0);
+  CHECK(contains(listed.out, "NETWORK ID"));
+  for (const char* name : {"bridge", "host", "none"}) CHECK(contains(listed.out, name));
+
+  auto created = daemon.gockerctl({"network", "create", "--subnet", "10.77.0.0/24", "--gateway", "10.77.0.254", "lsnet"});
+  INFO(created.describe());
+  REQUIRE(created.exit_code == 0);
+  const std::string id = trim(created.out);
+  CHECK(std::regex_match(id, std::regex("[0-9a-f]{64}")));
+  json network = inspect(daemon, {"network", "inspect", "lsnet"});
+  CHECK(network["Id"] == id);
+  CHECK(network["Driver"] == "bridge");
+  CHECK(network["IPAM"]["Config"][0]["Subnet"] == "10.77.0.0/24");
+  CHECK(network["IPAM"]["Config"][0]["Gateway"] == "10.77.0.254");
+  const std::string bridge = "br-" + id.substr(0, 12);
+  CHECK(links_here().count(bridge) == 1);
+
+  auto overlapping = daemon.gockerctl({"network", "create", "--subnet", "10.77.0.128/25", "other"});
+  CHECK(overlapping.exit_code != 0);
+  CHECK(contains(overlapping.err, "overlaps"));
+  auto duplicate = daemon.gockerctl({"network", "create", "lsnet"});
+  CHECK(duplicate.exit_code != 0);
+  CHECK(contains(duplicate.err, "already exists"));
+  auto predefined = daemon.gockerctl({"network", "rm", "bridge"});
+  CHECK(predefined.exit_code != 0);
+
+  // A container on it: its address comes from the subnet (the gateway is skipped), and the
+  // network cannot go while the container exists.
+  const std::string ctr = run_detached(daemon, {"--network", "lsnet", "busybox", "sleep", "300"});
+  json container = inspect(daemon, {"inspect", ctr});
+  const json endpoint = container["NetworkSettings"]["Networks"]["lsnet"];
+  CHECK(endpoint["IPAddress"] == "10.77.0.1");
+  CHECK(endpoint["Gateway"] == "10.77.0.254");
+  CHECK(endpoint["IPPrefixLen"] == 24);
+  CHECK(endpoint["MacAddress"] == "02:42:0a:4d:00:01");
+  CHECK(daemon.gockerctl({"network", "rm", "lsnet"}).exit_code != 0);
+  auto in_ns = daemon.gockerctl({"exec", ctr, "ip", "-o", "-4", "addr", "show", "eth0"});
+  CHECK(contains(in_ns.out, "10.77.0.1/24"));
+  auto route = daemon.gockerctl({"exec", ctr, "ip", "route"});
+  CHECK(contains(route.out, "default via 10.77.0.254"));
+
+  REQUIRE(daemon.gockerctl({"rm", "-f", ctr}).exit_code == 0);
+  for (const auto& link : links_here()) CHECK_MESSAGE(!starts_with_text(link, "veth" + ctr.substr(0, 7)), link);
+  auto removed = daemon.gockerctl({"network", "rm", "lsnet"});
+  INFO(removed.describe());
+  CHECK(removed.exit_code == 0);
+  CHECK(links_here().count(bridge) == 0);
+  CHECK(daemon.gockerctl({"network", "inspect", "lsnet"}).exit_code != 0);
+}
+
+TEST_CASE("the default bridge: containers reach each other and the test reaches them") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  const std::string web = run_detached(daemon, httpd_command("hello-bridge", 80));
+  json container = inspect(daemon, {"inspect", web});
+  const std::string address = container["NetworkSettings"]["IPAddress"];
+  INFO("address " << address);
+  REQUIRE(starts_with_text(address, "172.17.0."));
+  CHECK(container["NetworkSettings"]["Gateway"] == "172.17.0.1");
+  CHECK(container["NetworkSettings"]["Networks"]["bridge"]["IPAddress"] == address);
+  CHECK(http_get(address, 80) == "hello-bridge");
+  auto fetched = daemon.gockerctl({"run", "--rm", "busybox", "wget", "-qO-", "-T", "5", "http://" + address + "/"});
+  INFO(fetched.describe());
+  CHECK(trim(fetched.out) == "hello-bridge");
+  CHECK(daemon.gockerctl({"rm", "-f", web}).exit_code == 0);
+}
+
+TEST_CASE("user networks: name resolution inside, no traffic between two of them") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  REQUIRE(daemon.gockerctl({"network", "create", "appnet"}).exit_code == 0);
+  REQUIRE(daemon.gockerctl({"network", "create", "othernet"}).exit_code == 0);
+  const std::string db = run_detached(daemon, {"--name", "db", "--network", "appnet", "--network-alias", "database",
+                                              "busybox", "sh", "-c",
+                                              "mkdir /w; echo pong > /w/index.html; exec httpd -f -p 5000 -h /w"});
+  const std::string db_address = inspect(daemon, {"inspect", db})["NetworkSettings"]["Networks"]["appnet"]["IPAddress"];
+  REQUIRE(http_get(db_address, 5000) == "pong");
+  for (const char* name : {"db", "database"}) {
+    auto fetched = daemon.gockerctl({"run", "--rm", "--network", "appnet", "busybox", "wget", "-qO-", "-T", "5",
+                                     std::string("http://") + name + ":5000/"});
+    INFO(fetched.describe());
+    CHECK(trim(fetched.out) == "pong");
+  }
+  auto isolated = daemon.gockerctl({"run", "--rm", "--network", "othernet", "busybox", "wget", "-qO-", "-T", "2",
+                                    "http://" + db_address + ":5000/"});
+  CHECK(isolated.exit_code != 0);
+  CHECK(trim(isolated.out) != "pong");
+  CHECK(daemon.gockerctl({"rm", "-f", db}).exit_code == 0);
+  CHECK(daemon.gockerctl({"network", "rm", "appnet", "othernet"}).exit_code == 0);
+}
+
+TEST_CASE("published ports: 127.0.0.1 and the bridge address, conflicts refused, rules removed") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  const std::string web = run_detached(daemon, {"-p", "18080:80", "-p", "18090", "--name", "pub", "busybox", "sh", "-c",
+                                               "mkdir -p /w && echo published > /w/index.html && exec httpd -f -p 80 -h /w"});
+  CHECK(http_get("127.0.0.1", 18080) == "published");
+  CHECK(http_get("172.17.0.1", 18080) == "published");
+  json container = inspect(daemon, {"inspect", web});
+  CHECK(container["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"] == "18080");
+  const std::string random_port = container["NetworkSettings"]["Ports"]["18090/tcp"][0]["HostPort"];
+  CHECK(!random_port.empty());
+  auto ports = daemon.gockerctl({"port", "pub"});
+  CHECK(contains(ports.out, "80/tcp -> 0.0.0.0:18080"));
+  auto one = daemon.gockerctl({"port", "pub", "80"});
+  CHECK(trim(one.out) == "0.0.0.0:18080");
+  auto ps = daemon.gockerctl({"ps"});
+  CHECK(contains(ps.out, "18080"));
+
+  auto conflicting = daemon.gockerctl({"run", "-d", "-p", "18080:80", "busybox", "sleep", "60"});
+  INFO(conflicting.describe());
+  CHECK(conflicting.exit_code != 0);
+  CHECK(contains(conflicting.err, "port is already allocated"));
+
+  CHECK(contains(nft_table(), "dport 18080"));
+  REQUIRE(daemon.gockerctl({"rm", "-f", web}).exit_code == 0);
+  CHECK(!contains(nft_table(), "dport 18080"));
+  CHECK(http_get("127.0.0.1", 18080, 500ms) == "");
+  // The port is free again.
+  const std::string again = run_detached(daemon, {"-p", "18080:80", "busybox", "sleep", "60"});
+  CHECK(daemon.gockerctl({"rm", "-f", again}).exit_code == 0);
+}
+
+TEST_CASE("--network none has only lo; --network host is the daemon's namespace") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  auto none = daemon.gockerctl({"run", "--rm", "--network", "none", "busybox", "ip", "-o", "link"});
+  INFO(none.describe());
+  REQUIRE(none.exit_code == 0);
+  const auto lines = split_lines(trim(none.out));
+  REQUIRE(lines.size() == 1);
+  CHECK(contains(lines[0], "lo:"));
+  CHECK(contains(lines[0], "UP"));
+
+  auto host = daemon.gockerctl({"run", "--rm", "--network", "host", "busybox", "sh", "-c", "hostname; ip -o link"});
+  INFO(host.describe());
+  REQUIRE(host.exit_code == 0);
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  CHECK(split_lines(host.out).at(0) == name);
+  CHECK(contains(host.out, "gocker0"));
+}
+
+TEST_CASE("--ip, --hostname, --dns, --dns-search and --add-host shape the container's files") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  REQUIRE(daemon.gockerctl({"network", "create", "--subnet", "10.88.0.0/24", "fixed"}).exit_code == 0);
+  auto run = daemon.gockerctl({"run", "--rm", "--network", "fixed", "--ip", "10.88.0.42", "--hostname", "box",
+                               "--dns", "10.0.0.53", "--dns-search", "example.test", "--add-host", "db.local:10.1.2.3",
+                               "busybox", "sh", "-c", "cat /etc/resolv.conf /etc/hosts; hostname; ip -o -4 addr show eth0"});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 0);
+  CHECK(contains(run.out, "nameserver 10.0.0.53"));
+  CHECK(contains(run.out, "search example.test"));
+  CHECK(contains(run.out, "10.1.2.3\tdb.local"));
+  CHECK(contains(run.out, "10.88.0.42\tbox"));
+  CHECK(contains(run.out, "10.88.0.42/24"));
+  auto taken = daemon.gockerctl({"create", "--network", "fixed", "--ip", "10.88.0.42", "busybox", "true"});
+  const std::string holder = trim(taken.out);
+  REQUIRE(taken.exit_code == 0);
+  auto second = daemon.gockerctl({"create", "--network", "fixed", "--ip", "10.88.0.42", "busybox", "true"});
+  CHECK(second.exit_code != 0);
+  CHECK(contains(second.err, "in use"));
+  CHECK(daemon.gockerctl({"rm", holder}).exit_code == 0);
+  CHECK(daemon.gockerctl({"network", "rm", "fixed"}).exit_code == 0);
+}
+
+TEST_CASE("50 concurrent creates get 50 distinct addresses, kept across a daemon restart") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  std::vector<std::future<CommandResult>> creates;
+  for (int i = 0; i < 50; ++i)
+    creates.push_back(std::async(std::launch::async, [&daemon] { return daemon.gockerctl({"create", "busybox", "true"}); }));
+  std::vector<std::string> ids;
+  for (auto& create : creates) {
+    auto result = create.get();
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+    ids.push_back(trim(result.out));
+  }
+  auto addresses = [&] {
+    std::map<std::string, std::string> by_id;
+    std::vector<std::string> argv = {"inspect"};
+    argv.insert(argv.end(), ids.begin(), ids.end());
+    auto result = daemon.gockerctl(argv);
+    json all = json::parse(result.out, nullptr, false);
+    if (all.is_array())
+      for (const auto& c : all) by_id[c["Id"]] = c["NetworkSettings"]["Networks"]["bridge"]["IPAddress"];
+    return by_id;
+  };
+  auto before = addresses();
+  std::set<std::string> distinct;
+  for (const auto& [id, address] : before) distinct.insert(address);
+  CHECK(before.size() == 50);
+  CHECK(distinct.size() == 50);
+  CHECK(distinct.count("") == 0);
+
+  daemon.stop();
+  REQUIRE(daemon.start());
+  CHECK(addresses() == before);
+  // A create after the restart gets none of them.
+  auto fresh = daemon.gockerctl({"create", "busybox", "true"});
+  REQUIRE(fresh.exit_code == 0);
+  const std::string fresh_address = inspect(daemon, {"inspect", trim(fresh.out)})["NetworkSettings"]["IPAddress"];
+  CHECK(distinct.count(fresh_address) == 0);
+  ids.push_back(trim(fresh.out));
+  std::vector<std::string> argv = {"rm"};
+  argv.insert(argv.end(), ids.begin(), ids.end());
+  CHECK(daemon.gockerctl(argv).exit_code == 0);
+}
+
+TEST_CASE("a published port keeps working while the daemon is down and after it is back") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  const std::string web = run_detached(daemon, {"-p", "18181:80", "busybox", "sh", "-c",
+                                               "mkdir -p /w && echo survives > /w/index.html && exec httpd -f -p 80 -h /w"});
+  REQUIRE(http_get("127.0.0.1", 18181) == "survives");
+  daemon.kill9();
+  CHECK(http_get("127.0.0.1", 18181) == "survives");
+  REQUIRE(daemon.start());
+  CHECK(http_get("127.0.0.1", 18181) == "survives");
+  CHECK(trim(daemon.gockerctl({"port", web, "80"}).out) == "0.0.0.0:18181");
+  REQUIRE(daemon.gockerctl({"rm", "-f", web}).exit_code == 0);
+  CHECK(!contains(nft_table(), "18181"));
+}
+
+TEST_CASE("docker CLI: network create, run -p, port") {
+  const std::string docker = docker_cli_path();
+  if (docker.empty()) {
+    MESSAGE("SKIP: no docker CLI");
+    return;
+  }
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  auto docker_run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {docker, "-H", daemon.host()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, CommandOptions{std::nullopt, {{"DOCKER_CONFIG", daemon.temp_dir()}}, 60s});
+  };
+  auto created = docker_run({"network", "create", "--subnet", "10.99.0.0/24", "dockernet"});
+  INFO(created.describe());
+  REQUIRE(created.exit_code == 0);
+  auto listed = docker_run({"network", "ls"});
+  CHECK(contains(listed.out, "dockernet"));
+  auto started = docker_run({"run", "-d", "--network", "dockernet", "-p", "18282:80", "busybox", "sh", "-c",
+                             "mkdir -p /w && echo docker-cli > /w/index.html && exec httpd -f -p 80 -h /w"});
+  INFO(started.describe());
+  REQUIRE(started.exit_code == 0);
+  const std::string id = trim(started.out);
+  CHECK(http_get("127.0.0.1", 18282) == "docker-cli");
+  auto port = docker_run({"port", id, "80"});
+  CHECK(contains(port.out, "0.0.0.0:18282"));
+  auto address = docker_run({"inspect", "-f", "{{.NetworkSettings.Networks.dockernet.IPAddress}}", id});
+  CHECK(trim(address.out) == "10.99.0.1");
+  CHECK(docker_run({"rm", "-f", id}).exit_code == 0);
+  CHECK(docker_run({"network", "rm", "dockernet"}).exit_code == 0);
+}

@@ -4,6 +4,7 @@
 #include <memory>
 #include <sstream>
 
+#include "attach_session.hpp"
 #include "commands.hpp"
 #include "format.hpp"
 #include "messages.hpp"

@@ -219,17 +219,8 @@ Status EngineImpl::persist_state(const Container& container) {
   return ok();
 }
 
-void EngineImpl::shutdown() {
-  spdlog::info("engine shutting down; containers keep running");
-  bool any_container = false;
-  {
-    std::lock_guard lock(registry_mutex_);
-    any_container = !containers_.empty();
-  }
-  // Without containers nothing needs the bridges and rules: leave the host as it was found.
-  if (!any_container && networks_) {
-    if (auto cleaned = networks_->cleanup_kernel_state(); !cleaned) spdlog::warn("networks: {}", cleaned.error().message);
-  }
-}
+// The bridges, veths and the nftables table stay: running containers keep their traffic flowing
+// while the daemon is away (gockerd --cleanup-network removes them).
+void EngineImpl::shutdown() { spdlog::info("engine shutting down; containers keep running"); }
 
 }  // namespace gocker::engine

@@ -1,6 +1,6 @@
 #pragma once
 // Identifiers in Docker's form: 64 lowercase hex characters (256 bits from getrandom), used for
-// containers, execs and anonymous volumes.
+// containers, execs, anonymous volumes and networks.
 #include <string>
 
 #include "base/result.hpp"

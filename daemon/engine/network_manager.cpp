@@ -3,14 +3,15 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include <spdlog/spdlog.h>
 
+#include "base/random_id.hpp"
 #include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
@@ -27,26 +28,6 @@ using nlohmann::json;
 
 constexpr const char* kDefaultBridge = "gocker0";
 constexpr const char* kDefaultBip = "172.17.0.1/16";
-
-Result<std::string> random_hex_id() {
-  unsigned char bytes[32];
-  size_t filled = 0;
-  while (filled < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + filled, sizeof bytes - filled, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::from_errno(errno, "generate network id");
-    }
-    filled += static_cast<size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char byte : bytes) {
-    id.push_back(kHex[byte >> 4]);
-    id.push_back(kHex[byte & 0xf]);
-  }
-  return id;
-}
 
 bool is_predefined(const std::string& name) { return name == "bridge" || name == "host" || name == "none"; }
 
@@ -136,7 +117,7 @@ Status NetworkManager::load(const std::map<std::string, std::string>& container_
   auto make_default = [&](const std::string& name, const std::string& driver) -> Status {
     for (const auto& [id, network] : networks_)
       if (network.record.name == name) return ok();
-    auto id = random_hex_id();
+    auto id = random_hex_id("network id");
     if (!id) return std::move(id).error();
     state::NetworkRecord record;
     record.id = *id;
@@ -367,7 +348,7 @@ Result<std::string> NetworkManager::create(const api::NetworkCreateRequest& requ
   } else {
     gateway = subnet.base + 1;
   }
-  auto id = random_hex_id();
+  auto id = random_hex_id("network id");
   if (!id) return std::move(id).error();
   state::NetworkRecord record;
   record.id = *id;
@@ -672,12 +653,15 @@ Status NetworkManager::attach_endpoint(const std::string& container_id, const st
   if (network == networks_.end()) return Error::not_found("network " + network_id + " not found");
   auto endpoint = network->second.endpoints.find(container_id);
   if (endpoint == network->second.endpoints.end() || network->second.record.driver != "bridge") return ok();
-  int index = 0;
-  for (const auto& [id, other] : networks_)
-    if (id != network_id && other.record.driver == "bridge" && other.endpoints.count(container_id)) ++index;
   const std::string ns_path = "/proc/" + std::to_string(init_pid) + "/ns/net";
   UniqueFd netns{::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (!netns) return Error::from_errno(errno, "open " + quoted(ns_path));
+  // The first free eth<N> of the namespace: after a disconnect the numbers have gaps, so counting
+  // the container's networks could name an interface that exists.
+  auto names = network::link_names_in(netns.get());
+  if (!names) return std::move(names).error().context("connect to network " + quoted(network->second.record.name));
+  int index = 0;
+  while (std::find(names->begin(), names->end(), "eth" + std::to_string(index)) != names->end()) ++index;
   GOCKER_TRY(ensure_bridge_locked(network->second));
   network::ContainerInterface interface;
   interface.host_name = veth_name(container_id, network_id);

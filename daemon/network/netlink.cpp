@@ -178,11 +178,11 @@ Status delete_link(const std::string& name) {
   return ok();
 }
 
-Result<std::vector<std::string>> link_names() {
-  auto sock = open_route_socket();
-  if (!sock) return std::move(sock).error().context("list links");
+namespace {
+
+Result<std::vector<std::string>> link_names_of(nl_sock* sock) {
   nl_cache* cache = nullptr;
-  if (int code = rtnl_link_alloc_cache(sock->get(), AF_UNSPEC, &cache); code < 0) return nl_error(code, "list links");
+  if (int code = rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache); code < 0) return nl_error(code, "list links");
   ScopeGuard free_cache([&] { nl_cache_free(cache); });
   std::vector<std::string> names;
   for (nl_object* object = nl_cache_get_first(cache); object != nullptr; object = nl_cache_get_next(object)) {
@@ -190,6 +190,20 @@ Result<std::vector<std::string>> link_names() {
     if (name != nullptr) names.emplace_back(name);
   }
   return names;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> link_names() {
+  auto sock = open_route_socket();
+  if (!sock) return std::move(sock).error().context("list links");
+  return link_names_of(sock->get());
+}
+
+Result<std::vector<std::string>> link_names_in(int netns_fd) {
+  auto sock = open_route_socket_in(netns_fd);
+  if (!sock) return std::move(sock).error().context("list links");
+  return link_names_of(sock->get());
 }
 
 Status connect_container(const ContainerInterface& interface, int netns_fd) {

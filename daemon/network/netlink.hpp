@@ -14,8 +14,9 @@ namespace gocker::network {
 Status ensure_bridge(const std::string& name, uint32_t address, int prefix);
 // Deletes a link of the daemon's namespace; one that does not exist is fine.
 Status delete_link(const std::string& name);
-// The names of the daemon namespace's links.
+// The names of the daemon namespace's links, or of the links in another namespace.
 Result<std::vector<std::string>> link_names();
+Result<std::vector<std::string>> link_names_in(int netns_fd);
 
 // One container interface: a veth pair whose host end is plugged into `bridge` and whose other
 // end is created right inside the container's namespace as `name`.

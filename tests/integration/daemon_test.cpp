@@ -173,7 +173,7 @@ TEST_CASE("env, workdir, user and hostname reach the command") {
   }
 }
 
-TEST_CASE("the command is PID 1 and sees only its own processes and only lo") {
+TEST_CASE("the command is PID 1 and sees only its own processes and its own links") {
   auto& daemon = shared_daemon();
   REQUIRE_DAEMON(daemon);
   const auto pid = daemon.gockerctl({"run", "--rm", "busybox", "sh", "-c", "echo $$"});
@@ -200,12 +200,19 @@ TEST_CASE("the command is PID 1 and sees only its own processes and only lo") {
   CHECK(pid_of["sh"] == 1);
   CHECK(pid_of.count("ps") == 1);
 
-  const auto links = daemon.gockerctl({"run", "--rm", "busybox", "cat", "/proc/net/dev"});
+  // Its own network namespace: with --network none only lo; on the default bridge lo and eth0.
+  const auto links = daemon.gockerctl({"run", "--rm", "--network", "none", "busybox", "cat", "/proc/net/dev"});
   INFO(links.describe());
   auto dev_lines = split_lines(links.out);
   REQUIRE(dev_lines.size() >= 3);
   CHECK(dev_lines.size() == 3);  // two header lines, then one per link
   CHECK(trim(dev_lines[2]).rfind("lo:", 0) == 0);
+  const auto bridged = daemon.gockerctl({"run", "--rm", "busybox", "cat", "/proc/net/dev"});
+  INFO(bridged.describe());
+  std::set<std::string> names;
+  for (const auto& line : split_lines(bridged.out))
+    if (auto colon = line.find(':'); colon != std::string::npos) names.insert(trim(line.substr(0, colon)));
+  CHECK(names == std::set<std::string>{"lo", "eth0"});
 }
 
 TEST_CASE("run -i forwards stdin and closes it at EOF") {

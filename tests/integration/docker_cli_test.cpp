@@ -249,9 +249,12 @@ TEST_CASE("docker kill, rm -f and inspect --format fields scripts rely on") {
   const std::string env = inspect_format(cli, "{{.Config.Env}}", "victim");
   CHECK(contains(env, "GREETING=hi"));
   CHECK(contains(env, "PATH="));
-  // Present even though the container has no network: an empty line, as for --network none.
-  CHECK(inspect_format(cli, "{{.NetworkSettings.IPAddress}}", "victim") == "\n");
-  CHECK(inspect_format(cli, "{{.NetworkSettings.Networks}}", "victim") == "map[]\n");
+  // On the default bridge: its address at the top level and under Networks.bridge, as dockerd
+  // shows it.
+  const std::string address = trim(inspect_format(cli, "{{.NetworkSettings.IPAddress}}", "victim"));
+  CHECK(std::regex_match(address, std::regex("172\\.17\\.0\\.[0-9]+")));
+  CHECK(inspect_format(cli, "{{range $name, $endpoint := .NetworkSettings.Networks}}{{$name}} {{$endpoint.IPAddress}}{{end}}",
+                       "victim") == "bridge " + address + "\n");
   CHECK_FALSE(contains(inspect_format(cli, "{{.NetworkSettings}}", "victim"), "<no value>"));
   CHECK(inspect_format(cli, "{{json .Mounts}}", "victim") == "[]\n");
   CHECK(inspect_format(cli, "{{.GraphDriver.Name}}", "victim") == "overlay2\n");

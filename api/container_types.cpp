@@ -71,6 +71,27 @@ void to_json(json& j, const ContainerConfig& v) {
   }
 }
 
+void from_json(const json& j, Ulimit& v) {
+  if (!j.is_object()) throw json::type_error::create(302, "Ulimits entries must be objects", &j);
+  read_field(j, "Name", v.name);
+  read_field(j, "Soft", v.soft);
+  read_field(j, "Hard", v.hard);
+}
+
+void to_json(json& j, const Ulimit& v) { j = json{{"Name", v.name}, {"Soft", v.soft}, {"Hard", v.hard}}; }
+
+void from_json(const json& j, DeviceMapping& v) {
+  if (!j.is_object()) throw json::type_error::create(302, "Devices entries must be objects", &j);
+  read_field(j, "PathOnHost", v.path_on_host);
+  read_field(j, "PathInContainer", v.path_in_container);
+  read_field(j, "CgroupPermissions", v.cgroup_permissions);
+}
+
+void to_json(json& j, const DeviceMapping& v) {
+  j = json{{"PathOnHost", v.path_on_host}, {"PathInContainer", v.path_in_container},
+           {"CgroupPermissions", v.cgroup_permissions}};
+}
+
 void from_json(const json& j, HostConfig& v) {
   if (!j.is_object()) throw json::type_error::create(302, "host config must be an object", &j);
   read_field(j, "Memory", v.memory);
@@ -91,6 +112,13 @@ void from_json(const json& j, HostConfig& v) {
   read_field(j, "Tmpfs", v.tmpfs);
   read_field(j, "ReadonlyRootfs", v.readonly_rootfs);
   read_field(j, "VolumesFrom", v.volumes_from);
+  read_field(j, "CapAdd", v.cap_add);
+  read_field(j, "CapDrop", v.cap_drop);
+  read_field(j, "SecurityOpt", v.security_opt);
+  read_field(j, "Ulimits", v.ulimits);
+  read_field(j, "OomScoreAdj", v.oom_score_adj);
+  read_field(j, "Sysctls", v.sysctls);
+  read_field(j, "Devices", v.devices);
   if (auto it = j.find("RestartPolicy"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) throw json::type_error::create(302, "RestartPolicy must be an object", &*it);
     read_field(*it, "Name", v.restart_policy.name);
@@ -111,6 +139,13 @@ void to_json(json& j, const HostConfig& v) {
   j["Tmpfs"] = v.tmpfs.empty() ? json(nullptr) : json(v.tmpfs);
   j["ReadonlyRootfs"] = v.readonly_rootfs;
   j["VolumesFrom"] = v.volumes_from.empty() ? json(nullptr) : json(v.volumes_from);
+  j["CapAdd"] = v.cap_add.empty() ? json(nullptr) : json(v.cap_add);
+  j["CapDrop"] = v.cap_drop.empty() ? json(nullptr) : json(v.cap_drop);
+  j["SecurityOpt"] = v.security_opt.empty() ? json(nullptr) : json(v.security_opt);
+  j["Ulimits"] = v.ulimits.empty() ? json(nullptr) : json(v.ulimits);
+  j["OomScoreAdj"] = v.oom_score_adj;
+  j["Sysctls"] = v.sysctls.empty() ? json(nullptr) : json(v.sysctls);
+  j["Devices"] = v.devices;
   // Fixed for now, but clients (docker-py's containers.run) read them unconditionally.
   j["LogConfig"] = json{{"Type", "json-file"}, {"Config", json::object()}};
   j["RestartPolicy"] = json{{"Name", v.restart_policy.name.empty() ? "no" : v.restart_policy.name},

@@ -44,6 +44,20 @@ struct RestartPolicy {
   int maximum_retry_count = 0;
 };
 
+// --ulimit nofile=1024:2048
+struct Ulimit {
+  std::string name;  // "nofile", ...
+  int64_t soft = 0;
+  int64_t hard = 0;
+};
+
+// --device /dev/x[:/dev/y][:rwm]
+struct DeviceMapping {
+  std::string path_on_host;
+  std::string path_in_container;
+  std::string cgroup_permissions = "rwm";
+};
+
 struct HostConfig {
   int64_t memory = 0;              // bytes; 0 = unlimited
   int64_t memory_swap = 0;         // bytes of memory+swap; -1 = unlimited swap; 0 = default (2x memory)
@@ -67,6 +81,15 @@ struct HostConfig {
   std::vector<std::string> volumes_from;      // "container[:ro|:rw]"
   // ---- end volumes ----
   HostNetworkConfig network;  // Dns, DnsSearch, ExtraHosts, PortBindings, PublishAllPorts
+  // ---- security ----
+  std::vector<std::string> cap_add;       // "NET_ADMIN", "CAP_NET_ADMIN" or "ALL"
+  std::vector<std::string> cap_drop;
+  std::vector<std::string> security_opt;  // "seccomp=unconfined", "seccomp=<profile JSON>", "no-new-privileges"
+  std::vector<Ulimit> ulimits;
+  int oom_score_adj = 0;
+  std::map<std::string, std::string> sysctls;
+  std::vector<DeviceMapping> devices;
+  // ---- end security ----
 };
 
 struct ContainerCreateRequest {
@@ -140,6 +163,10 @@ struct WaitResponse {
 
 void from_json(const nlohmann::json& j, ContainerConfig& value);
 void to_json(nlohmann::json& j, const ContainerConfig& value);
+void from_json(const nlohmann::json& j, Ulimit& value);
+void to_json(nlohmann::json& j, const Ulimit& value);
+void from_json(const nlohmann::json& j, DeviceMapping& value);
+void to_json(nlohmann::json& j, const DeviceMapping& value);
 void from_json(const nlohmann::json& j, HostConfig& value);
 void to_json(nlohmann::json& j, const HostConfig& value);
 void from_json(const nlohmann::json& j, ContainerCreateRequest& value);

@@ -11,6 +11,7 @@
 
 #include "api/container_types.hpp"
 #include "api/units.hpp"
+#include "security_flags.hpp"
 
 namespace gocker::client {
 
@@ -103,6 +104,14 @@ void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach) {
   repeated("--dns-search", flags.dns_search, "Set custom DNS search domains");
   repeated("--dns-option", flags.dns_options, "Set DNS options");
   repeated("--add-host", flags.add_hosts, "Add a custom host-to-IP mapping (host:ip)");
+  command.add_flag("--privileged", flags.privileged, "Give extended privileges to this container");
+  repeated("--cap-add", flags.cap_add, "Add Linux capabilities");
+  repeated("--cap-drop", flags.cap_drop, "Drop Linux capabilities");
+  repeated("--security-opt", flags.security_opt, "Security Options");
+  repeated("--ulimit", flags.ulimits, "Ulimit options");
+  command.add_option("--oom-score-adj", flags.oom_score_adj, "Tune host's OOM preferences (-1000 to 1000)");
+  repeated("--sysctl", flags.sysctls, "Sysctl options");
+  repeated("--device", flags.devices, "Add a host device to the container");
   command.add_option_function<std::string>(
       "--entrypoint", [&flags](const std::string& entrypoint) { flags.entrypoint = entrypoint; },
       "Overwrite the default ENTRYPOINT of the image");
@@ -415,6 +424,7 @@ Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLoo
   }
   host.volumes_from = flags.volumes_from;
   host.readonly_rootfs = flags.read_only;
+  if (auto security = apply_security_flags(flags, host); !security) return std::move(security).error();
 
   for (const auto& spec : flags.publish) {
     auto bindings = parse_publish(spec);

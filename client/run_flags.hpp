@@ -53,6 +53,16 @@ struct RunFlags {
   std::string ip;                    // --ip
   std::vector<std::string> network_aliases;
   std::vector<std::string> dns, dns_search, dns_options, add_hosts;
+  // ---- security ----
+  bool privileged = false;
+  std::vector<std::string> cap_add;
+  std::vector<std::string> cap_drop;
+  std::vector<std::string> security_opt;  // seccomp=PATH is sent as the file's content, as docker does
+  std::vector<std::string> ulimits;       // nofile=1024[:2048]
+  int oom_score_adj = 0;
+  std::vector<std::string> sysctls;  // KEY=VALUE
+  std::vector<std::string> devices;  // /dev/x[:/dev/y][:rwm]
+  // ---- end security ----
   std::string image;
   std::vector<std::string> command;  // everything after the image, verbatim
 };

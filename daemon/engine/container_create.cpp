@@ -31,6 +31,9 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   GOCKER_TRY(validate_host_config(request.host_config, online_cpus_));
   GOCKER_TRY(validate_restart_policy(request.host_config.restart_policy, request.host_config.auto_remove));
   if (request.host_config.init) GOCKER_TRY(check_init_binary());
+  if (auto security = resolve_container_security(request.host_config, daemon_privileges_, seccomp_host_); !security) {
+    return std::move(security).error();
+  }
   auto image = images_->resolve(request.config.image);
   if (!image) return std::move(image).error();
   auto image_config = nlohmann::json::parse(image->config_json, nullptr, false);

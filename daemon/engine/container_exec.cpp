@@ -30,6 +30,8 @@
 #include "runtime/exec_launch.hpp"
 #include "runtime/exec_lookup.hpp"
 #include "runtime/file_util.hpp"
+#include "runtime/oci_config.hpp"
+#include "runtime/security/capabilities.hpp"
 
 namespace gocker::engine {
 
@@ -204,6 +206,15 @@ Result<EngineImpl::StartedExec> EngineImpl::launch_exec(const std::shared_ptr<Ex
     spec.process = build_exec_process(container->config, exec->config, *user);
   }
   spec.open_stdin = exec->config.attach_stdin;
+  // An exec'd process is held to the container's own capabilities, rlimits and seccomp filter (as
+  // written at its start); --privileged widens only the capabilities, as in Docker.
+  auto container_spec = runtime::load_oci_config(container_dir);
+  if (!container_spec) return std::move(container_spec).error().context("read the container's config");
+  spec.process.security = std::move(container_spec->process.security);
+  if (exec->config.privileged) {
+    std::vector<int> all = runtime::bounding_capabilities();
+    spec.process.security.capabilities = runtime::CapabilitySets{all, all, {}, all, {}};
+  }
   GOCKER_TRY(make_directory(container_dir + "/exec", 0700));
   GOCKER_TRY(make_directory(exec->state_dir, 0700));
 

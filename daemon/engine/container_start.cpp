@@ -42,6 +42,9 @@ Result<std::string> EngineImpl::write_runtime_config(Container& container) {
   inputs.bundle_dir = container.dir;
   inputs.cgroups_path = cgroups_path(container.record.id);
   inputs.user_mounts = oci_mounts(container.mounts);
+  auto security = resolve_container_security(container.host_config, daemon_privileges_, seccomp_host_);
+  if (!security) return std::move(security).error();
+  inputs.security = std::move(security).value();
   const std::string path = container.dir + "/config.json";
   GOCKER_TRY(runtime::write_file_atomically(path, build_oci_config(inputs).dump()));
   return path;

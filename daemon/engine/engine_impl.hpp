@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,7 +18,9 @@
 #include "engine/engine.hpp"
 #include "engine/image_store.hpp"
 #include "engine/network_manager.hpp"
+#include "engine/security_options.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
+#include "runtime/security/sealed_binary.hpp"
 #include "state/store.hpp"
 
 namespace gocker::engine {
@@ -160,6 +163,11 @@ class EngineImpl final : public Engine {
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<runtime::CgroupDriver> cgroups_;
   int online_cpus_ = 1;
+  // What containers can be granted (--privileged, --cap-add, --ulimit), read once at open.
+  DaemonPrivileges daemon_privileges_;
+  SeccompHost seccomp_host_;
+  // options_.monitor_binary is exec'd from this copy (CVE-2019-5736).
+  std::optional<runtime::SealedBinary> sealed_monitor_;
 
   mutable std::mutex registry_mutex_;
   ContainerIndex index_;

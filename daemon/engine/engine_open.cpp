@@ -48,9 +48,15 @@ EngineImpl::EngineImpl(EngineOptions options, boost::asio::any_io_executor execu
     : options_(std::move(options)), executor_(std::move(executor)) {
   long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   online_cpus_ = cpus > 0 ? static_cast<int>(cpus) : 1;
+  daemon_privileges_ = DaemonPrivileges::of_this_process();
+  seccomp_host_ = SeccompHost::of_this_machine();
 }
 
 Status EngineImpl::initialize() {
+  auto sealed = runtime::SealedBinary::copy_of(options_.monitor_binary);
+  if (!sealed) return std::move(sealed).error();
+  sealed_monitor_ = std::move(sealed).value();
+  options_.monitor_binary = sealed_monitor_->exec_path();
   GOCKER_TRY(make_directory(options_.root, 0711));
   GOCKER_TRY(make_directory(options_.root + "/containers", 0710));
   GOCKER_TRY(make_directory(options_.root + "/s", 0700));

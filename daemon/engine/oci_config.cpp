@@ -167,6 +167,15 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
                {"args", host.init ? init_process_args(config) : process_args(config)},
                {"env", container_env(inputs)},
                {"cwd", config.working_dir.empty() ? "/" : config.working_dir}};
+  const ContainerSecurity& security = inputs.security;
+  process["capabilities"] = json{{"bounding", security.capabilities},
+                                 {"effective", security.capabilities},
+                                 {"permitted", security.capabilities},
+                                 {"inheritable", json::array()},
+                                 {"ambient", json::array()}};
+  process["noNewPrivileges"] = security.no_new_privileges;
+  if (!security.rlimits.empty()) process["rlimits"] = security.rlimits;
+  if (security.oom_score_adj) process["oomScoreAdj"] = *security.oom_score_adj;
 
   // runc's default mount set, plus the per-container files the engine writes into the bundle.
   json mounts = json::array({
@@ -184,7 +193,11 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
            {"source", "shm"},
            {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}}},
       json{{"destination", "/dev/mqueue"}, {"type", "mqueue"}, {"source", "mqueue"}, {"options", {"nosuid", "noexec", "nodev"}}},
-      json{{"destination", "/sys"}, {"type", "sysfs"}, {"source", "sysfs"}, {"options", {"nosuid", "noexec", "nodev", "ro"}}},
+      // Read-write for --privileged only, as in Docker.
+      json{{"destination", "/sys"},
+           {"type", "sysfs"},
+           {"source", "sysfs"},
+           {"options", security.privileged ? json{"nosuid", "noexec", "nodev"} : json{"nosuid", "noexec", "nodev", "ro"}}},
       bind_mount("/etc/hostname", inputs.bundle_dir + "/hostname", false),
       bind_mount("/etc/hosts", inputs.bundle_dir + "/hosts", false),
       bind_mount("/etc/resolv.conf", inputs.bundle_dir + "/resolv.conf", false),
@@ -234,6 +247,7 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   if (!host.cpuset_mems.empty()) cpu["mems"] = host.cpuset_mems;
   if (!cpu.empty()) resources["cpu"] = cpu;
   if (host.pids_limit && *host.pids_limit > 0) resources["pids"] = json{{"limit", *host.pids_limit}};
+  resources["devices"] = security.device_rules;
 
   // --network host: the daemon's network namespace, so no new one.
   json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}}, json{{"type", "mount"}}});
@@ -242,11 +256,17 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
       {"namespaces", namespaces},
       {"cgroupsPath", inputs.cgroups_path},
       {"resources", resources},
-      {"maskedPaths", {"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                       "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-                       "/sys/devices/virtual/powercap"}},
-      {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
   };
+  // --privileged sees the host's /proc and /sys as they are, as in Docker.
+  if (!security.privileged) {
+    linux_section["maskedPaths"] = {"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                                    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+                                    "/sys/firmware", "/sys/devices/virtual/powercap"};
+    linux_section["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+  }
+  if (security.seccomp) linux_section["seccomp"] = *security.seccomp;
+  if (!security.devices.empty()) linux_section["devices"] = security.devices;
+  if (!security.sysctls.empty()) linux_section["sysctl"] = security.sysctls;
 
   return json{{"ociVersion", "1.1.0"},
               {"process", process},

@@ -9,6 +9,7 @@
 
 #include "api/container_types.hpp"
 #include "base/result.hpp"
+#include "engine/security_options.hpp"
 #include "engine/user_lookup.hpp"
 
 namespace gocker::engine {
@@ -34,6 +35,7 @@ struct RuntimeConfigInputs {
   // OCI mounts of the container's binds, volumes and tmpfs (engine/container_mounts.hpp), mounted
   // after the defaults; a default with the same destination is left out.
   std::vector<nlohmann::json> user_mounts;
+  ContainerSecurity security;  // resolve_container_security(host_config, ...)
 };
 
 nlohmann::json build_oci_config(const RuntimeConfigInputs& inputs);

@@ -19,6 +19,7 @@
 #include "runtime/namespace_join.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/process_title.hpp"
+#include "runtime/security/process_limits.hpp"
 #include "runtime/sync_protocol.hpp"
 
 namespace gocker::runtime {
@@ -63,12 +64,18 @@ void run_container_init(const InitContext& context) {
   int sync_socket = context.sync_socket;
   // If the monitor dies during setup there is nobody left to report to or to reap us.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Until execve (which resets it) /proc/<pid>/exe is the host's gocker-monitor: not dumpable keeps
+  // the container's processes from opening it or ptracing us while we set up.
+  ::prctl(PR_SET_DUMPABLE, 0);
   set_process_title("gocker-init " + context.container_id.substr(0, 12));
 
   // 0. Namespaces given by path are joined before anything else happens in them.
   if (!spec.namespace_paths.empty()) {
     if (auto status = join_namespaces(spec); !status) fail(sync_socket, "join namespaces", status.error());
   }
+  // 0b. Kernel parameters of the container's own network and IPC namespaces, through the host's
+  //    /proc while it is still there (the container's is read-only at /proc/sys once mounted).
+  if (auto status = write_sysctls(spec.sysctl); !status) fail(sync_socket, "set sysctls", status.error());
 
   // 1. Filesystem. Device nodes get their exact modes, so no umask while creating them.
   ::umask(0);
@@ -118,12 +125,11 @@ void run_container_init(const InitContext& context) {
 
   // 5. Privileges (process_setup.hpp: shared with exec'd processes), while still root; seccomp
   //    goes last, just before execve (see the capabilities/seccomp issue).
-  if (auto status = apply_privileges(spec.process); !status) fail(sync_socket, "set privileges", status.error());
-  if (auto status = switch_user(spec.process.user); !status) fail(sync_socket, "set user", status.error());
+  if (auto status = drop_privileges(spec.process); !status) fail(sync_socket, "set privileges", status.error());
 
   // 6. Working directory and the command, both as the container's user.
-  if (::chdir(spec.process.cwd.c_str()) != 0) {
-    fail(sync_socket, "chdir", Error::from_errno(errno, "chdir to cwd " + spec.process.cwd));
+  if (auto status = enter_working_directory(spec.process.cwd, sync_socket, context.preserved_fds); !status) {
+    fail(sync_socket, "chdir", status.error());
   }
   // A command that cannot be found is not a setup failure: as with Docker, the container is
   // created and the start fails with 127/126. So the init reports ready and the error after go.

@@ -53,6 +53,8 @@ void run_exec_process(const ExecProcessContext& context) {
   const OciProcess& process = exec.process;
   int sync_socket = context.sync_socket;
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // As for the init: while /proc/<pid>/exe is the host's monitor, the container may not open it.
+  ::prctl(PR_SET_DUMPABLE, 0);
 
   // 1. The container's cgroup(s), first: everything from here on is accounted and limited. The
   //    cgroup namespace is joined after this, so the process sees itself at its namespace's root.
@@ -91,12 +93,11 @@ void run_exec_process(const ExecProcessContext& context) {
   }
 
   // 5. The same privilege steps as the container's init (process_setup.hpp), then the user.
-  if (auto status = apply_privileges(process); !status) fail(sync_socket, "set privileges", status.error());
-  if (auto status = switch_user(process.user); !status) fail(sync_socket, "set user", status.error());
+  if (auto status = drop_privileges(process); !status) fail(sync_socket, "set privileges", status.error());
 
   // 6. Working directory and the command, as the user. Docker reports a bad -w as a start failure.
-  if (::chdir(process.cwd.c_str()) != 0) {
-    fail(sync_socket, "chdir", Error::from_errno(errno, "chdir to cwd " + quoted(process.cwd) + " set in config.json failed"));
+  if (auto status = enter_working_directory(process.cwd, sync_socket); !status) {
+    fail(sync_socket, "chdir", status.error());
   }
   auto executable = resolve_executable(process.args[0], path_from_env(process.env), probe_file);
 

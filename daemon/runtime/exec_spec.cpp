@@ -80,7 +80,8 @@ std::string encode_exec_spec(const ExecSpec& spec) {
       {"cgroup_paths", spec.cgroup_paths},
       {"process",
        {{"terminal", process.terminal}, {"user", user}, {"args", process.args}, {"env", process.env}, {"cwd", process.cwd}}},
-      {"open_stdin", spec.open_stdin}};
+      {"open_stdin", spec.open_stdin},
+      {"security", encode_process_security(process.security)}};
   return document.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -107,6 +108,11 @@ Result<ExecSpec> decode_exec_spec(std::string_view text) {
   auto process = document.find("process");
   if (process == document.end()) return malformed("process", "an object");
   GOCKER_TRY(decode_process(*process, spec.process));
+  if (auto security = document.find("security"); security != document.end() && !security->is_null()) {
+    if (auto status = decode_process_security(*security, spec.process.security); !status) {
+      return std::move(status).error().context("exec spec field security");
+    }
+  }
   auto open_stdin = document.find("open_stdin");
   if (open_stdin != document.end() && !open_stdin->is_null()) {
     if (!open_stdin->is_boolean()) return malformed("open_stdin", "a boolean");

@@ -6,7 +6,8 @@
 //    "cgroup_paths":["/sys/fs/cgroup/.../<id>", ...],
 //    "process":{"terminal":bool,"user":{"uid":N,"gid":N,"additionalGids":[N]},
 //               "args":["..."],"env":["K=V"],"cwd":"/"},
-//    "open_stdin":bool}
+//    "open_stdin":bool,
+//    "security":{"capabilities":{...},"noNewPrivileges":bool,"rlimits":[...],"seccomp":{...}}}
 // "process" has the shape of an OCI process object (as `runc exec --process` takes it).
 #include <string>
 #include <string_view>

@@ -122,9 +122,13 @@ Status apply_device(int root_fd, const MountStep& step) {
   auto parent = ensure_parent(root_fd, step.target);
   if (!parent) return std::move(parent).error();
   dev_t device = makedev(step.device_major, step.device_minor);
-  if (::mknodat(parent->first.get(), parent->second.c_str(), S_IFCHR | step.device_mode, device) != 0 &&
+  if (::mknodat(parent->first.get(), parent->second.c_str(), step.device_type | step.device_mode, device) != 0 &&
       errno != EEXIST) {
     return Error::from_errno(errno, "create device " + gocker::quoted(step.target));
+  }
+  if ((step.device_uid != 0 || step.device_gid != 0) &&
+      ::fchownat(parent->first.get(), parent->second.c_str(), step.device_uid, step.device_gid, AT_SYMLINK_NOFOLLOW) != 0) {
+    return Error::from_errno(errno, "chown device " + gocker::quoted(step.target));
   }
   return ok();
 }

@@ -167,6 +167,18 @@ std::vector<MountStep> build_mount_plan(const OciSpec& spec) {
     plan.push_back(std::move(step));
     if (is_dev_tmpfs) append_default_dev(plan);
   }
+  for (const OciDevice& device : spec.devices) {
+    MountStep step;
+    step.kind = MountStepKind::kDevice;
+    step.target = clean_target(device.path);
+    step.device_major = static_cast<unsigned int>(device.major);
+    step.device_minor = static_cast<unsigned int>(device.minor);
+    step.device_type = device.type == 'b' ? S_IFBLK : device.type == 'p' ? S_IFIFO : S_IFCHR;
+    step.device_mode = device.file_mode.value_or(0666) & 07777;
+    step.device_uid = device.uid.value_or(0);
+    step.device_gid = device.gid.value_or(0);
+    plan.push_back(std::move(step));
+  }
   for (const std::string& path : spec.masked_paths) {
     MountStep step;
     step.kind = MountStepKind::kMaskPath;

@@ -2,6 +2,7 @@
 // The container's filesystem setup as plain data (plan), separate from the syscalls that carry it
 // out (mount_apply.hpp). The plan is built from config.json alone and unit-tested; applying it is
 // integration-tested on the real kernel.
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <string>
@@ -38,6 +39,9 @@ struct MountStep {
   unsigned int device_major = 0;  // kDevice only
   unsigned int device_minor = 0;
   mode_t device_mode = 0666;
+  mode_t device_type = S_IFCHR;  // S_IFCHR, S_IFBLK or S_IFIFO
+  uid_t device_uid = 0;
+  gid_t device_gid = 0;
 
   bool is_bind() const;
   // A bind mount ignores every flag but MS_BIND|MS_REC on the first call; ro, nosuid, ... need a
@@ -47,7 +51,7 @@ struct MountStep {
 
 // The ordered steps: the config's mounts in order; right after a non-bind /dev mount, the devices
 // and links every container expects (null, zero, full, random, urandom, tty, ptmx -> pts/ptmx,
-// fd, stdin, stdout, stderr); then masked paths; then read-only paths.
+// fd, stdin, stdout, stderr); then linux.devices; then masked paths; then read-only paths.
 std::vector<MountStep> build_mount_plan(const OciSpec& spec);
 
 }  // namespace gocker::runtime

@@ -27,7 +27,8 @@ Result<NamespaceType> namespace_from_name(const std::string& name) {
   return Error::invalid("config.json linux.namespaces: unknown namespace type " + gocker::quoted(name));
 }
 
-Status parse_process(ConfigReader& reader, const json& process, OciProcess& out) {
+// `seccomp` is linux.seccomp (or null): OCI keeps it there, gocker with the process's other security settings.
+Status parse_process(ConfigReader& reader, const json& process, const json* seccomp, OciProcess& out) {
   if (!process.is_object()) return Error::invalid("config.json field process: must be an object");
   GOCKER_TRY(reader.bool_field(process, "terminal", "process", out.terminal));
   GOCKER_TRY(reader.string_array(process, "args", "process", out.args));
@@ -49,6 +50,7 @@ Status parse_process(ConfigReader& reader, const json& process, OciProcess& out)
       }
     }
   }
+  GOCKER_TRY(parse_process_security(reader, process, seccomp, out.security));
   if (out.args.empty()) return Error::invalid("config.json field process.args: must not be empty");
   if (out.cwd.empty() || out.cwd.front() != '/') {
     return Error::invalid("config.json field process.cwd: must be an absolute path, got " + gocker::quoted(out.cwd));
@@ -70,6 +72,27 @@ Status parse_resources(ConfigReader& reader, const json& resources, CgroupLimits
   }
   if (const json* pids = reader.object_field(resources, "pids")) {
     GOCKER_TRY(reader.integer_field(*pids, "limit", "linux.resources.pids", out.pids_limit));
+  }
+  if (const json* devices = reader.object_field(resources, "devices")) {
+    if (!devices->is_array()) return Error::invalid("config.json field linux.resources.devices: must be an array");
+    for (const json& entry : *devices) {
+      if (!entry.is_object()) return Error::invalid("config.json field linux.resources.devices: entries must be objects");
+      DeviceRule rule;
+      GOCKER_TRY(reader.bool_field(entry, "allow", "linux.resources.devices[]", rule.allow));
+      std::string type = "a";
+      GOCKER_TRY(reader.string_field(entry, "type", "linux.resources.devices[]", type));
+      if (type != "a" && type != "c" && type != "b") {
+        return Error::invalid("config.json field linux.resources.devices[].type: must be a, c or b");
+      }
+      rule.type = type[0];
+      GOCKER_TRY(reader.integer_field(entry, "major", "linux.resources.devices[]", rule.major));
+      GOCKER_TRY(reader.integer_field(entry, "minor", "linux.resources.devices[]", rule.minor));
+      GOCKER_TRY(reader.string_field(entry, "access", "linux.resources.devices[]", rule.access));
+      if (rule.access.empty() || rule.access.find_first_not_of("rwm") != std::string::npos) {
+        return Error::invalid("config.json field linux.resources.devices[].access: must be letters of \"rwm\"");
+      }
+      out.devices.push_back(std::move(rule));
+    }
   }
   return ok();
 }
@@ -101,6 +124,42 @@ Status parse_linux(ConfigReader& reader, const json& linux_section, OciSpec& out
   }
   GOCKER_TRY(reader.string_array(linux_section, "maskedPaths", "linux", out.masked_paths));
   GOCKER_TRY(reader.string_array(linux_section, "readonlyPaths", "linux", out.readonly_paths));
+  if (const json* devices = reader.object_field(linux_section, "devices")) {
+    if (!devices->is_array()) return Error::invalid("config.json field linux.devices: must be an array");
+    for (const json& entry : *devices) {
+      if (!entry.is_object()) return Error::invalid("config.json field linux.devices: entries must be objects");
+      OciDevice device;
+      std::string type;
+      GOCKER_TRY(reader.string_field(entry, "path", "linux.devices[]", device.path));
+      GOCKER_TRY(reader.string_field(entry, "type", "linux.devices[]", type));
+      if (device.path.empty() || device.path.front() != '/') {
+        return Error::invalid("config.json field linux.devices[].path: must be an absolute path");
+      }
+      if (type != "c" && type != "b" && type != "u" && type != "p") {
+        return Error::invalid("config.json field linux.devices[].type: must be c, b, u or p");
+      }
+      device.type = type[0];
+      std::optional<int64_t> major, minor;
+      GOCKER_TRY(reader.integer_field(entry, "major", "linux.devices[]", major));
+      GOCKER_TRY(reader.integer_field(entry, "minor", "linux.devices[]", minor));
+      if (device.type != 'p' && (!major || !minor)) {
+        return Error::invalid("config.json linux.devices[]: " + device.path + " needs major and minor");
+      }
+      device.major = major.value_or(0);
+      device.minor = minor.value_or(0);
+      GOCKER_TRY(reader.integer_field(entry, "fileMode", "linux.devices[]", device.file_mode));
+      GOCKER_TRY(reader.integer_field(entry, "uid", "linux.devices[]", device.uid));
+      GOCKER_TRY(reader.integer_field(entry, "gid", "linux.devices[]", device.gid));
+      out.devices.push_back(std::move(device));
+    }
+  }
+  if (const json* sysctl = reader.object_field(linux_section, "sysctl")) {
+    if (!sysctl->is_object()) return Error::invalid("config.json field linux.sysctl: must be an object");
+    for (const auto& [key, value] : sysctl->items()) {
+      if (!value.is_string()) return Error::invalid("config.json field linux.sysctl." + key + ": must be a string");
+      out.sysctl[key] = value.get<std::string>();
+    }
+  }
   return ok();
 }
 
@@ -128,7 +187,9 @@ Result<OciSpec> parse_oci_config(std::string_view json_text, const std::string& 
   OciSpec spec;
   const json* process = reader.object_field(document, "process");
   if (!process) return Error::invalid("config.json: process is required");
-  GOCKER_TRY(parse_process(reader, *process, spec.process));
+  const json* linux_section = reader.object_field(document, "linux");
+  const json* seccomp = linux_section && linux_section->is_object() ? reader.object_field(*linux_section, "seccomp") : nullptr;
+  GOCKER_TRY(parse_process(reader, *process, seccomp, spec.process));
   const json* root = reader.object_field(document, "root");
   if (!root) return Error::invalid("config.json: root is required");
   GOCKER_TRY(reader.string_field(*root, "path", "root", spec.root_path));
@@ -152,7 +213,8 @@ Result<OciSpec> parse_oci_config(std::string_view json_text, const std::string& 
       spec.mounts.push_back(std::move(mount));
     }
   }
-  if (const json* linux_section = reader.object_field(document, "linux")) {
+  if (linux_section) {
+    if (!linux_section->is_object()) return Error::invalid("config.json field linux: must be an object");
     GOCKER_TRY(parse_linux(reader, *linux_section, spec));
   }
   if (const json* annotations = reader.object_field(document, "annotations")) {

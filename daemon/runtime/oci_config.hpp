@@ -18,6 +18,7 @@
 #include "base/result.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/security/security_config.hpp"
 
 namespace gocker::runtime {
 
@@ -38,6 +39,7 @@ struct OciProcess {
   std::vector<std::string> args;
   std::vector<std::string> env;  // "KEY=value"
   std::string cwd = "/";
+  ProcessSecurity security;  // capabilities, no_new_privs, rlimits, oom_score_adj, seccomp
 };
 
 struct OciMount {
@@ -45,6 +47,17 @@ struct OciMount {
   std::string type;
   std::string source;
   std::vector<std::string> options;
+};
+
+// linux.devices: a node created in the container's /dev.
+struct OciDevice {
+  std::string path;
+  char type = 'c';  // 'c', 'b', 'u' (unbuffered char) or 'p' (fifo)
+  int64_t major = 0;
+  int64_t minor = 0;
+  std::optional<uint32_t> file_mode;
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
 };
 
 enum class NamespaceType { Pid, Mount, Uts, Ipc, Network, User, Cgroup };
@@ -70,6 +83,8 @@ struct OciSpec {
   unsigned long rootfs_propagation = 0;  // linux.rootfsPropagation as mount flags; 0: unset
   bool joins_namespace(NamespaceType type) const;
   OciHooks hooks;
+  std::map<std::string, std::string> sysctl;  // linux.sysctl
+  std::vector<OciDevice> devices;             // linux.devices
 
   bool has_namespace(NamespaceType type) const;
 };

@@ -9,11 +9,16 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstring>
 #include <vector>
 
+#include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "runtime/exec_lookup.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/security/process_limits.hpp"
+#include "runtime/security/seccomp_filter.hpp"
 #include "runtime/sync_protocol.hpp"
 
 namespace gocker::runtime {
@@ -45,6 +50,12 @@ std::vector<char*> to_argv(const std::vector<std::string>& strings) {
   for (const std::string& value : strings) pointers.push_back(const_cast<char*>(value.c_str()));
   pointers.push_back(nullptr);
   return pointers;
+}
+
+[[noreturn]] void fail_setup(int sync_socket, const std::string& step, const Error& error) {
+  sync::SetupError report{step, error.sys_errno, step + ": " + error.message};
+  (void)sync::send_message(sync_socket, sync::MessageType::kError, sync::encode_setup_error(report));
+  ::_exit(1);
 }
 
 std::string lowercase_first(std::string text) {
@@ -89,9 +100,37 @@ Status switch_user(const OciUser& user) {
   return ok();
 }
 
-Status apply_privileges(const OciProcess& /*process*/) {
-  // Capabilities, no_new_privs and rlimits go here, while still root (the capabilities/seccomp
-  // issue); the config carries none of them yet.
+Status enter_working_directory(const std::string& cwd, int sync_socket, int preserved_fds) {
+  const int first_closed = 3 + preserved_fds;
+  if (sync_socket > first_closed) ::close_range(static_cast<unsigned>(first_closed), static_cast<unsigned>(sync_socket) - 1, 0);
+  ::close_range(static_cast<unsigned>(sync_socket) + 1, ~0U, 0);
+  if (::chdir(cwd.c_str()) != 0) return Error::from_errno(errno, "chdir to cwd " + quoted(cwd) + " set in config.json failed");
+  // getcwd says "(unreachable)..." (or fails with ENOENT) for a directory outside our root.
+  char buffer[PATH_MAX];
+  if (::getcwd(buffer, sizeof buffer) == nullptr || buffer[0] != '/') {
+    return Error{ErrorKind::InvalidArgument, 0, "cwd " + quoted(cwd) + " is outside the container's root"};
+  }
+  return ok();
+}
+
+Status drop_privileges(const OciProcess& process) {
+  const ProcessSecurity& security = process.security;
+  if (auto status = apply_rlimits(security.rlimits); !status) return std::move(status).error().context("set rlimits");
+  if (security.oom_score_adj) {
+    if (auto status = set_oom_score_adj(*security.oom_score_adj); !status) return status;
+  }
+  if (security.seccomp && !security.no_new_privileges) {
+    if (auto status = load_seccomp_profile(*security.seccomp); !status) return status;
+  }
+  const bool change_capabilities = security.capabilities.has_value();
+  if (change_capabilities) {
+    if (auto status = drop_bounding_set(*security.capabilities); !status) return status;
+    if (auto status = keep_capabilities_across_setuid(true); !status) return status;
+  }
+  if (auto status = switch_user(process.user); !status) return std::move(status).error().context("set user");
+  if (change_capabilities) {
+    if (auto status = apply_capability_sets(*security.capabilities); !status) return status;
+  }
   return ok();
 }
 
@@ -102,12 +141,18 @@ void fail_exec(const Error& error, int sync_socket) {
 }
 
 void exec_process(const OciProcess& process, const std::string& executable, int sync_socket, int preserved_fds) {
-  // Seccomp's slot: as late as possible, as runc does (last when no_new_privs is set).
   reset_signals();
   ::prctl(PR_SET_PDEATHSIG, 0);
   int first_closed = 3 + preserved_fds;
   if (sync_socket > first_closed) ::close_range(static_cast<unsigned>(first_closed), static_cast<unsigned>(sync_socket) - 1, 0);
   ::close_range(static_cast<unsigned>(sync_socket) + 1, ~0U, 0);
+  const ProcessSecurity& security = process.security;
+  if (security.no_new_privileges) {
+    if (auto status = set_no_new_privileges(); !status) fail_setup(sync_socket, "set no_new_privs", status.error());
+    if (security.seccomp) {
+      if (auto status = load_seccomp_profile(*security.seccomp); !status) fail_setup(sync_socket, "seccomp", status.error());
+    }
+  }
 
   std::vector<char*> argv = to_argv(process.args);
   std::vector<char*> envp = to_argv(process.env);

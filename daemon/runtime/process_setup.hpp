@@ -27,13 +27,23 @@ Status setup_pipes(int stdin_fd, int stdout_fd, int stderr_fd);
 // setgroups, setgid, setuid, in that order (the first two need uid 0).
 Status switch_user(const OciUser& user);
 
-// The privilege steps applied while still root, before the switch to the user: the slot for
-// capabilities and rlimits (see the capabilities/seccomp issue). Nothing yet.
-Status apply_privileges(const OciProcess& process);
+// Everything that takes privilege away, in the one order that works (runc's): rlimits and
+// oom_score_adj (raising either needs CAP_SYS_RESOURCE); the seccomp filter when no_new_privs is
+// not asked for (loading one then needs CAP_SYS_ADMIN, about to be dropped); the bounding set;
+// the switch to the user with the permitted set kept across setuid; then the effective,
+// permitted, inheritable and ambient sets. Errors name the step that failed.
+Status drop_privileges(const OciProcess& process);
 
-// The last steps, after the monitor said go: seccomp's slot, the signal state and death signal
-// the monitor left behind, every fd but stdio and the sync socket (CLOEXEC: its EOF tells the
-// monitor execve succeeded), then execve. On failure it reports {"exec", errno, message} on the
+// Closes every fd above stdio but `sync_socket` (and the `preserved_fds` right after stdio, as in
+// exec_process), then chdir(cwd) and checks the result is inside the container's root: a host
+// directory fd leaked into the process would otherwise be reachable as cwd "/proc/self/fd/N"
+// (CVE-2024-21626).
+Status enter_working_directory(const std::string& cwd, int sync_socket, int preserved_fds = 0);
+
+// The last steps, after the monitor said go: the signal state and death signal the monitor left
+// behind, every fd but stdio and the sync socket (CLOEXEC: its EOF tells the monitor execve
+// succeeded), no_new_privs and then the seccomp filter when no_new_privs is asked for (as late as
+// possible: the filter then needs to allow nothing of gocker's own setup), then execve. On failure it reports {"exec", errno, message} on the
 // sync socket and _exits with Docker's 126/127; it never returns.
 // `preserved_fds` (gocker-runc's --preserve-fds): fds 3..3+N-1 stay open too; sync_socket is above them.
 [[noreturn]] void exec_process(const OciProcess& process, const std::string& executable, int sync_socket,

@@ -14,6 +14,15 @@
 
 namespace gocker::runtime {
 
+// One linux.resources.devices entry: allow or deny access to a device (or a class of them).
+struct DeviceRule {
+  bool allow = false;
+  char type = 'a';               // 'a' (all), 'c' or 'b'
+  std::optional<int64_t> major;  // absent: any ('*')
+  std::optional<int64_t> minor;
+  std::string access = "rwm";
+};
+
 // The subset of OCI linux.resources gocker applies (values as in the runtime spec).
 struct CgroupLimits {
   std::optional<int64_t> memory_limit;   // bytes
@@ -30,6 +39,9 @@ struct CgroupLimits {
   std::optional<int64_t> memory_kernel_tcp;    // v1 memory.kmem.tcp.limit_in_bytes
   std::optional<uint64_t> memory_swappiness;   // v1 memory.swappiness (v2 has none)
   bool memory_disable_oom_killer = false;      // v1 memory.oom_control (v2 has none)
+  // In order, each overriding the ones before. Enforced on v1 (the devices controller); on v2
+  // device access is an eBPF program gocker does not load yet, so there it is not enforced.
+  std::vector<DeviceRule> devices;
 };
 
 enum class CgroupVersion { V1, V2 };

@@ -127,7 +127,16 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v1_writes(const CgroupLimits& limit
   if (!limits.cpuset_mems.empty()) writes.push_back({"cpuset", "cpuset.mems", limits.cpuset_mems});
 
   if (limits.pids_limit.has_value()) writes.push_back({"pids", "pids.max", pids_max_value(*limits.pids_limit)});
+
+  for (const DeviceRule& rule : limits.devices) {
+    writes.push_back({"devices", rule.allow ? "devices.allow" : "devices.deny", device_rule_line(rule)});
+  }
   return writes;
+}
+
+std::string device_rule_line(const DeviceRule& rule) {
+  auto number = [](const std::optional<int64_t>& value) { return value ? std::to_string(*value) : std::string("*"); };
+  return std::string(1, rule.type) + " " + number(rule.major) + ":" + number(rule.minor) + " " + rule.access;
 }
 
 Result<std::vector<CgroupWrite>> plan_cgroup_v2_writes(const CgroupLimits& limits) {

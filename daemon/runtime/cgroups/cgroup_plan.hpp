@@ -33,6 +33,9 @@ struct CgroupWrite {
 Result<std::vector<CgroupWrite>> plan_cgroup_v1_writes(const CgroupLimits& limits,
                                                        std::optional<int64_t> current_memory_limit);
 
+// A device rule as the v1 devices.allow/devices.deny files take it: "c 1:3 rwm", "a *:* rwm".
+std::string device_rule_line(const DeviceRule& rule);
+
 // cgroup v2 writes (memory.max, memory.swap.max, cpu.weight, cpu.max, cpuset.*, pids.max).
 Result<std::vector<CgroupWrite>> plan_cgroup_v2_writes(const CgroupLimits& limits);
 

@@ -94,7 +94,7 @@ TEST_CASE("a container gets Docker's default capabilities and nothing ambient or
 
 TEST_CASE("by default mount, unshare, keyctl and ptrace are refused and clone3 says ENOSYS") {
   REQUIRE_DAEMON(shared_daemon());
-  const auto mount = run({}, {"mount", "-t", "tmpfs", "x", "/mnt"});
+  const auto mount = run({}, {"mount", "-t", "tmpfs", "x", "/tmp"});
   CHECK(mount.exit_code != 0);
   CHECK(mount.err.find("denied") != std::string::npos);
   CHECK(probe({}, {"unshare"}) == kEperm);
@@ -108,13 +108,20 @@ TEST_CASE("by default mount, unshare, keyctl and ptrace are refused and clone3 s
 
 TEST_CASE("masked and read-only /proc paths") {
   REQUIRE_DAEMON(shared_daemon());
-  CHECK(run_ok({}, {"sh", "-c", "wc -c < /proc/kcore"}) == "0");
-  CHECK(run_ok({}, {"sh", "-c", "wc -c < /proc/keys"}) == "0");
+  // Kernels differ in which of these exist (this VM's has no /proc/kcore or /proc/sysrq-trigger):
+  // each one the host has must read empty inside.
+  int checked = 0;
+  for (const char* path : {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"}) {
+    if (::access(path, F_OK) != 0) continue;
+    ++checked;
+    CHECK_MESSAGE(run_ok({}, {"sh", "-c", std::string("wc -c < ") + path}) == "0", path);
+  }
+  CHECK(checked > 0);
   CHECK(run_ok({}, {"sh", "-c", "ls /sys/firmware | wc -l"}) == "0");
   const auto write_sys = run({}, {"sh", "-c", "echo 1 > /proc/sys/kernel/panic"});
   CHECK(write_sys.exit_code != 0);
   CHECK(write_sys.err.find("Read-only file system") != std::string::npos);
-  CHECK(probe({}, {"write", "/proc/sysrq-trigger"}) == "errno 30");
+  if (::access("/proc/sysrq-trigger", F_OK) == 0) CHECK(probe({}, {"write", "/proc/sysrq-trigger"}) == "errno 30");
 }
 
 TEST_CASE("the command sees only stdin, stdout and stderr as open descriptors") {
@@ -153,8 +160,8 @@ TEST_CASE("--privileged: every capability the daemon holds, no seccomp, no masks
   const std::string status = run_ok({"--privileged"}, {"cat", "/proc/self/status"});
   CHECK(status_field(status, "CapEff") == own_bounding_set());
   CHECK(status_field(status, "Seccomp") == "0");
-  CHECK(run_ok({"--privileged"}, {"sh", "-c", "mount -t tmpfs x /mnt && echo mounted"}) == "mounted");
-  CHECK(run_ok({"--privileged"}, {"sh", "-c", "test -s /proc/keys || test -r /proc/kcore && echo visible"}) == "visible");
+  CHECK(run_ok({"--privileged"}, {"sh", "-c", "mount -t tmpfs x /tmp && echo mounted"}) == "mounted");
+  CHECK(run_ok({"--privileged"}, {"sh", "-c", "wc -c < /proc/timer_list"}) != "0");
 }
 
 TEST_CASE("--cap-add and --cap-drop") {

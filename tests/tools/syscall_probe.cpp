@@ -11,9 +11,9 @@
 #include <fcntl.h>
 #include <linux/keyctl.h>
 #include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -47,13 +47,13 @@ int list_fds() {
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const char* what = argv[1];
-  if (!strcmp(what, "keyctl")) return report(::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
-  if (!strcmp(what, "ptrace")) return report(::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr));
-  if (!strcmp(what, "unshare")) return report(::unshare(CLONE_NEWUTS));
+  if (!std::strcmp(what, "keyctl")) return report(::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+  if (!std::strcmp(what, "ptrace")) return report(::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr));
+  if (!std::strcmp(what, "unshare")) return report(::unshare(CLONE_NEWUTS));
   // A NULL clone_args pointer: a filter that lets clone3 through makes it EFAULT, never a child.
-  if (!strcmp(what, "clone3")) return report(::syscall(SYS_clone3, nullptr, 0));
-  if (!strcmp(what, "fds")) return list_fds();
-  if (!strcmp(what, "nr") && argc == 3) return report(::syscall(std::atol(argv[2]), 0, 0, 0, 0, 0, 0));
-  if (!strcmp(what, "write") && argc == 3) return report(::open(argv[2], O_WRONLY | O_CLOEXEC));
+  if (!std::strcmp(what, "clone3")) return report(::syscall(SYS_clone3, nullptr, 0));
+  if (!std::strcmp(what, "fds")) return list_fds();
+  if (!std::strcmp(what, "nr") && argc == 3) return report(::syscall(std::atol(argv[2]), 0, 0, 0, 0, 0, 0));
+  if (!std::strcmp(what, "write") && argc == 3) return report(::open(argv[2], O_WRONLY | O_CLOEXEC));
   return 2;
 }

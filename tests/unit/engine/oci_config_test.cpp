@@ -87,7 +87,11 @@ TEST_CASE("limits translate to OCI resources") {
 
   inputs.host_config.memory_swap = -1;
   CHECK(build_oci_config(inputs)["linux"]["resources"]["memory"]["swap"] == -1);
-  CHECK(build_oci_config(sample_inputs())["linux"]["resources"].empty());
+  // Without limits only the device rules are there (none at all without resolved security).
+  auto defaults = build_oci_config(sample_inputs())["linux"]["resources"];
+  CHECK_FALSE(defaults.contains("memory"));
+  CHECK_FALSE(defaults.contains("cpu"));
+  CHECK_FALSE(defaults.contains("pids"));
 }
 
 TEST_CASE("host config validation rejects what Docker rejects") {

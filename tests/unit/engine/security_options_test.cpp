@@ -4,6 +4,7 @@
 
 #include "engine/oci_config.hpp"
 #include "engine/seccomp_profile.hpp"
+#include "runtime/security/security_config.hpp"
 
 using namespace gocker;
 using namespace gocker::engine;
@@ -16,7 +17,7 @@ DaemonPrivileges limited_daemon() {
   DaemonPrivileges daemon;
   for (int capability = 0; capability <= 40; ++capability) {
     if (capability == 24) continue;  // CAP_SYS_RESOURCE
-    daemon.capabilities.push_back(runtime::capability_name(capability));
+    daemon.capabilities.push_back(gocker::runtime::capability_name(capability));
   }
   daemon.hard_limits["nofile"] = 20000;
   return daemon;

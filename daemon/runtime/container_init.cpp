@@ -128,7 +128,9 @@ void run_container_init(const InitContext& context) {
   if (auto status = drop_privileges(spec.process); !status) fail(sync_socket, "set privileges", status.error());
 
   // 6. Working directory and the command, both as the container's user.
-  if (auto status = enter_working_directory(spec.process.cwd, sync_socket, context.preserved_fds); !status) {
+  // Preserved fds still sit one above their final numbers here (move_preserved_fds runs after go).
+  const int kept_above_stdio = context.preserved_fds > 0 ? context.preserved_fds + 1 : 0;
+  if (auto status = enter_working_directory(spec.process.cwd, sync_socket, kept_above_stdio); !status) {
     fail(sync_socket, "chdir", status.error());
   }
   // A command that cannot be found is not a setup failure: as with Docker, the container is

@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <vector>
@@ -50,6 +51,20 @@ std::vector<char*> to_argv(const std::vector<std::string>& strings) {
   for (const std::string& value : strings) pointers.push_back(const_cast<char*>(value.c_str()));
   pointers.push_back(nullptr);
   return pointers;
+}
+
+// Closes fds from `first` up, except `keep`. close_range may be refused by a seccomp profile older
+// than it (Linux 5.9) that is already loaded at this point: then one close() at a time.
+void close_fds_except(int first, int keep) {
+  auto close_span = [](unsigned from, unsigned to) {
+    if (from > to) return;
+    if (::close_range(from, to, 0) == 0) return;
+    const long limit = ::sysconf(_SC_OPEN_MAX);
+    const unsigned last = std::min<unsigned>(to, limit > 0 ? static_cast<unsigned>(limit) : 1024U);
+    for (unsigned fd = from; fd <= last; ++fd) ::close(static_cast<int>(fd));
+  };
+  if (keep > first) close_span(static_cast<unsigned>(first), static_cast<unsigned>(keep) - 1);
+  close_span(static_cast<unsigned>(std::max(keep + 1, first)), ~0U);
 }
 
 [[noreturn]] void fail_setup(int sync_socket, const std::string& step, const Error& error) {
@@ -101,9 +116,7 @@ Status switch_user(const OciUser& user) {
 }
 
 Status enter_working_directory(const std::string& cwd, int sync_socket, int preserved_fds) {
-  const int first_closed = 3 + preserved_fds;
-  if (sync_socket > first_closed) ::close_range(static_cast<unsigned>(first_closed), static_cast<unsigned>(sync_socket) - 1, 0);
-  ::close_range(static_cast<unsigned>(sync_socket) + 1, ~0U, 0);
+  close_fds_except(3 + preserved_fds, sync_socket);
   if (::chdir(cwd.c_str()) != 0) return Error::from_errno(errno, "chdir to cwd " + quoted(cwd) + " set in config.json failed");
   // getcwd says "(unreachable)..." (or fails with ENOENT) for a directory outside our root.
   char buffer[PATH_MAX];
@@ -143,9 +156,7 @@ void fail_exec(const Error& error, int sync_socket) {
 void exec_process(const OciProcess& process, const std::string& executable, int sync_socket, int preserved_fds) {
   reset_signals();
   ::prctl(PR_SET_PDEATHSIG, 0);
-  int first_closed = 3 + preserved_fds;
-  if (sync_socket > first_closed) ::close_range(static_cast<unsigned>(first_closed), static_cast<unsigned>(sync_socket) - 1, 0);
-  ::close_range(static_cast<unsigned>(sync_socket) + 1, ~0U, 0);
+  close_fds_except(3 + preserved_fds, sync_socket);
   const ProcessSecurity& security = process.security;
   if (security.no_new_privileges) {
     if (auto status = set_no_new_privileges(); !status) fail_setup(sync_socket, "set no_new_privs", status.error());

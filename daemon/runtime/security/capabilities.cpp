@@ -80,10 +80,13 @@ Status apply_capability_sets(const CapabilitySets& sets) {
     return error;
   }
   if (::cap_reset_ambient() != 0) return Error::from_errno(errno, "clear ambient capabilities");
+  // The kernel raises an ambient capability only when it is permitted and inheritable too. runc's
+  // own `spec` lists ambient ones that are not inheritable, and runc starts such configs: as it
+  // does, the ones the kernel refuses are left out rather than failing the start.
   for (cap_value_t capability : known_to_kernel(sets.ambient)) {
+    if (!contains(sets.permitted, capability) || !contains(sets.inheritable, capability)) continue;
     if (::cap_set_ambient(capability, CAP_SET) != 0) {
-      return Error::from_errno(errno, "raise ambient " + capability_name(capability) +
-                                          " (it must be permitted and inheritable too)");
+      return Error::from_errno(errno, "raise ambient " + capability_name(capability));
     }
   }
   return ok();

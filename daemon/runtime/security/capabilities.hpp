@@ -17,7 +17,8 @@ Status drop_bounding_set(const CapabilitySets& sets);
 Status keep_capabilities_across_setuid(bool keep);
 
 // Capabilities the running kernel does not know are left out (config.json written for a newer
-// kernel still starts). Asking for one outside this process's own bounding set fails with its name.
+// kernel still starts), as are ambient ones not both permitted and inheritable (runc's `spec`
+// writes such configs). Asking for one outside this process's own bounding set fails with its name.
 Status apply_capability_sets(const CapabilitySets& sets);
 
 // The capabilities in this process's bounding set: what "all capabilities" can mean here.

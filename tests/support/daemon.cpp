@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -290,8 +291,12 @@ void Daemon::dump_log(const char* why) const {
   if (whole.size() <= dumped_up_to_) return;
   const std::string fresh = whole.substr(dumped_up_to_);
   dumped_up_to_ = whole.size();
+  // doctest reports to std::cout, which is a buffered pipe under ctest: flush it first so the failed
+  // assertion comes before the log, and keep the log short, or CI's excerpt cuts the failure out.
+  std::cout.flush();
+  std::fflush(stdout);
   std::fprintf(stderr, "\n======== gockerd log (%s: %s) ========\n%s\n======== end of gockerd log ========\n", why,
-               log_path_.c_str(), tail_of(fresh, 64 * 1024).c_str());
+               log_path_.c_str(), tail_of(fresh, 12 * 1024).c_str());
   std::fflush(stderr);
 }
 

@@ -183,10 +183,12 @@ Outcome<PendingReply> ApiClient::begin(Method method, const std::string& target)
   return pending;
 }
 
-Outcome<void> ApiClient::stream(Method method, const std::string& target, const BodySink& on_body) {
+Outcome<void> ApiClient::stream(Method method, const std::string& target, const BodySink& on_body,
+                                const std::vector<std::pair<std::string, std::string>>& headers) {
   auto connection = connect();
   if (!connection) return std::move(connection).error();
   auto request = make_request(method, target, nullptr);
+  for (const auto& [name, value] : headers) request.set(name, value);
   if (auto sent = send(**connection, request); !sent) return std::move(sent).error();
 
   Connection& open = **connection;

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -88,7 +90,9 @@ class ApiClient {
 
   // Sends the request and hands the body to `on_body` piece by piece as it arrives (logs -f).
   using BodySink = std::function<Outcome<void>(std::string_view piece)>;
-  Outcome<void> stream(Method method, const std::string& target, const BodySink& on_body);
+  // `headers` are added to the request (X-Registry-Auth for pull and push).
+  Outcome<void> stream(Method method, const std::string& target, const BodySink& on_body,
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   // POSTs with `Connection: Upgrade` / `Upgrade: tcp` and takes the socket over after the 101
   // (or 200, which older daemons answer with the same raw stream after it). `json_body` as for

@@ -39,5 +39,6 @@ void register_transfer_commands(CLI::App& app, CommandTable& table, const Global
 void register_volume_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // volume create, ls, inspect, rm, prune
 void register_network_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // network ..., port
 void register_image_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // images (issue 5): commit, import, export, tag, rmi, history, image ...
+void register_registry_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // pull, push, login, logout (issue 5)
 
 }  // namespace gocker::client

@@ -46,6 +46,7 @@ int run_cli(int argc, char** argv) {
   register_image_commands(app, commands, global);  // images (issue 5)
   register_volume_commands(app, commands, global);
   register_network_commands(app, commands, global);  // networks (issue 6)
+  register_registry_commands(app, commands, global);  // pull, push, login (issue 5)
 
   try {
     app.parse(argc, argv);

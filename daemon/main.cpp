@@ -36,6 +36,8 @@ struct DaemonFlags {
   std::string bridge_ip;     // --bip
   std::string default_address_pool;
   bool cleanup_network = false;
+  std::vector<std::string> insecure_registries;  // registries reached over plain HTTP (issue 5)
+  std::string config_dir = "/etc/gocker";        // certs.d/<host:port>/ (issue 5)
 };
 
 // The directory of the running gockerd binary, to find its siblings when run from a build tree.
@@ -123,6 +125,8 @@ int run_daemon(const DaemonFlags& flags) {
   options.version = GOCKER_VERSION;
   options.bridge_ip = flags.bridge_ip;
   options.default_address_pool = flags.default_address_pool;
+  options.insecure_registries = flags.insecure_registries;
+  options.config_dir = flags.config_dir;
 
   boost::asio::io_context io_context;
   auto engine = engine::Engine::open(options, io_context.get_executor());
@@ -181,6 +185,12 @@ int main(int argc, char** argv) {
                  "Where user-defined networks get their subnets: base=<CIDR>,size=<prefix length>");
   app.add_flag("--cleanup-network", flags.cleanup_network,
                "Remove every bridge, veth and nftables rule gocker made, then exit");
+  app.add_option("--insecure-registry", flags.insecure_registries,
+                 "Registry (host:port) to use over plain HTTP; 127.0.0.0/8 and localhost always are")
+      ->take_all();
+  app.add_option("--config-dir", flags.config_dir,
+                 "Directory of registry certificates: certs.d/<host:port>/{ca.crt,client.cert,client.key}")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   set_up_logging(flags.log_level);

@@ -40,6 +40,8 @@ struct EngineOptions {
   std::string version;             // gocker's version string
   std::string bridge_ip;             // --bip: the default bridge's address and subnet, "172.17.0.1/16"
   std::string default_address_pool;  // --default-address-pool: "base=172.80.0.0/16,size=24"
+  std::vector<std::string> insecure_registries;  // --insecure-registry (registry issue 5)
+  std::string config_dir = "/etc/gocker";         // --config-dir: certs.d/<host:port>/ (registry issue 5)
 };
 
 struct ListOptions {
@@ -395,6 +397,27 @@ class Engine {
   // gockerd --cleanup-network: removes every bridge, veth and rule gocker made.
   virtual Status cleanup_network() { return Error::internal("networks are not supported"); }
   // ---- end networks (issue 6) ----
+  // ---- registry (issue 5): pull, push (engine/registry_service.hpp) ----
+  // A pull or push running on the registry workers. Its output is Docker's JSON progress stream.
+  class ProgressJob {
+   public:
+    virtual ~ProgressJob() = default;
+    // The next bytes of the stream (whole JSON lines), or "" once the job has ended.
+    virtual Task<std::string> read() = 0;
+    // The job's outcome, valid once read() returned "". An error that happened after output was
+    // sent is also in the stream as an {"error"} line.
+    virtual Status outcome() const = 0;
+  };
+  struct PullOptions {
+    std::string image;          // fromImage: a reference, possibly with a tag or digest
+    std::string tag;            // tag (or digest) given separately
+    std::string registry_auth;  // the X-Registry-Auth header, as sent
+  };
+  // POST /images/create?fromImage=: InvalidArgument for a bad reference, checked before any work.
+  virtual Result<std::shared_ptr<ProgressJob>> pull_image(const PullOptions& /*options*/) {
+    return Error::internal("pull is not supported");
+  }
+  // ---- end registry ----
 };
 
 }  // namespace gocker::engine

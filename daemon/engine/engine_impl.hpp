@@ -25,6 +25,8 @@
 
 namespace gocker::engine {
 
+class RegistryService;  // engine/registry_service.hpp
+
 class EngineImpl final : public Engine {
  public:
   EngineImpl(EngineOptions options, boost::asio::any_io_executor executor);
@@ -132,6 +134,9 @@ class EngineImpl final : public Engine {
   Status disconnect_network(const std::string& network, const std::string& container, bool force) override;
   Status cleanup_network() override;
   // ---- end networks ----
+  // ---- registry (issue 5) (public overrides; registry_*.cpp) ----
+  Result<std::shared_ptr<ProgressJob>> pull_image(const PullOptions& options) override;
+  // ---- end registry ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)
   // for GET /events. Reads only immutable fields and `record`; callable with container.mutex held.
@@ -161,6 +166,10 @@ class EngineImpl final : public Engine {
   boost::asio::any_io_executor executor_;
   std::unique_ptr<state::Store> store_;
   std::unique_ptr<ImageStore> images_;
+  // Registry workers (registry issue 5), made on first use; joined before images_ goes.
+  std::shared_ptr<RegistryService> registry_;
+  std::once_flag registry_once_;
+  RegistryService& registry();
   std::unique_ptr<runtime::CgroupDriver> cgroups_;
   int online_cpus_ = 1;
   // What containers can be granted (--privileged, --cap-add, --ulimit), read once at open.

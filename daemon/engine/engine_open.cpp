@@ -187,7 +187,8 @@ Result<std::vector<api::ImageSummary>> EngineImpl::list_images() const {
   for (const auto& image : images_->list()) {
     api::ImageSummary summary;
     summary.id = image.id;
-    for (const auto& tag : image.tags) summary.repo_tags.push_back(familiar_reference(tag));
+    for (const auto& tag : image.tags)  // name@sha256:... references are RepoDigests (registry pulls)
+      (tag.find('@') == std::string::npos ? summary.repo_tags : summary.repo_digests).push_back(familiar_reference(tag));
     summary.created = image.created;
     summary.size = image.size;
     out.push_back(std::move(summary));

@@ -40,7 +40,9 @@ Result<api::ImageInspect> EngineImpl::inspect_image(const std::string& ref) cons
 
   api::ImageInspect inspect;
   inspect.id = image->id;
-  for (const auto& tag : image->tags) inspect.repo_tags.push_back(familiar_reference(tag));
+  // A stored reference with a digest is a RepoDigest (a pull records name@sha256:<manifest>).
+  for (const auto& tag : image->tags)
+    (tag.find('@') == std::string::npos ? inspect.repo_tags : inspect.repo_digests).push_back(familiar_reference(tag));
   inspect.created = string_field(oci_config, "created");
   if (inspect.created.empty()) inspect.created = format_rfc3339_nanos(image->created * 1'000'000'000);
   inspect.author = string_field(oci_config, "author");

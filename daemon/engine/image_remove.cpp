@@ -60,6 +60,11 @@ Result<std::vector<api::ImageDeleteItem>> EngineImpl::remove_image(const std::st
     }
   }
 
+  // Digest references (name@sha256:..., recorded by pulls) go with the image's last tag, as in
+  // dockerd: only tags count as other names.
+  const auto tag_count = std::count_if(image->tags.begin(), image->tags.end(),
+                                       [](const std::string& tag) { return tag.find('@') == std::string::npos; });
+
   std::vector<api::ImageDeleteItem> report;
   auto untag = [&](const std::string& reference) -> Status {
     GOCKER_TRY(images_->untag(reference));
@@ -68,7 +73,7 @@ Result<std::vector<api::ImageDeleteItem>> EngineImpl::remove_image(const std::st
   };
 
   if (named_tag) {
-    if (image->tags.size() > 1) {  // other tags keep the image
+    if (tag_count > 1) {  // other tags keep the image
       GOCKER_TRY(untag(*named_tag));
       return report;
     }
@@ -89,7 +94,7 @@ Result<std::vector<api::ImageDeleteItem>> EngineImpl::remove_image(const std::st
                              " (must be forced) - image is being used by stopped container " + short_id(user_id));
     for (const std::string& tag : image->tags) GOCKER_TRY(untag(tag));
     return report;
-  } else if (image->tags.size() > 1 && !force) {
+  } else if (tag_count > 1 && !force) {
     return Error::conflict("conflict: unable to delete " + short_id(image->id) +
                            " (must be forced) - image is referenced in multiple repositories");
   }

@@ -121,6 +121,7 @@ class ImageStore {
   Result<UniqueFd> open_layer_tar(const std::string& chain_id) const;
   std::string layer_tar_path(std::string_view chain_id) const;
   bool has_layer(const std::string& chain_id) const;
+  // The layer with this chain id, when the store has it (registry pulls skip those).
   std::optional<state::LayerRecord> find_layer(const std::string& chain_id) const;
   // ---- end images (issue 5) ----
 

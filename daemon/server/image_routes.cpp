@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/error_status.hpp"
+#include "server/registry_routes.hpp"
 #include "server/route.hpp"
 #include "server/streamed_upload.hpp"
 
@@ -113,9 +114,7 @@ engine::Task<void> send_error_and_close(Error error, std::string server_version,
 
 engine::Task<Reply> create_image(const RequestContext& context) {
   auto source = context.query.get("fromSrc");
-  if (!source) {
-    co_return error_response(Error::invalid("pulling images (fromImage) is not supported yet; import with fromSrc=-"));
-  }
+  if (!source) co_return co_await pull_image(context);  // fromImage (server/registry_routes.cpp)
   // The session left the body unread (server/streamed_upload.hpp) when its test on the raw target
   // said so; asking the same test keeps both sides agreeing (a percent-encoded parameter name
   // would otherwise have its body read by the session and then awaited by the pump).

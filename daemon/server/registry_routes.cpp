@@ -1,0 +1,54 @@
+#include "server/registry_routes.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/error_status.hpp"
+#include "server/streamed_upload.hpp"
+
+namespace gocker::server {
+
+engine::Task<void> pump_progress(std::shared_ptr<engine::Engine::ProgressJob> job, std::string server_version,
+                                 engine::UnixSocket client) {
+  std::string first = co_await job->read();
+  if (first.empty()) {
+    Status outcome = job->outcome();
+    if (!outcome) {
+      co_await send_final_response(client, error_response(outcome.error()), server_version);
+      co_return;
+    }
+  }
+  std::string pending = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n" +
+                        common_header_lines(server_version) + "\r\n" + first;
+  while (!pending.empty()) {
+    auto [error, written] = co_await boost::asio::async_write(client, boost::asio::buffer(pending),
+                                                              boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (error) {
+      spdlog::debug("progress stream: client went away: {}", error.message());
+      co_return;  // the job completes on its own; its writes fail quietly
+    }
+    pending = co_await job->read();
+  }
+  boost::system::error_code ignored;
+  client.shutdown(engine::UnixSocket::shutdown_both, ignored);
+  client.close(ignored);
+}
+
+engine::Task<Reply> pull_image(const RequestContext& context) {
+  engine::Engine::PullOptions options;
+  options.image = context.query.get_or("fromImage", "");
+  options.tag = context.query.get_or("tag", "");
+  if (auto auth = context.request.find("X-Registry-Auth"); auth != context.request.end())
+    options.registry_auth = std::string(auth->value());
+  if (options.image.empty()) co_return error_response(Error::invalid("fromImage must not be empty"));
+  auto job = context.engine.pull_image(options);
+  if (!job) co_return error_response(job.error());
+  co_return HijackReply{"", [job = std::move(*job), version = std::string(context.server_version)](
+                                engine::UnixSocket client, std::string) {
+                          return pump_progress(job, version, std::move(client));
+                        }};
+}
+
+}  // namespace gocker::server

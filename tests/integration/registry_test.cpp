@@ -1,0 +1,308 @@
+// Registry pull (images issue 5) against Debian's docker-registry (distribution 2.8), started by
+// this program on 127.0.0.1 inside the harness's own network namespace (so gockerd, in the same
+// namespace, reaches it and the host never sees the port). The image is built here as an OCI
+// layout (python3: a busybox base layer as a plain tar, a gzip layer with a hard link and a
+// symlink, a zstd layer deleting a file and making a directory opaque; an OCI index with an arm64
+// and an amd64 manifest) and pushed with skopeo. Then: pull gives the right files and config,
+// re-pull is a no-op, a tampered blob is refused with nothing registered, and the docker CLI pulls
+// through gockerd.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/harness.hpp"
+
+using namespace gocker::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kRegistryPort = 5000;  // free: the network namespace is this program's own
+const std::string kRegistry = "127.0.0.1:5000";
+
+// Builds the OCI layout: argv = out_dir busybox_tar variant ("main" or "bad").
+constexpr const char* kLayoutScript = R"PY(
+import gzip, hashlib, io, json, os, subprocess, sys, tarfile
+out, busybox, variant = sys.argv[1:4]
+os.makedirs(out + '/blobs/sha256', exist_ok=True)
+def put(data):
+    digest = hashlib.sha256(data).hexdigest()
+    with open(out + '/blobs/sha256/' + digest, 'wb') as f: f.write(data)
+    return 'sha256:' + digest
+def entry(name, kind=tarfile.REGTYPE, data=b'', link='', mode=0o644):
+    info = tarfile.TarInfo(name); info.type = kind; info.mode = mode; info.mtime = 1700000000
+    info.linkname = link; info.size = len(data) if kind == tarfile.REGTYPE else 0
+    return (info, data if kind == tarfile.REGTYPE else None)
+def d(name): return entry(name, tarfile.DIRTYPE, mode=0o755)
+def tar(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT) as t:
+        for info, data in entries: t.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+base = open(busybox, 'rb').read()
+layers = [(base, base, 'application/vnd.oci.image.layer.v1.tar')]
+if variant == 'main':
+    two = tar([d('etc'), entry('etc/tool.conf', data=b'tool=1\n'), entry('etc/old.conf', data=b'old\n'),
+               d('opt'), d('opt/data'), entry('opt/data/a', data=b'a\n'), entry('opt/data/b', data=b'b\n'),
+               entry('opt/hard', tarfile.LNKTYPE, link='etc/tool.conf'), d('usr'), d('usr/bin'),
+               entry('usr/bin/tool', tarfile.SYMTYPE, link='/etc/tool.conf')])
+    layers.append((two, gzip.compress(two, mtime=0), 'application/vnd.oci.image.layer.v1.tar+gzip'))
+    three = tar([d('etc'), entry('etc/.wh.old.conf'), d('opt'), d('opt/data'), entry('opt/data/.wh..wh..opq'),
+                 entry('opt/data/c', data=b'c\n')])
+    zst = subprocess.run(['zstd', '-q', '-c'], input=three, stdout=subprocess.PIPE, check=True).stdout
+    layers.append((three, zst, 'application/vnd.oci.image.layer.v1.tar+zstd'))
+else:
+    bad = tar([d('bad'), entry('bad/file', data=os.urandom(200000).hex().encode())])
+    layers.append((bad, gzip.compress(bad, mtime=0), 'application/vnd.oci.image.layer.v1.tar+gzip'))
+descriptors = [{'mediaType': t, 'digest': put(blob), 'size': len(blob)} for raw, blob, t in layers]
+diff_ids = ['sha256:' + hashlib.sha256(raw).hexdigest() for raw, blob, t in layers]
+def manifest(arch):
+    config = json.dumps({'architecture': arch, 'os': 'linux', 'created': '2024-01-02T03:04:05Z',
+        'config': {'Env': ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'GREETING=hello from x'],
+                   'Cmd': ['sh', '-c', 'echo $GREETING in $(pwd)'], 'WorkingDir': '/opt/data'},
+        'rootfs': {'type': 'layers', 'diff_ids': diff_ids}}).encode()
+    body = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+        'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': put(config), 'size': len(config)},
+        'layers': descriptors}).encode()
+    return {'mediaType': 'application/vnd.oci.image.manifest.v1+json', 'digest': put(body), 'size': len(body),
+            'platform': {'architecture': arch, 'os': 'linux'}}
+amd64 = manifest('amd64')
+entries = [dict(amd64, annotations={'org.opencontainers.image.ref.name': 'single'})]
+if variant == 'main':
+    index = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.index.v1+json',
+                        'manifests': [manifest('arm64'), amd64]}).encode()
+    entries.append({'mediaType': 'application/vnd.oci.image.index.v1+json', 'digest': put(index), 'size': len(index),
+                    'annotations': {'org.opencontainers.image.ref.name': 'multi'}})
+with open(out + '/index.json', 'w') as f: json.dump({'schemaVersion': 2, 'manifests': entries}, f)
+with open(out + '/oci-layout', 'w') as f: json.dump({'imageLayoutVersion': '1.0.0'}, f)
+print(descriptors[-1]['digest'])
+)PY";
+
+// docker-registry in the background, its storage and log in the daemon's temp dir; killed by pid.
+class Registry {
+ public:
+  explicit Registry(const std::string& dir) : dir_(dir) {
+    fs::create_directories(dir + "/storage");
+    std::ofstream(dir + "/config.yml") << "version: 0.1\n"
+                                          "log:\n  level: warn\n"
+                                          "storage:\n  filesystem:\n    rootdirectory: "
+                                       << dir << "/storage\n  delete:\n    enabled: true\n"
+                                       << "http:\n  addr: " << kRegistry << "\n";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int log = ::open((dir + "/registry.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (log >= 0) {
+        ::dup2(log, 1);
+        ::dup2(log, 2);
+      }
+      ::execl("/usr/bin/docker-registry", "docker-registry", "serve", (dir + "/config.yml").c_str(), nullptr);
+      ::_exit(127);
+    }
+  }
+  ~Registry() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  // Polls connect() with a deadline until the registry listens.
+  bool wait_listening() const {
+    for (int attempt = 0; attempt < 500; ++attempt) {
+      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(kRegistryPort);
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+      ::close(fd);
+      if (connected) return true;
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+  std::string blob_path(const std::string& digest) const {
+    const std::string hex = digest.substr(7);
+    return dir_ + "/storage/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data";
+  }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+Daemon& daemon_under_test() {
+  static Daemon daemon;
+  return daemon;
+}
+
+struct Fixture {
+  std::unique_ptr<Registry> registry;
+  std::string bad_layer_digest;
+  std::string error;
+};
+
+// The registry with tools/x:3 (an OCI manifest), tools/x:multi (an index) and tools/bad:1.
+Fixture& fixture() {
+  static Fixture state = [] {
+    Fixture made;
+    auto& daemon = daemon_under_test();
+    if (!daemon.started()) {
+      made.error = daemon.start_error();
+      return made;
+    }
+    const std::string dir = daemon.temp_dir() + "/registry";
+    made.registry = std::make_unique<Registry>(dir);
+    if (!made.registry->wait_listening()) {
+      made.error = "docker-registry did not start";
+      return made;
+    }
+    for (const std::string variant : {"main", "bad"}) {
+      const std::string layout = daemon.temp_dir() + "/layout-" + variant;
+      auto built = run_command({"python3", "-c", kLayoutScript, layout, image_dir() + "/busybox-rootfs.tar", variant});
+      if (built.exit_code != 0) {
+        made.error = "build OCI layout: " + built.describe();
+        return made;
+      }
+      if (variant == "bad") made.bad_layer_digest = built.out.substr(0, built.out.find('\n'));
+      std::vector<std::pair<std::string, std::string>> copies;
+      if (variant == "main") {
+        copies = {{"single", "tools/x:3"}, {"multi", "tools/x:multi"}};
+      } else {
+        copies = {{"single", "tools/bad:1"}};
+      }
+      for (const auto& [source, target] : copies) {
+        auto copied = run_command({"skopeo", "copy", "--all", "--quiet", "--dest-tls-verify=false", "oci:" + layout + ":" + source,
+                                   "docker://" + kRegistry + "/" + target});
+        if (copied.exit_code != 0) {
+          made.error = "skopeo copy " + source + ": " + copied.describe();
+          return made;
+        }
+      }
+    }
+    return made;
+  }();
+  return state;
+}
+
+size_t count_dir(const std::string& path) {
+  size_t count = 0;
+  std::error_code error;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(path, error)) ++count;
+  return count;
+}
+
+nlohmann::json inspect(const std::string& reference) {
+  auto result = daemon_under_test().gockerctl({"image", "inspect", reference});
+  REQUIRE_MESSAGE(result.exit_code == 0, result.describe());
+  auto parsed = nlohmann::json::parse(result.out, nullptr, false);
+  REQUIRE(parsed.is_array());
+  return parsed[0];
+}
+
+}  // namespace
+
+TEST_CASE("pull from a registry: layers, whiteouts, links, config, RepoDigests; re-pull is a no-op") {
+  auto& daemon = daemon_under_test();
+  auto& state = fixture();
+  REQUIRE_MESSAGE(state.error.empty(), state.error);
+  const std::string image = kRegistry + "/tools/x:3";
+
+  auto pulled = daemon.gockerctl({"pull", image});
+  REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.describe());
+  CHECK_MESSAGE(pulled.out.find("3: Pulling from tools/x") != std::string::npos, pulled.out);
+  CHECK_MESSAGE(pulled.out.find(": Pull complete") != std::string::npos, pulled.out);
+  CHECK_MESSAGE(pulled.out.find("Digest: sha256:") != std::string::npos, pulled.out);
+  CHECK_MESSAGE(pulled.out.find("Status: Downloaded newer image for " + image) != std::string::npos, pulled.out);
+  CHECK_MESSAGE(pulled.out.find("Downloading") == std::string::npos, "no progress figures when not a terminal");
+
+  // The files: layer 3 deleted etc/old.conf and made opt/data opaque (a, b gone; c there).
+  auto listing = daemon.gockerctl({"run", "--rm", image, "sh", "-c",
+                                   "ls /opt/data; cat /etc/tool.conf /opt/hard; readlink /usr/bin/tool; "
+                                   "test -e /etc/old.conf || echo old-gone; "
+                                   "stat -c %h /opt/hard"});
+  REQUIRE_MESSAGE(listing.exit_code == 0, listing.describe());
+  CHECK(listing.out == "c\ntool=1\ntool=1\n/etc/tool.conf\nold-gone\n2\n");
+
+  // The config: Env, Cmd and WorkingDir.
+  auto ran = daemon.gockerctl({"run", "--rm", image});
+  REQUIRE_MESSAGE(ran.exit_code == 0, ran.describe());
+  CHECK(ran.out == "hello from x in /opt/data\n");
+
+  auto inspected = inspect(image);
+  REQUIRE(inspected["RepoDigests"].is_array());
+  REQUIRE(inspected["RepoDigests"].size() == 1);
+  const std::string repo_digest = inspected["RepoDigests"][0].get<std::string>();
+  CHECK(repo_digest.rfind(kRegistry + "/tools/x@sha256:", 0) == 0);
+  CHECK(inspected["RepoTags"] == nlohmann::json::array({image}));
+  CHECK(pulled.out.find("Digest: " + repo_digest.substr(repo_digest.find('@') + 1)) != std::string::npos);
+  CHECK(inspected["Config"]["WorkingDir"] == "/opt/data");
+  // The digest reference names the image too.
+  CHECK(inspect(repo_digest)["Id"] == inspected["Id"]);
+
+  // Again: nothing downloaded, nothing new on disk.
+  const size_t layers = count_dir(daemon.root() + "/layers/sha256");
+  auto again = daemon.gockerctl({"pull", image});
+  REQUIRE_MESSAGE(again.exit_code == 0, again.describe());
+  CHECK_MESSAGE(again.out.find("Status: Image is up to date for " + image) != std::string::npos, again.out);
+  CHECK_MESSAGE(again.out.find("Pull complete") == std::string::npos, again.out);
+  CHECK(count_dir(daemon.root() + "/layers/sha256") == layers);
+
+  // The index: the amd64 entry is chosen, and its layers are all there already.
+  auto multi = daemon.gockerctl({"pull", kRegistry + "/tools/x:multi"});
+  REQUIRE_MESSAGE(multi.exit_code == 0, multi.describe());
+  CHECK_MESSAGE(multi.out.find("Pull complete") == std::string::npos, multi.out);
+  CHECK(inspect(kRegistry + "/tools/x:multi")["Id"] == inspected["Id"]);
+  CHECK(inspect(kRegistry + "/tools/x:multi")["Architecture"] == "amd64");
+  CHECK(count_dir(daemon.root() + "/layers/sha256") == layers);
+
+  auto missing = daemon.gockerctl({"pull", kRegistry + "/tools/x:nope"});
+  CHECK(missing.exit_code == 1);
+  CHECK_MESSAGE(missing.err.find("manifest for") != std::string::npos, missing.describe());
+}
+
+TEST_CASE("a layer blob whose content does not match its digest is refused, and nothing is registered") {
+  auto& daemon = daemon_under_test();
+  auto& state = fixture();
+  REQUIRE_MESSAGE(state.error.empty(), state.error);
+  // Same size, other bytes: only the digest can tell.
+  const std::string blob = state.registry->blob_path(state.bad_layer_digest);
+  {
+    std::fstream file(blob, std::ios::in | std::ios::out | std::ios::binary);
+    REQUIRE(file.good());
+    file.seekp(100);
+    file.write("tampered", 8);
+  }
+  const size_t layers = count_dir(daemon.root() + "/layers/sha256");
+  auto pulled = daemon.gockerctl({"pull", kRegistry + "/tools/bad:1"});
+  CHECK(pulled.exit_code == 1);
+  CHECK_MESSAGE(pulled.err.find("verification failed") != std::string::npos, pulled.describe());
+  CHECK(daemon.gockerctl({"image", "inspect", kRegistry + "/tools/bad:1"}).exit_code != 0);
+  CHECK(count_dir(daemon.root() + "/layers/sha256") == layers);
+  CHECK(count_dir(daemon.root() + "/layers/tmp") == 0);
+}
+
+TEST_CASE("docker pull through gockerd") {
+  auto& daemon = daemon_under_test();
+  auto& state = fixture();
+  REQUIRE_MESSAGE(state.error.empty(), state.error);
+  const std::string image = kRegistry + "/tools/x:3";
+  daemon.gockerctl({"rmi", image});  // whatever the order of the cases: pull it fresh or again
+  auto pulled = daemon.docker({"pull", image});
+  REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.describe());
+  CHECK_MESSAGE(pulled.out.find("Status: ") != std::string::npos, pulled.out);
+  auto ran = daemon.docker({"run", "--rm", image});
+  CHECK_MESSAGE(ran.out == "hello from x in /opt/data\n", ran.describe());
+  auto listed = daemon.docker({"images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}"});
+  CHECK_MESSAGE(listed.out.find(kRegistry + "/tools/x 3 sha256:") != std::string::npos, listed.describe());
+}

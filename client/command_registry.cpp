@@ -61,6 +61,30 @@ int pull(const GlobalOptions& global, const PullFlags& flags) {
   return 0;
 }
 
+// ---- push ----
+struct PushFlags {
+  bool all_tags = false;
+  bool quiet = false;
+  std::string reference;
+};
+
+bool has_tag_or_digest(const std::string& reference) {
+  const size_t slash = reference.rfind('/');
+  return reference.find_first_of(":@", slash == std::string::npos ? 0 : slash) != std::string::npos;
+}
+
+// As docker 23+: NAME alone pushes NAME:latest, unless --all-tags (every local tag of NAME).
+int push(const GlobalOptions& global, const PushFlags& flags) {
+  if (flags.all_tags && has_tag_or_digest(flags.reference))
+    return fail(Failure::usage("tag can't be used with --all-tags/-a"));
+  auto client = open_client(global);
+  if (!client) return fail(client.error());
+  auto [name, tag] = split_reference(flags.reference);
+  if (flags.all_tags) tag.clear();
+  const std::string target = api_target("/images/" + escape_component(name) + "/push", {{"tag", tag}});
+  return show_progress(*client, target, flags.quiet, {{"X-Registry-Auth", "e30="}});
+}
+
 }  // namespace
 
 void register_registry_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global) {
@@ -69,6 +93,13 @@ void register_registry_commands(CLI::App& app, CommandTable& table, const Global
   pull_command->add_flag("-q,--quiet", pull_flags->quiet, "Suppress verbose output");
   pull_command->add_option("NAME[:TAG|@DIGEST]", pull_flags->reference)->required();
   table.push_back({pull_command, [&global, pull_flags] { return pull(global, *pull_flags); }});
+
+  auto push_flags = std::make_shared<PushFlags>();
+  CLI::App* push_command = app.add_subcommand("push", "Upload an image to a registry");
+  push_command->add_flag("-a,--all-tags", push_flags->all_tags, "Push all tags of the repository");
+  push_command->add_flag("-q,--quiet", push_flags->quiet, "Suppress verbose output");
+  push_command->add_option("NAME[:TAG]", push_flags->reference)->required();
+  table.push_back({push_command, [&global, push_flags] { return push(global, *push_flags); }});
 }
 
 }  // namespace gocker::client

@@ -61,6 +61,7 @@ Outcome<void> ProgressDisplay::show(const std::string& line) {
     const int64_t total = detail->value("total", int64_t{0});
     bar = progress_bar(current, total);
   }
+  if (status.empty() && bar.empty()) return {};  // an aux message (push's digest) is for programs
   std::string shown = id.empty() ? status : id + ": " + status;
   if (!bar.empty()) shown += " " + bar;
   if (!terminal_ || id.empty()) {

@@ -11,6 +11,7 @@ option(GOCKER_STATIC_DEPS "Link libcrypto, libsqlite3, libarchive and libstdc++ 
 if(GOCKER_STATIC_DEPS_STAGE STREQUAL "before")
   if(GOCKER_STATIC_DEPS)
     set(OPENSSL_USE_STATIC_LIBS TRUE)
+    set(ZLIB_USE_STATIC_LIBS TRUE)
   endif()
   return()
 endif()

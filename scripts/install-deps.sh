@@ -5,6 +5,9 @@
 #   scripts/install-deps.sh --test   plus the test suite's extras: the docker CLI, python3-docker and
 #                                    skopeo (tests drive gockerd with them and check its image
 #                                    archives with skopeo; dockerd itself is never started),
+#                                    docker-registry and zstd (registry_test runs a registry on
+#                                    loopback inside its own network namespace; apt does not start
+#                                    the packaged service, see policy-rc.d below),
 #                                    systemd (for systemd-socket-activate), and nodejs and npm (the
 #                                    openapi_lint test npm-installs a pinned OpenAPI validator into
 #                                    the build dir)

@@ -417,6 +417,15 @@ class Engine {
   virtual Result<std::shared_ptr<ProgressJob>> pull_image(const PullOptions& /*options*/) {
     return Error::internal("pull is not supported");
   }
+  struct PushOptions {
+    std::string image;          // the repository ("127.0.0.1:5000/me/base"), possibly with a tag
+    std::string tag;            // the tag; empty (and none in image): every tag of the repository
+    std::string registry_auth;  // the X-Registry-Auth header, as sent
+  };
+  // POST /images/{name}/push: NotFound when no such tag exists locally, checked before any work.
+  virtual Result<std::shared_ptr<ProgressJob>> push_image(const PushOptions& /*options*/) {
+    return Error::internal("push is not supported");
+  }
   // ---- end registry ----
 };
 

@@ -136,6 +136,7 @@ class EngineImpl final : public Engine {
   // ---- end networks ----
   // ---- registry (issue 5) (public overrides; registry_*.cpp) ----
   Result<std::shared_ptr<ProgressJob>> pull_image(const PullOptions& options) override;
+  Result<std::shared_ptr<ProgressJob>> push_image(const PushOptions& options) override;
   // ---- end registry ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)

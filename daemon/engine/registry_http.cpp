@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -202,15 +203,37 @@ Result<HttpResult> exchange(Stream& stream, std::string_view method, const std::
   request.set(http::field::user_agent, "gocker");
   request.set(http::field::connection, "close");
   for (const auto& [name, value] : headers) request.set(name, value);
+  const bool chunked = body != nullptr && body->producer;
   const int64_t length = body == nullptr ? 0 : (body->file_fd >= 0 ? body->file_size : static_cast<int64_t>(body->bytes.size()));
-  if (body != nullptr || verb == http::verb::put || verb == http::verb::post || verb == http::verb::patch) {
+  if (chunked) {
+    request.set(http::field::transfer_encoding, "chunked");
+  } else if (body != nullptr || verb == http::verb::put || verb == http::verb::post || verb == http::verb::patch) {
     request.set(http::field::content_length, std::to_string(length));
-    if (body != nullptr && !body->content_type.empty()) request.set(http::field::content_type, body->content_type);
   }
+  if (body != nullptr && !body->content_type.empty()) request.set(http::field::content_type, body->content_type);
   http::request_serializer<http::empty_body> serializer{request};
   http::write_header(stream, serializer, error);
   if (error) return Error::unavailable("send " + std::string(method) + " " + target + ": " + error_text(error));
-  if (body != nullptr && body->file_fd >= 0) {
+  if (chunked) {
+    // RFC 9112 section 7.1: each piece as "<hex size>\r\n<bytes>\r\n", then "0\r\n\r\n".
+    std::vector<char> buffer(256 * 1024);
+    for (;;) {
+      auto produced = body->producer(buffer.data(), buffer.size());
+      if (!produced) return std::move(produced).error().context("send body of " + target);
+      if (*produced == 0) {
+        net::write(stream, net::buffer(std::string_view("0\r\n\r\n")), error);
+        if (error) return Error::unavailable("send body of " + target + ": " + error_text(error));
+        break;
+      }
+      char size_line[24];
+      const int size_length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", *produced);
+      const std::array<net::const_buffer, 3> pieces{net::buffer(size_line, static_cast<size_t>(size_length)),
+                                                    net::buffer(buffer.data(), *produced),
+                                                    net::buffer(std::string_view("\r\n"))};
+      net::write(stream, pieces, error);
+      if (error) return Error::unavailable("send body of " + target + ": " + error_text(error));
+    }
+  } else if (body != nullptr && body->file_fd >= 0) {
     std::vector<char> buffer(256 * 1024);
     int64_t offset = 0;
     while (offset < body->file_size) {
@@ -295,7 +318,8 @@ Result<HttpResult> RegistryHttp::send(std::string_view method, const std::string
     const bool same_host = url->host == endpoint_.host;
     auto result = send_once(method, *url, headers, body, sink, same_host);
     if (!result) return result;
-    if (result->status == 401 && same_host && !challenged) {
+    const bool streamed = body != nullptr && body->producer;
+    if (result->status == 401 && same_host && !challenged && !streamed) {
       challenged = true;
       const std::string challenge = result->header("www-authenticate");
       if (challenge.empty()) return result;

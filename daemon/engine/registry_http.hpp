@@ -10,7 +10,8 @@
 // <name>.cert with its <name>.key) a client certificate.
 //
 // Authentication (distribution's token spec): a request answered 401 is retried once after
-// answering the challenge in its WWW-Authenticate header:
+// answering the challenge in its WWW-Authenticate header (not one with a streamed body, which
+// cannot be sent twice: callers make an ordinary request to the registry first):
 //   Basic realm=...                           -> Authorization: Basic base64(user:password)
 //   Bearer realm=URL,service=S,scope=X        -> GET URL?service=S&scope=<our scope> (with basic
 //                                                credentials when we have some), take "token" (or
@@ -54,11 +55,14 @@ struct HttpResult {
   }
 };
 
-// The body of a request: nothing, bytes, or a file read from its start (a layer blob).
+// The body of a request: nothing, bytes, a file read from its start, or a stream of unknown
+// length (a layer compressed while it is pushed), sent with chunked transfer encoding: `producer`
+// fills the buffer it is given and returns how much it wrote, 0 at the end.
 struct RequestBody {
   std::string bytes;
   int file_fd = -1;  // borrowed; read with pread from offset 0
   int64_t file_size = 0;
+  std::function<Result<size_t>(char* buffer, size_t capacity)> producer;
   std::string content_type;
 };
 

@@ -27,6 +27,7 @@
 #include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "engine/anonymous_file.hpp"
+#include "engine/blob_sums.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/image_config.hpp"
 #include "engine/reference.hpp"
@@ -186,6 +187,7 @@ Status run_pull(ImageStore& images, RegistryService& service, const Reference& r
       return Error::invalid("layer " + plan.blob.digest + ": uncompressed digest " + layer->diff_id +
                             " does not match the config's " + plan.diff_id);
     layers.push_back(*layer);
+    remember_layer_blob(images.root(), plan.diff_id, plan.blob);  // a later push can reuse it
     progress.status("Pull complete", plan.progress_id);
   }
 

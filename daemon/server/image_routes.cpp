@@ -248,6 +248,7 @@ constexpr std::array kRoutes{
     Route{http::verb::post, "/images/create", create_image},
     Route{http::verb::get, "/containers/{id}/export", export_container},
     Route{http::verb::post, "/images/{name*}/tag", tag_image},
+    Route{http::verb::post, "/images/{name*}/push", push_image},  // server/registry_routes.cpp
     Route{http::verb::delete_, "/images/{name*}", remove_image},
     Route{http::verb::get, "/images/{name*}/history", image_history},
     // save/load (images issue 5)

@@ -51,4 +51,18 @@ engine::Task<Reply> pull_image(const RequestContext& context) {
                         }};
 }
 
+engine::Task<Reply> push_image(const RequestContext& context) {
+  engine::Engine::PushOptions options;
+  options.image = context.params.get("name");
+  options.tag = context.query.get_or("tag", "");
+  if (auto auth = context.request.find("X-Registry-Auth"); auth != context.request.end())
+    options.registry_auth = std::string(auth->value());
+  auto job = context.engine.push_image(options);
+  if (!job) co_return error_response(job.error());
+  co_return HijackReply{"", [job = std::move(*job), version = std::string(context.server_version)](
+                                engine::UnixSocket client, std::string) {
+                          return pump_progress(job, version, std::move(client));
+                        }};
+}
+
 }  // namespace gocker::server

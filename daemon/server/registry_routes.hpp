@@ -8,6 +8,9 @@ namespace gocker::server {
 // POST /images/create?fromImage=NAME[&tag=TAG]: the X-Registry-Auth header carries credentials.
 engine::Task<Reply> pull_image(const RequestContext& context);
 
+// POST /images/{name*}/push[?tag=TAG]: the X-Registry-Auth header carries credentials.
+engine::Task<Reply> push_image(const RequestContext& context);
+
 // Streams a registry job's progress: the 200 head goes out with the first message, so a job that
 // fails before saying anything (an unknown manifest, a refused login) gets an ordinary error
 // response with its status instead.

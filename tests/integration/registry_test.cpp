@@ -5,7 +5,9 @@
 // symlink, a zstd layer deleting a file and making a directory opaque; an OCI index with an arm64
 // and an amd64 manifest) and pushed with skopeo. Then: pull gives the right files and config,
 // re-pull is a no-op, a tampered blob is refused with nothing registered, and the docker CLI pulls
-// through gockerd.
+// through gockerd. Push: a committed two-layer image goes up (skopeo reads back the manifest digest
+// push printed, the config whose digest is the local id, and layers that inflate to the diff ids),
+// a second push sends no layer, rmi + pull gives the same id back, and the docker CLI pushes.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -305,4 +307,94 @@ TEST_CASE("docker pull through gockerd") {
   CHECK_MESSAGE(ran.out == "hello from x in /opt/data\n", ran.describe());
   auto listed = daemon.docker({"images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}"});
   CHECK_MESSAGE(listed.out.find(kRegistry + "/tools/x 3 sha256:") != std::string::npos, listed.describe());
+}
+
+// sha256 of what `sh -c script` prints, as "sha256:<hex>".
+std::string sha256_of_output(const std::string& script) {
+  auto result = run_command({"bash", "-c", "set -o pipefail; " + script + " | sha256sum"});
+  REQUIRE_MESSAGE(result.exit_code == 0, result.describe());
+  return "sha256:" + result.out.substr(0, 64);
+}
+
+TEST_CASE("push to a registry: the stored layer tars and config go up as they are; pull gives the same image back") {
+  auto& daemon = daemon_under_test();
+  auto& state = fixture();
+  REQUIRE_MESSAGE(state.error.empty(), state.error);
+  const std::string image = kRegistry + "/me/base:2";
+
+  // Two layers: busybox's and a committed one.
+  auto ran = daemon.gockerctl({"run", "--name", "pushsrc", "busybox", "sh", "-c", "echo pushed > /pushed; rm /bin/true"});
+  REQUIRE_MESSAGE(ran.exit_code == 0, ran.describe());
+  auto committed = daemon.gockerctl({"commit", "-c", "CMD [\"cat\", \"/pushed\"]", "pushsrc", image});
+  REQUIRE_MESSAGE(committed.exit_code == 0, committed.describe());
+  REQUIRE(daemon.gockerctl({"rm", "pushsrc"}).exit_code == 0);
+  const nlohmann::json local = inspect(image);
+  const std::string id = local["Id"].get<std::string>();
+  REQUIRE(local["RootFS"]["Layers"].size() == 2);
+
+  auto pushed = daemon.gockerctl({"push", image});
+  REQUIRE_MESSAGE(pushed.exit_code == 0, pushed.describe());
+  CHECK_MESSAGE(pushed.out.find("The push refers to repository [" + kRegistry + "/me/base]") != std::string::npos, pushed.out);
+  CHECK_MESSAGE(pushed.out.find(": Pushed") != std::string::npos, pushed.out);
+  const size_t digest_at = pushed.out.find("2: digest: sha256:");
+  REQUIRE_MESSAGE(digest_at != std::string::npos, pushed.out);
+  const std::string digest = pushed.out.substr(digest_at + 11, 71);
+  CHECK_MESSAGE(pushed.out.find("Pushing") == std::string::npos, "no progress figures when not a terminal");
+
+  // What the registry holds, read by skopeo: the manifest push printed, the config byte for byte
+  // (its digest is the local image id), and layers whose uncompressed digests are the diff ids.
+  const std::string source = "docker://" + image;
+  CHECK(sha256_of_output("skopeo inspect --tls-verify=false --raw " + source) == digest);
+  CHECK(sha256_of_output("skopeo inspect --tls-verify=false --raw --config " + source) == id);
+  auto described = run_command({"skopeo", "inspect", "--tls-verify=false", source});
+  REQUIRE_MESSAGE(described.exit_code == 0, described.describe());
+  auto remote = nlohmann::json::parse(described.out, nullptr, false);
+  REQUIRE(remote.is_object());
+  CHECK(remote["Digest"] == digest);
+  REQUIRE(remote["Layers"].size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string blob = remote["Layers"][i].get<std::string>();
+    CHECK(sha256_of_output("gzip -dc < " + state.registry->blob_path(blob)) == local["RootFS"]["Layers"][i]);
+  }
+  CHECK(inspect(image)["RepoDigests"] == nlohmann::json::array({kRegistry + "/me/base@" + digest}));
+
+  // Again: every blob is there already.
+  auto again = daemon.gockerctl({"push", image});
+  REQUIRE_MESSAGE(again.exit_code == 0, again.describe());
+  CHECK_MESSAGE(again.out.find("Pushed") == std::string::npos, again.out);
+  CHECK_MESSAGE(again.out.find("Layer already exists") != std::string::npos, again.out);
+  CHECK_MESSAGE(again.out.find("2: digest: " + digest) != std::string::npos, again.out);
+
+  // Gone locally, then pulled back: the same image id, and it runs.
+  auto removed = daemon.gockerctl({"rmi", image});
+  REQUIRE_MESSAGE(removed.exit_code == 0, removed.describe());
+  REQUIRE(daemon.gockerctl({"image", "inspect", id}).exit_code != 0);
+  auto pulled = daemon.gockerctl({"pull", image});
+  REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.describe());
+  CHECK(pulled.out.find("Digest: " + digest) != std::string::npos);
+  CHECK(inspect(image)["Id"] == id);
+  auto shown = daemon.gockerctl({"run", "--rm", image});
+  CHECK_MESSAGE(shown.out == "pushed\n", shown.describe());
+
+  // Errors: a tag that does not exist locally, a digest reference.
+  auto missing = daemon.gockerctl({"push", kRegistry + "/me/base:nope"});
+  CHECK(missing.exit_code == 1);
+  CHECK_MESSAGE(missing.err.find("An image does not exist locally with the tag: " + kRegistry + "/me/base:nope") !=
+                    std::string::npos,
+                missing.describe());
+}
+
+TEST_CASE("docker push through gockerd") {
+  auto& daemon = daemon_under_test();
+  auto& state = fixture();
+  REQUIRE_MESSAGE(state.error.empty(), state.error);
+  const std::string image = kRegistry + "/me/docker-pushed:1";
+  REQUIRE(daemon.gockerctl({"tag", "busybox", image}).exit_code == 0);
+  auto pushed = daemon.docker({"push", image});
+  REQUIRE_MESSAGE(pushed.exit_code == 0, pushed.describe());
+  CHECK_MESSAGE(pushed.out.find("1: digest: sha256:") != std::string::npos, pushed.out);
+  auto described = run_command({"skopeo", "inspect", "--tls-verify=false", "--raw", "--config", "docker://" + image});
+  REQUIRE_MESSAGE(described.exit_code == 0, described.describe());
+  CHECK(sha256_of_output("skopeo inspect --tls-verify=false --raw --config docker://" + image) ==
+        inspect("busybox")["Id"].get<std::string>());
 }

@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <CLI/CLI.hpp>
@@ -20,14 +22,22 @@
 #include "engine/engine.hpp"
 #include "server/listener.hpp"
 #include "server/server.hpp"
+#include "server/tls_listener.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace gocker;
 
+constexpr const char* kDefaultHost = "unix:///run/gocker/gocker.sock";
+constexpr const char* kDefaultGroup = "gocker";
+
 struct DaemonFlags {
-  std::string host = "unix:///run/gocker/gocker.sock";
+  std::vector<std::string> hosts;  // -H, repeatable: at most one unix://, any number of tcp://
+  std::string group = kDefaultGroup;
+  bool group_given = false;  // an explicitly named group must exist; the default one may not
+  bool tls_verify = false;
+  server::TlsFiles tls_files;
   std::string root = "/var/lib/gocker";
   std::string cgroup_parent = "gocker";
   std::string log_level = "info";
@@ -96,9 +106,70 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// What -H asked for: the unix socket (always one: the default unless named) and the TCP
+// endpoints, which are served only with --tlsverify and its three files.
+struct Listeners {
+  std::string socket_path;
+  std::vector<boost::asio::ip::tcp::endpoint> tcp_endpoints;
+  std::shared_ptr<boost::asio::ssl::context> tls_context;  // set when tcp_endpoints is not empty
+};
+
+Result<Listeners> plan_listeners(const DaemonFlags& flags) {
+  Listeners listeners;
+  std::string unix_host;
+  std::string first_tcp_host;
+  for (const std::string& host : flags.hosts) {
+    if (gocker::starts_with(host, "tcp://")) {
+      auto endpoint = server::tcp_endpoint_from_host(host);
+      if (!endpoint) return std::move(endpoint).error();
+      listeners.tcp_endpoints.push_back(*endpoint);
+      if (first_tcp_host.empty()) first_tcp_host = host;
+      continue;
+    }
+    if (!unix_host.empty())
+      return Error::invalid("-H " + unix_host + " and -H " + host + ": gockerd serves one unix socket");
+    unix_host = host;
+  }
+  auto socket_path = server::socket_path_from_host(unix_host.empty() ? kDefaultHost : unix_host);
+  if (!socket_path) return std::move(socket_path).error();
+  listeners.socket_path = *socket_path;
+  if (listeners.tcp_endpoints.empty()) return listeners;
+
+  // Anyone who reaches the API can run a privileged container: over TCP only with TLS and a client
+  // certificate the CA signed (dockerd without --tlsverify would serve plain TCP; gockerd refuses).
+  if (!flags.tls_verify)
+    return Error::invalid("-H " + first_tcp_host +
+                          ": the API is served over TCP only with TLS and client certificates: add --tlsverify "
+                          "--tlscacert CA.pem --tlscert SERVER-CERT.pem --tlskey SERVER-KEY.pem");
+  std::string missing;
+  for (const auto& [flag, value] : {std::pair{"--tlscacert", &flags.tls_files.ca_certificate},
+                                    std::pair{"--tlscert", &flags.tls_files.certificate},
+                                    std::pair{"--tlskey", &flags.tls_files.private_key}}) {
+    if (value->empty()) missing += std::string(missing.empty() ? "" : ", ") + flag;
+  }
+  if (!missing.empty()) return Error::invalid("--tlsverify needs --tlscacert, --tlscert and --tlskey (missing: " + missing + ")");
+  auto context = server::make_tls_server_context(flags.tls_files);
+  if (!context) return std::move(context).error().context("TLS");
+  listeners.tls_context = std::move(*context);
+  return listeners;
+}
+
+// The group of the API socket: the named one, or none (root:root) when the default group "gocker"
+// was never created, as dockerd does for its "docker" group.
+Result<std::optional<gid_t>> socket_group(const DaemonFlags& flags) {
+  auto group = server::find_group(flags.group);
+  if (!group) return std::move(group).error().context("--group");
+  if (*group) return group;
+  if (flags.group_given) return Error::invalid("--group " + gocker::quoted(flags.group) + ": no such group");
+  spdlog::warn("group {} does not exist: the API socket is root:root 0660 (create the group with: groupadd --system {})",
+               gocker::quoted(flags.group), flags.group);
+  return group;
+}
+
 int run_daemon(const DaemonFlags& flags) {
-  auto socket_path = server::socket_path_from_host(flags.host);
-  if (!socket_path) return fail(socket_path.error().message);
+  auto listeners = plan_listeners(flags);
+  if (!listeners) return fail(listeners.error().message);
+  const std::string* socket_path = &listeners->socket_path;
   if (Status made = make_root_directory(flags.root); !made) return fail(made.error().message);
 
   // The socket is claimed before the engine opens the state in --root, so a second gockerd started
@@ -107,7 +178,10 @@ int run_daemon(const DaemonFlags& flags) {
   if (!listen_socket) return fail(listen_socket.error().message);
   bool socket_activated = listen_socket->valid();
   if (!socket_activated) {
-    listen_socket = server::open_listen_socket(*socket_path);
+    // A socket systemd passed has the owner, group and mode its .socket unit gave it.
+    auto group = socket_group(flags);
+    if (!group) return fail(group.error().message);
+    listen_socket = server::open_listen_socket(*socket_path, *group);
     if (!listen_socket) return fail(listen_socket.error().message);
   }
   // A socket file we bound is ours to remove; one systemd bound belongs to the .socket unit.
@@ -115,6 +189,13 @@ int run_daemon(const DaemonFlags& flags) {
     if (!socket_activated) ::unlink(socket_path->c_str());
   };
   ScopeGuard remove_socket_on_failure(remove_socket_file);
+  // Bound as early as the unix socket: a port in use stops this start before the engine opens.
+  std::vector<UniqueFd> tcp_sockets;
+  for (const auto& endpoint : listeners->tcp_endpoints) {
+    auto tcp_socket = server::open_tcp_listen_socket(endpoint);
+    if (!tcp_socket) return fail(tcp_socket.error().message);
+    tcp_sockets.push_back(std::move(*tcp_socket));
+  }
 
   fs::path executable_dir = executable_directory();
   engine::EngineOptions options;
@@ -145,6 +226,14 @@ int run_daemon(const DaemonFlags& flags) {
   server_options.server_version = GOCKER_VERSION;
   server::Server server(io_context, **engine, server_options);
   if (Status started = server.start(std::move(*listen_socket)); !started) return fail(started.error().message);
+  for (size_t i = 0; i < tcp_sockets.size(); ++i) {
+    if (Status started = server.start_tls(std::move(tcp_sockets[i]), listeners->tls_context); !started)
+      return fail(started.error().message);
+    const auto& endpoint = listeners->tcp_endpoints[i];
+    spdlog::info("listening on tcp://{}{}{}:{} (TLS, client certificates signed by {} required)",
+                 endpoint.address().is_v6() ? "[" : "", endpoint.address().to_string(),
+                 endpoint.address().is_v6() ? "]" : "", endpoint.port(), flags.tls_files.ca_certificate);
+  }
   spdlog::info("gockerd {} listening on {} (root {}, monitor {}, images {})", GOCKER_VERSION,
                socket_activated ? std::string("the socket systemd passed") : *socket_path, options.root,
                options.monitor_binary, options.builtin_image_dir);
@@ -169,7 +258,17 @@ int main(int argc, char** argv) {
   CLI::App app{"gockerd: the gocker container engine daemon (Docker Engine API over a unix socket)"};
   DaemonFlags flags;
   app.set_version_flag("--version", "gockerd " GOCKER_VERSION);
-  app.add_option("-H,--host", flags.host, "Socket to serve the API on (unix:///path or /path)")->capture_default_str();
+  app.add_option("-H,--host", flags.hosts,
+                 "Where to serve the API, repeatable: unix:///path or /path (one; default " + std::string(kDefaultHost) +
+                     ", always served) and tcp://ADDR:PORT (only with --tlsverify)");
+  app.add_option("-G,--group", flags.group,
+                 "Group of the unix socket (mode 0660); a missing default group leaves it root:root")
+      ->capture_default_str();
+  app.add_flag("--tlsverify", flags.tls_verify,
+               "Serve tcp:// hosts over TLS 1.2+ and require client certificates signed by --tlscacert");
+  app.add_option("--tlscacert", flags.tls_files.ca_certificate, "CA certificate (PEM) that signs client certificates");
+  app.add_option("--tlscert", flags.tls_files.certificate, "The daemon's TLS certificate chain (PEM)");
+  app.add_option("--tlskey", flags.tls_files.private_key, "The daemon's TLS private key (PEM)");
   app.add_option("--root", flags.root, "Directory for state, images and containers")->capture_default_str();
   app.add_option("--cgroup-parent", flags.cgroup_parent, "Parent cgroup of all containers, under each hierarchy's root")
       ->capture_default_str();
@@ -192,6 +291,7 @@ int main(int argc, char** argv) {
                  "Directory of registry certificates: certs.d/<host:port>/{ca.crt,client.cert,client.key}")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  flags.group_given = app.count("--group") > 0;
 
   set_up_logging(flags.log_level);
   // The last-resort catch (STYLE.md section 2): everything below returns Result, but a library can

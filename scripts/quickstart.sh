@@ -19,6 +19,9 @@ scripts/install-deps.sh
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
 cmake --build "$build_dir" -j "$(nproc)"
 cmake --install "$build_dir"
+# Members of the system group gocker may use the API socket (0660 root:gocker) without sudo.
+# --force: nothing happens when the group exists.
+groupadd --force --system gocker
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build_dir/CMakeCache.txt")
 gockerd=$prefix/bin/gockerd
 gockerctl=$prefix/bin/gockerctl

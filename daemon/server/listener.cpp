@@ -1,14 +1,18 @@
 #include "server/listener.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstring>
+#include <vector>
 
+#include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 
 namespace gocker::server {
@@ -54,6 +58,30 @@ Result<bool> is_socket_alive(const sockaddr_un& address, const std::string& path
 
 }  // namespace
 
+Result<std::optional<gid_t>> find_group(const std::string& name) {
+  if (name.empty()) return Error::invalid("the socket group name is empty");
+  std::vector<char> buffer(1024);
+  for (;;) {
+    struct group entry {};
+    struct group* found = nullptr;
+    int error = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
+    if (error == ERANGE && buffer.size() < (1u << 20)) {
+      buffer.resize(buffer.size() * 2);
+      continue;
+    }
+    if (found != nullptr) return std::optional<gid_t>{found->gr_gid};
+    // getgrnam_r(3): "not found" is 0 with a null result, or one of these from some NSS modules.
+    if (error != 0 && error != ENOENT && error != ESRCH && error != EBADF && error != EPERM)
+      return Error::from_errno(error, "look up group " + gocker::quoted(name));
+    break;
+  }
+  // As dockerd: a name that is no group but a number is the gid itself.
+  gid_t gid = 0;
+  auto [end, parse_error] = std::from_chars(name.data(), name.data() + name.size(), gid);
+  if (parse_error == std::errc{} && end == name.data() + name.size()) return std::optional<gid_t>{gid};
+  return std::optional<gid_t>{};
+}
+
 Result<std::string> socket_path_from_host(std::string_view host) {
   constexpr std::string_view kUnixScheme = "unix://";
   std::string_view path = host;
@@ -79,7 +107,7 @@ Result<UniqueFd> listen_socket_from_systemd() {
   return UniqueFd{fd};
 }
 
-Result<UniqueFd> open_listen_socket(const std::string& path) {
+Result<UniqueFd> open_listen_socket(const std::string& path, std::optional<gid_t> group) {
   const std::string what = "listen on " + path;
   auto address = unix_address(path);
   if (!address) return std::move(address).error().context(what);
@@ -110,8 +138,13 @@ Result<UniqueFd> open_listen_socket(const std::string& path) {
   int bind_errno = errno;
   ::umask(previous_umask);
   if (bound < 0) return Error::from_errno(bind_errno, what + ": bind");
+  ScopeGuard remove_socket_file([&path] { ::unlink(path.c_str()); });
+  // Still 0660 root:root here, so nobody outside the group is let in between the two calls.
+  if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) < 0)
+    return Error::from_errno(errno, what + ": chown to group " + std::to_string(*group));
   if (::chmod(path.c_str(), 0660) < 0) return Error::from_errno(errno, what + ": chmod 0660");
   if (::listen(socket.get(), SOMAXCONN) < 0) return Error::from_errno(errno, what + ": listen");
+  remove_socket_file.dismiss();
   return socket;
 }
 

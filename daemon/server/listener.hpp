@@ -1,6 +1,9 @@
 #pragma once
 // The daemon's listening socket: either the one systemd passed (socket activation) or a unix
 // socket gockerd binds itself.
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,10 +21,15 @@ Result<std::string> socket_path_from_host(std::string_view host);
 // monitors gockerd execs do not mistake them for their own.
 Result<UniqueFd> listen_socket_from_systemd();
 
-// Binds and listens on `path`, mode 0660, creating the parent directory. An existing socket is
-// probed with connect(2) first: if something accepts, a daemon is alive there and this fails with
-// Conflict ("listen on <path>: another gockerd is already listening"); if the connection is
-// refused, the socket is a stale leftover of a daemon that died, and is replaced.
-Result<UniqueFd> open_listen_socket(const std::string& path);
+// The group allowed to use the API socket (dockerd's -G/--group): a group name, or a number taken
+// as the gid itself. nullopt when no group has that name.
+Result<std::optional<gid_t>> find_group(const std::string& name);
+
+// Binds and listens on `path`, mode 0660, owned by `group` when given (else by the daemon's own
+// group), creating the parent directory. An existing socket is probed with connect(2) first: if
+// something accepts, a daemon is alive there and this fails with Conflict ("listen on <path>:
+// another gockerd is already listening"); if the connection is refused, the socket is a stale
+// leftover of a daemon that died, and is replaced.
+Result<UniqueFd> open_listen_socket(const std::string& path, std::optional<gid_t> group = std::nullopt);
 
 }  // namespace gocker::server

@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -14,11 +15,21 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/tls_listener.hpp"
+
 namespace gocker::server {
 
 namespace net = boost::asio;
 
 namespace {
+
+// EMFILE/ENFILE: the pending connection stays queued; retrying at once would spin. A short pause
+// lets in-flight connections finish and free descriptors.
+engine::Task<void> pause_after_accept_error(const boost::system::error_code& error) {
+  spdlog::error("accept: {}", error.message());
+  net::steady_timer pause(co_await net::this_coro::executor, std::chrono::milliseconds(100));
+  co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+}
 
 void log_session_end(std::exception_ptr failure) {
   if (!failure) return;
@@ -54,6 +65,26 @@ Status Server::start(UniqueFd listen_socket) {
   return ok();
 }
 
+Status Server::start_tls(UniqueFd listen_socket, std::shared_ptr<net::ssl::context> context) {
+  boost::system::error_code error;
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (::getsockname(listen_socket.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0)
+    return Error::from_errno(errno, "adopt the TCP listening socket: getsockname");
+  auto acceptor = std::make_unique<net::ip::tcp::acceptor>(io_context_);
+  acceptor->assign(address.ss_family == AF_INET6 ? net::ip::tcp::v6() : net::ip::tcp::v4(), listen_socket.get(), error);
+  if (error) return Error::internal("adopt the TCP listening socket: " + error.message());
+  listen_socket.release();  // the acceptor owns it now
+  net::co_spawn(io_context_, accept_tls_connections(*acceptor, std::move(context)), log_session_end);
+  tls_acceptors_.push_back(std::move(acceptor));
+  return ok();
+}
+
+void Server::serve_unix_connection(engine::UnixSocket socket) {
+  auto executor = socket.get_executor();
+  net::co_spawn(executor, serve_connection(UnixStream(std::move(socket)), router_, options_.session), log_session_end);
+}
+
 engine::Task<void> Server::accept_connections() {
   for (;;) {
     // Each connection gets its own strand: its session's steps never overlap, and no lock is needed
@@ -61,21 +92,36 @@ engine::Task<void> Server::accept_connections() {
     auto [error, socket] = co_await acceptor_.async_accept(net::make_strand(io_context_), net::as_tuple(net::use_awaitable));
     if (error == net::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (error) {
-      // EMFILE/ENFILE: the pending connection stays queued; retrying at once would spin. A short
-      // pause lets in-flight connections finish and free descriptors.
-      spdlog::error("accept: {}", error.message());
-      net::steady_timer pause(io_context_, std::chrono::milliseconds(100));
-      co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+      co_await pause_after_accept_error(error);
       continue;
     }
+    serve_unix_connection(std::move(socket));
+  }
+}
+
+engine::Task<void> Server::accept_tls_connections(net::ip::tcp::acceptor& acceptor,
+                                                  std::shared_ptr<net::ssl::context> context) {
+  for (;;) {
+    auto [error, socket] = co_await acceptor.async_accept(net::make_strand(io_context_), net::as_tuple(net::use_awaitable));
+    if (error == net::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (error) {
+      co_await pause_after_accept_error(error);
+      continue;
+    }
+    // The relay runs on the TCP connection's strand; the session behind it gets a strand of its own,
+    // as a connection accepted on the unix socket does.
     auto executor = socket.get_executor();
-    net::co_spawn(executor, serve_connection(UnixStream(std::move(socket)), router_, options_.session), log_session_end);
+    net::co_spawn(executor,
+                  relay_tls_connection(std::move(socket), context, net::make_strand(io_context_),
+                                       [this](engine::UnixSocket plaintext) { serve_unix_connection(std::move(plaintext)); }),
+                  log_session_end);
   }
 }
 
 void Server::stop_accepting() {
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);  // only fails for an already closed acceptor
+  boost::system::error_code ignored;  // closing only fails for an already closed acceptor
+  acceptor_.close(ignored);
+  for (auto& acceptor : tls_acceptors_) acceptor->close(ignored);
 }
 
 void Server::on_stop_signal(int signal_number) {

@@ -13,9 +13,11 @@
 //                          pump; the session ends with it
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
@@ -45,17 +47,31 @@
 
 namespace gocker::server {
 
+// Every limit a client meets, each answered with a JSON {"message"} before the connection closes.
 struct SessionOptions {
-  // Requests larger than this are answered 413. Create bodies are a few KiB; the limit only has to
-  // stop a client from making the daemon buffer without bound.
-  std::size_t body_limit = 16 * 1024 * 1024;
+  // JSON request bodies (create, exec, update, network and volume create, commit's config): a few
+  // KiB in practice. Larger ones are answered 413; the limit stops a client from making the daemon
+  // buffer (and parse) without bound.
+  std::size_t body_limit = 1024 * 1024;
   // PUT /containers/{id}/archive (docker cp into a container) carries a whole tar, which the
-  // engine extracts from memory: a larger, still bounded, limit for that route alone.
+  // engine extracts from memory: a larger, still bounded, limit for that route alone. Image
+  // uploads (load, import) are streamed to disk by their routes and have none
+  // (server/streamed_upload.hpp).
   std::size_t archive_body_limit = std::size_t{1024} * 1024 * 1024;
-  // Time allowed to receive each request (including the idle time before it on a kept-alive
-  // connection) and to write each reply. Longer than the Go client's 90 s idle-connection timeout,
-  // so a docker CLI closes an idle connection before we do and never races our close with a POST.
-  std::chrono::steady_clock::duration io_timeout = std::chrono::seconds(120);
+  // The request line and headers together (431). Beast's default of 8 KiB is too tight for
+  // X-Registry-Auth headers; Go's net/http allows 1 MiB.
+  std::size_t header_limit = 64 * 1024;
+  // The request target, path and query string (414).
+  std::size_t target_limit = 16 * 1024;
+  // How long a connection may wait for the first byte of its next request. Longer than the Go
+  // client's 90 s idle-connection timeout, so a docker CLI closes an idle connection before we do
+  // and never races our close with a POST.
+  std::chrono::steady_clock::duration idle_timeout = std::chrono::seconds(120);
+  // From a request's first byte, its head must be complete within this; a body must make progress
+  // at least this often. A client that starts a request and stalls (slowloris) is cut off.
+  std::chrono::steady_clock::duration request_timeout = std::chrono::seconds(30);
+  // Each reply (head and body) must be written within this.
+  std::chrono::steady_clock::duration write_timeout = std::chrono::seconds(120);
 };
 
 // The daemon's connection stream: a unix socket with Beast's per-operation timer.
@@ -86,6 +102,9 @@ inline bool is_disconnect(const boost::beast::error_code& error) {
          error == net::error::broken_pipe || error == boost::beast::error::timeout;
 }
 
+// Where the request line ends in the bytes received so far (npos: not yet).
+inline std::size_t request_line_length(std::string_view received) { return received.find('\n'); }
+
 // PUT .../containers/{id}/archive[?...], under any version prefix.
 inline bool is_archive_upload(const http::request_parser<http::string_body>::value_type& request) {
   if (request.method() != http::verb::put) return false;
@@ -102,8 +121,10 @@ class Session {
 
   engine::Task<void> run() {
     for (;;) {
-      set_io_timeout(stream_, options_.io_timeout);
+      if (!co_await wait_for_request()) co_return;
+      set_io_timeout(stream_, options_.request_timeout);
       http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
       // The limit depends on the route, known once the head is in (below). Beast compares a
       // Content-Length with the limit as the head completes, so none may be set before that.
       parser.body_limit(boost::none);
@@ -111,13 +132,14 @@ class Session {
           co_await http::async_read_header(stream_, buffer_, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
       (void)header_bytes;
       if (header_error) co_return co_await answer_read_error(header_error);
+      if (parser.get().target().size() > options_.target_limit) co_return co_await answer_target_too_long();
       // An image upload's route reads its body itself, streamed to disk (server/streamed_upload.hpp).
       const bool route_reads_body = is_streamed_upload(parser.get());
       if (!route_reads_body) {
-        const std::size_t limit = is_archive_upload(parser.get()) ? options_.archive_body_limit : options_.body_limit;
-        if (auto length = parser.content_length(); length && *length > limit)
+        body_limit_ = is_archive_upload(parser.get()) ? options_.archive_body_limit : options_.body_limit;
+        if (auto length = parser.content_length(); length && *length > body_limit_)
           co_return co_await answer_read_error(http::error::body_limit);
-        parser.body_limit(limit);
+        parser.body_limit(body_limit_);
       }
 
       if (!parser.is_done() && !route_reads_body) {
@@ -125,10 +147,15 @@ class Session {
           // curl sends large bodies only after this interim response (RFC 9110 10.1.1).
           if (!co_await write_raw("HTTP/1.1 100 Continue\r\n\r\n")) co_return;
         }
-        auto [body_error, body_bytes] =
-            co_await http::async_read(stream_, buffer_, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
-        (void)body_bytes;
-        if (body_error) co_return co_await answer_read_error(body_error);
+        // Piece by piece, each with a fresh deadline: a large upload may take long, a stalled one
+        // may not.
+        while (!parser.is_done()) {
+          set_io_timeout(stream_, options_.request_timeout);
+          auto [body_error, body_bytes] = co_await http::async_read_some(stream_, buffer_, parser,
+                                                                         boost::asio::as_tuple(boost::asio::use_awaitable));
+          (void)body_bytes;
+          if (body_error) co_return co_await answer_read_error(body_error);
+        }
       }
 
       Request request = parser.release();
@@ -149,6 +176,19 @@ class Session {
   }
 
  private:
+  // Waits up to idle_timeout for the first byte of the next request, unless one is already
+  // buffered (pipelined). False when the client closed the connection or stayed silent: nothing
+  // to answer.
+  engine::Task<bool> wait_for_request() {
+    if (buffer_.size() > 0) co_return true;
+    set_io_timeout(stream_, options_.idle_timeout);
+    auto [error, bytes] =
+        co_await stream_.async_read_some(buffer_.prepare(kFirstReadSize), boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (error) co_return false;
+    buffer_.commit(bytes);
+    co_return true;
+  }
+
   void log_request(const Request& request, const std::string& outcome) const {
     spdlog::debug("{} {} -> {}", std::string(request.method_string()), std::string(request.target()), outcome);
   }
@@ -166,7 +206,7 @@ class Session {
     response.version(version);
     response.keep_alive(keep_alive);
     add_common_headers(response, router_.server_version());
-    set_io_timeout(stream_, options_.io_timeout);
+    set_io_timeout(stream_, options_.write_timeout);
     http::response_serializer<http::string_body> serializer{response};
     auto [error, bytes] =
         head_only
@@ -229,21 +269,38 @@ class Session {
 
   engine::Task<void> answer_read_error(boost::beast::error_code error) {
     if (is_disconnect(error)) co_return;
-    http::status status = http::status::bad_request;
-    std::string message = "malformed HTTP request: " + error.message();
-    if (error == http::error::body_limit) {
-      status = http::status::payload_too_large;
-      message = "request body is larger than the limit of " + std::to_string(options_.body_limit) + " bytes";
-    } else if (error == http::error::header_limit) {
-      status = http::status::request_header_fields_too_large;
-      message = "request header is too large";
+    if (error == http::error::body_limit)
+      co_return co_await answer_and_close(http::status::payload_too_large, "request body is larger than the limit of " +
+                                                                               std::to_string(body_limit_) + " bytes");
+    if (error == http::error::header_limit) {
+      // Beast parses the head only once it is complete, so a request line that does not fit is
+      // told apart by the bytes received.
+      std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      std::size_t line_length = request_line_length(received);
+      if (line_length == std::string_view::npos || line_length > options_.target_limit) co_return co_await answer_target_too_long();
+      co_return co_await answer_and_close(http::status::request_header_fields_too_large,
+                                          "request header fields are larger than the limit of " +
+                                              std::to_string(options_.header_limit) + " bytes");
     }
-    // The rest of the request is unread, so the connection cannot carry another one.
+    co_await answer_and_close(http::status::bad_request, "malformed HTTP request: " + error.message());
+  }
+
+  engine::Task<void> answer_target_too_long() {
+    co_await answer_and_close(http::status::uri_too_long, "request URI is longer than the limit of " +
+                                                              std::to_string(options_.target_limit) + " bytes");
+  }
+
+  // The rest of the request is unread, so the connection cannot carry another one.
+  engine::Task<void> answer_and_close(http::status status, const std::string& message) {
+    spdlog::debug("request refused: {} {}", static_cast<unsigned>(status), message);
     co_await send_response(json_response(status, api::error_body(message)), 11, /*keep_alive=*/false);
   }
 
+  static constexpr std::size_t kFirstReadSize = 8 * 1024;
+
   Stream stream_;
   boost::beast::flat_buffer buffer_;
+  std::size_t body_limit_ = 0;  // of the request being read
   const Router& router_;
   SessionOptions options_;
 };

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -93,4 +94,30 @@ TEST_CASE("without LISTEN_FDS there is no systemd socket") {
   auto socket = listen_socket_from_systemd();
   REQUIRE(socket);
   CHECK(!socket->valid());
+}
+
+TEST_CASE("find_group: a name, a number taken as the gid, or nothing") {
+  auto root = find_group("root");
+  REQUIRE(root);
+  REQUIRE(root->has_value());
+  CHECK(**root == 0);
+  auto number = find_group("54321");
+  REQUIRE(number);
+  CHECK(*number == std::optional<gid_t>{54321});
+  auto missing = find_group("gocker-no-such-group");
+  REQUIRE(missing);
+  CHECK(!missing->has_value());
+  CHECK(!find_group(""));
+}
+
+TEST_CASE("open_listen_socket gives the socket to the group it is asked for") {
+  TempDirectory directory;
+  std::string path = directory.path + "/gocker.sock";
+  // Our own group: a chown any owner may make, so this runs without root.
+  auto socket = open_listen_socket(path, ::getegid());
+  REQUIRE_MESSAGE(socket, (socket ? "" : socket.error().message));
+  struct stat info {};
+  REQUIRE(::stat(path.c_str(), &info) == 0);
+  CHECK(info.st_gid == ::getegid());
+  CHECK((info.st_mode & 07777) == 0660);
 }

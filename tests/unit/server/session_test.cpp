@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <doctest/doctest.h>
@@ -268,11 +269,49 @@ TEST_CASE_FIXTURE(SessionFixture, "a body over the limit is a 413 JSON error, an
   CHECK(streamed[0].message.result() == http::status::payload_too_large);
 }
 
-TEST_CASE_FIXTURE(SessionFixture, "the default body limit is 16 MiB") {
-  CHECK(SessionOptions{}.body_limit == 16 * 1024 * 1024);
+TEST_CASE_FIXTURE(SessionFixture, "the default limit of a JSON body is 1 MiB; an archive upload's is 1 GiB") {
+  CHECK(SessionOptions{}.body_limit == 1024 * 1024);
   auto response = request(
-      "POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: 16777217\r\n\r\n");
+      "POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: 1048577\r\n\r\n");
   CHECK(response.message.result() == http::status::payload_too_large);
+  CHECK(body_json(response)["message"] == "request body is larger than the limit of 1048576 bytes");
+
+  options.archive_body_limit = 2000;
+  auto archive = request("PUT /containers/web/archive?path=/ HTTP/1.1\r\nHost: docker\r\nContent-Length: 2001\r\n\r\n");
+  CHECK(archive.message.result() == http::status::payload_too_large);
+  CHECK(body_json(archive)["message"] == "request body is larger than the limit of 2000 bytes");
+}
+
+TEST_CASE_FIXTURE(SessionFixture, "a header block over the limit is a 431 JSON error") {
+  CHECK(SessionOptions{}.header_limit == 64 * 1024);
+  options.header_limit = 4096;
+  auto large = request("GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Registry-Auth: " + std::string(5000, 'a') + "\r\n\r\n");
+  CHECK(large.message.result() == http::status::request_header_fields_too_large);
+  CHECK(body_json(large)["message"] == "request header fields are larger than the limit of 4096 bytes");
+  CHECK(!large.message.keep_alive());
+
+  // Just under the limit is served.
+  auto fits = request("GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Registry-Auth: " + std::string(3900, 'a') + "\r\n\r\n");
+  CHECK(fits.message.result() == http::status::ok);
+}
+
+TEST_CASE_FIXTURE(SessionFixture, "a request target over the limit is a 414 JSON error, whatever the header limit") {
+  CHECK(SessionOptions{}.target_limit == 16 * 1024);
+  options.target_limit = 1000;
+  options.header_limit = 4096;
+  const std::string expected = "request URI is longer than the limit of 1000 bytes";
+  // Within the header limit: told by the parsed target.
+  auto within = request(get("/containers/json?filters=" + std::string(1500, 'x')));
+  CHECK(within.message.result() == http::status::uri_too_long);
+  CHECK(body_json(within)["message"] == expected);
+  // Longer than the whole header limit: told by the request line that never ended.
+  auto beyond = request(get("/containers/json?filters=" + std::string(8000, 'x')));
+  CHECK(beyond.message.result() == http::status::uri_too_long);
+  CHECK(body_json(beyond)["message"] == expected);
+  // At the limit it is served.
+  std::string target = "/_ping?x=";
+  target += std::string(1000 - target.size(), 'y');
+  CHECK(request(get(target)).message.result() == http::status::ok);
 }
 
 TEST_CASE_FIXTURE(SessionFixture, "Expect: 100-continue gets the interim response before the body is read") {
@@ -409,11 +448,77 @@ TEST_CASE_FIXTURE(SocketPairFixture, "logs: a 200 head that closes the connectio
   CHECK(engine.log_options.since == 1700000000);
 }
 
-TEST_CASE_FIXTURE(SocketPairFixture, "an idle connection is closed when the read timeout expires") {
-  options.io_timeout = std::chrono::milliseconds(50);
+TEST_CASE_FIXTURE(SocketPairFixture, "an idle connection is closed after idle_timeout, without an answer") {
+  options.idle_timeout = std::chrono::milliseconds(50);
+  auto started = std::chrono::steady_clock::now();
+  serve(get("/_ping"));  // answered, then silent
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  auto responses = parse_responses(received);
+  REQUIRE(responses.size() == 1);
+  CHECK(responses[0].message.result() == http::status::ok);
+  CHECK(elapsed < std::chrono::seconds(4));  // by the timeout, not by run_for giving up
+}
+
+TEST_CASE_FIXTURE(SocketPairFixture, "a client that stalls in the middle of a head is cut off after request_timeout") {
+  options.request_timeout = std::chrono::milliseconds(50);
   auto started = std::chrono::steady_clock::now();
   serve("GET /_ping HTTP/1.1\r\nHost: docker\r\n");  // never finishes its head
   auto elapsed = std::chrono::steady_clock::now() - started;
   CHECK(received.empty());  // hung up without an answer
-  CHECK(elapsed < std::chrono::seconds(4));  // by the timeout, not by run_for giving up
+  CHECK(elapsed < std::chrono::seconds(4));
+}
+
+TEST_CASE_FIXTURE(SocketPairFixture, "a client that stalls in the middle of a body is cut off after request_timeout") {
+  options.request_timeout = std::chrono::milliseconds(50);
+  auto started = std::chrono::steady_clock::now();
+  serve("POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 100\r\n\r\n{\"Image\"");
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(received.empty());
+  CHECK(engine.created_name.empty());
+  CHECK(elapsed < std::chrono::seconds(4));
+}
+
+namespace {
+
+size_t count_answers(const std::string& received) {
+  size_t answers = 0;
+  for (size_t at = received.find("\r\n\r\nOK"); at != std::string::npos; at = received.find("\r\n\r\nOK", at + 4)) ++answers;
+  return answers;
+}
+
+// Two requests on one connection with a pause between them.
+net::awaitable<void> request_pause_request(net::local::stream_protocol::socket& socket,
+                                           std::chrono::milliseconds pause, std::string& received) {
+  const std::string request = "GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n";
+  char bytes[4096];
+  for (int round = 0; round < 2; ++round) {
+    if (round == 1) {
+      net::steady_timer timer(co_await net::this_coro::executor, pause);
+      co_await timer.async_wait(net::use_awaitable);
+    }
+    co_await net::async_write(socket, net::buffer(request), net::use_awaitable);
+    while (count_answers(received) < static_cast<size_t>(round) + 1) {
+      auto [error, count] = co_await socket.async_read_some(net::buffer(bytes), net::as_tuple(net::use_awaitable));
+      if (error) co_return;
+      received.append(bytes, count);
+    }
+  }
+  socket.close();
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(SessionFixture, "a kept-alive connection may stay idle longer than request_timeout") {
+  options.request_timeout = std::chrono::milliseconds(50);
+  options.idle_timeout = std::chrono::seconds(5);
+  net::local::stream_protocol::socket client{io_context};
+  net::local::stream_protocol::socket server_side{io_context};
+  net::local::connect_pair(client, server_side);
+  std::string received;
+  net::co_spawn(io_context, serve_connection(UnixStream(std::move(server_side)), router, options), net::detached);
+  net::co_spawn(io_context, request_pause_request(client, std::chrono::milliseconds(300), received), net::detached);
+  io_context.run_for(std::chrono::seconds(5));
+  auto responses = parse_responses(received);
+  REQUIRE(responses.size() == 2);
+  CHECK(responses[1].message.result() == http::status::ok);
 }

@@ -102,9 +102,6 @@ inline bool is_disconnect(const boost::beast::error_code& error) {
          error == net::error::broken_pipe || error == boost::beast::error::timeout;
 }
 
-// Where the request line ends in the bytes received so far (npos: not yet).
-inline std::size_t request_line_length(std::string_view received) { return received.find('\n'); }
-
 // PUT .../containers/{id}/archive[?...], under any version prefix.
 inline bool is_archive_upload(const http::request_parser<http::string_body>::value_type& request) {
   if (request.method() != http::verb::put) return false;
@@ -131,6 +128,15 @@ class Session {
       auto [header_error, header_bytes] =
           co_await http::async_read_header(stream_, buffer_, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
       (void)header_bytes;
+      if (header_error == http::error::header_limit) {
+        // Beast takes the request line out of the buffer as soon as it is complete: a parser
+        // without a target never saw the end of the line.
+        std::size_t target_length = parser.get().target().size();
+        if (target_length == 0 || target_length > options_.target_limit) co_return co_await answer_target_too_long();
+        co_return co_await answer_and_close(http::status::request_header_fields_too_large,
+                                            "request header fields are larger than the limit of " +
+                                                std::to_string(options_.header_limit) + " bytes");
+      }
       if (header_error) co_return co_await answer_read_error(header_error);
       if (parser.get().target().size() > options_.target_limit) co_return co_await answer_target_too_long();
       // An image upload's route reads its body itself, streamed to disk (server/streamed_upload.hpp).
@@ -272,16 +278,6 @@ class Session {
     if (error == http::error::body_limit)
       co_return co_await answer_and_close(http::status::payload_too_large, "request body is larger than the limit of " +
                                                                                std::to_string(body_limit_) + " bytes");
-    if (error == http::error::header_limit) {
-      // Beast parses the head only once it is complete, so a request line that does not fit is
-      // told apart by the bytes received.
-      std::string_view received(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      std::size_t line_length = request_line_length(received);
-      if (line_length == std::string_view::npos || line_length > options_.target_limit) co_return co_await answer_target_too_long();
-      co_return co_await answer_and_close(http::status::request_header_fields_too_large,
-                                          "request header fields are larger than the limit of " +
-                                              std::to_string(options_.header_limit) + " bytes");
-    }
     co_await answer_and_close(http::status::bad_request, "malformed HTTP request: " + error.message());
   }
 

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <shared_mutex>
 
 #include <spdlog/spdlog.h>
 
@@ -34,6 +35,7 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   if (auto security = resolve_container_security(request.host_config, daemon_privileges_, seccomp_host_); !security) {
     return std::move(security).error();
   }
+  std::shared_lock image_in_use(image_use_mutex_);
   auto image = images_->resolve(request.config.image);
   if (!image) return std::move(image).error();
   auto image_config = nlohmann::json::parse(image->config_json, nullptr, false);

@@ -45,6 +45,7 @@ Result<std::string> EngineImpl::write_runtime_config(Container& container) {
   auto security = resolve_container_security(container.host_config, daemon_privileges_, seccomp_host_);
   if (!security) return std::move(security).error();
   inputs.security = std::move(security).value();
+  if (inputs.security.seccomp) GOCKER_TRY(seccomp_programs_->attach_program(*inputs.security.seccomp));
   const std::string path = container.dir + "/config.json";
   GOCKER_TRY(runtime::write_file_atomically(path, build_oci_config(inputs).dump()));
   return path;

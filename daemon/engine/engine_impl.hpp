@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,6 +19,7 @@
 #include "engine/engine.hpp"
 #include "engine/image_store.hpp"
 #include "engine/network_manager.hpp"
+#include "engine/seccomp_programs.hpp"
 #include "engine/security_options.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "runtime/security/sealed_binary.hpp"
@@ -176,6 +178,10 @@ class EngineImpl final : public Engine {
   // What containers can be granted (--privileged, --cap-add, --ulimit), read once at open.
   DaemonPrivileges daemon_privileges_;
   SeccompHost seccomp_host_;
+  std::unique_ptr<SeccompPrograms> seccomp_programs_;
+  // Shared by a create from resolving its image until the container is registered; exclusive for
+  // rmi, so an image cannot be deleted between a create's lookup and its container appearing.
+  std::shared_mutex image_use_mutex_;
   // options_.monitor_binary is exec'd from this copy (CVE-2019-5736).
   std::optional<runtime::SealedBinary> sealed_monitor_;
 

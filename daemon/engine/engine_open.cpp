@@ -60,6 +60,7 @@ Status EngineImpl::initialize() {
   GOCKER_TRY(make_directory(options_.root, 0711));
   GOCKER_TRY(make_directory(options_.root + "/containers", 0710));
   GOCKER_TRY(make_directory(options_.root + "/s", 0700));
+  seccomp_programs_ = std::make_unique<SeccompPrograms>(options_.root + "/seccomp");
   auto store = state::Store::open(options_.root + "/state.db");
   if (!store) return std::move(store).error();
   store_ = std::move(store).value();

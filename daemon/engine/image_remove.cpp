@@ -5,6 +5,8 @@
 // deletes it under a stopped container). The container's overlay keeps the image's layers mounted
 // until the container is removed, so deleting them would pull a filesystem out from under it.
 #include <algorithm>
+#include <mutex>
+#include <shared_mutex>
 
 #include "base/strings.hpp"
 #include "engine/engine_impl.hpp"
@@ -32,6 +34,7 @@ Status EngineImpl::tag_image(const std::string& ref, const std::string& repo, co
 }
 
 Result<std::vector<api::ImageDeleteItem>> EngineImpl::remove_image(const std::string& ref, bool force) {
+  std::unique_lock no_create_in_flight(image_use_mutex_);
   auto image = images_->resolve(ref);
   if (!image) return std::move(image).error();
 

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include <nlohmann/json.hpp>
 
@@ -274,6 +275,52 @@ TEST_CASE("a failed import or commit registers nothing and leaves nothing behind
   CHECK(bad_commit_change.status == 400);
   CHECK(count_dir(layers_dir()) == layers_at_start);
   REQUIRE(daemon.gockerctl({"rm", "cc"}).exit_code == 0);
+}
+
+TEST_CASE("rmi racing a create of the same image: the image is deleted or the container made, never both") {
+  auto& daemon = daemon_under_test();
+  REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
+  REQUIRE(daemon.gockerctl({"create", "--name", "race-base", "busybox", "true"}).exit_code == 0);
+  int created_first = 0;
+  for (int round = 0; round < 12; ++round) {
+    // A distinct image per round (its config differs), so rmi really deletes it.
+    const std::string repo = "race" + std::to_string(round);
+    const auto committed =
+        daemon.http("POST", "/commit?container=race-base&repo=" + repo + "&tag=1&changes=ENV%20ROUND%3D" + std::to_string(round));
+    REQUIRE_MESSAGE(committed.status == 201, committed.describe());
+    const std::string image = repo + ":1";
+    std::promise<void> go;
+    std::shared_future<void> ready = go.get_future().share();
+    auto create = std::async(std::launch::async, [&daemon, ready, repo, image] {
+      ready.wait();
+      return daemon.http("POST", "/containers/create?name=" + repo,
+                         nlohmann::json{{"Image", image}, {"Cmd", {"true"}}}.dump());
+    });
+    auto remove = std::async(std::launch::async, [&daemon, ready, image] {
+      ready.wait();
+      return daemon.http("DELETE", "/images/" + image);
+    });
+    go.set_value();
+    const auto created = create.get();
+    const auto removed = remove.get();
+    INFO("round " << round << ": create " << created.describe() << "; rmi " << removed.describe());
+    const bool made = created.status == 201;
+    const bool deleted = removed.status == 200;
+    CHECK(made != deleted);
+    if (made) {
+      ++created_first;
+      CHECK(removed.status == 409);
+      CHECK(daemon.http("GET", "/images/" + image + "/json").status == 200);
+      CHECK(daemon.http("POST", "/containers/" + repo + "/start").status == 204);
+      CHECK(daemon.gockerctl({"rm", "-f", repo}).exit_code == 0);
+      CHECK(daemon.gockerctl({"rmi", image}).exit_code == 0);
+    } else {
+      CHECK(created.status == 404);
+      CHECK(daemon.gockerctl({"inspect", repo}).exit_code != 0);
+    }
+  }
+  MESSAGE("create won " << created_first << " of 12 rounds");
+  CHECK(daemon.gockerctl({"rm", "race-base"}).exit_code == 0);
 }
 
 TEST_CASE("an import larger than any request body limit is streamed to disk") {

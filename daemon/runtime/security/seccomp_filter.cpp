@@ -5,6 +5,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <memory>
 
 #include "base/strings.hpp"
+#include "base/unique_fd.hpp"
 
 namespace gocker::runtime {
 namespace {
@@ -89,10 +91,10 @@ bool indexes_distinct(const std::vector<SeccompArgument>& args) {
 // so the ENOSYS range is a second, tiny filter of its own. Loaded after the profile's, the kernel
 // runs it first and, for the same action (errno), its result wins: ENOSYS over the default EPERM.
 // A KILL or TRAP default still wins over it, as precedence says.
-Status load_enosys_stub(uint32_t audit_arch, int highest_known) {
+std::vector<sock_filter> enosys_stub(uint32_t audit_arch, int highest_known) {
   const uint32_t first = static_cast<uint32_t>(highest_known + 1);
   const uint32_t last = static_cast<uint32_t>(highest_known + kFutureSyscallWindow);
-  struct sock_filter program[] = {
+  return {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit_arch, 1, 0),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
@@ -102,13 +104,38 @@ Status load_enosys_stub(uint32_t audit_arch, int highest_known) {
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
-  struct sock_fprog fprog {
-    static_cast<unsigned short>(sizeof program / sizeof program[0]), program
-  };
-  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
-    return Error::from_errno(errno, "seccomp: load the ENOSYS filter for syscalls newer than libseccomp");
+}
+
+Result<uint32_t> filter_flags(const std::vector<std::string>& names) {
+  uint32_t flags = 0;
+  for (const std::string& name : names) {
+    if (name == "SECCOMP_FILTER_FLAG_TSYNC") {
+      flags |= SECCOMP_FILTER_FLAG_TSYNC;
+    } else if (name == "SECCOMP_FILTER_FLAG_LOG") {
+      flags |= SECCOMP_FILTER_FLAG_LOG;
+    } else if (name == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
+      flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    } else {
+      return Error::invalid("seccomp: unknown flag " + quoted(name));
+    }
   }
-  return ok();
+  return flags;
+}
+
+// libseccomp writes the program to an fd; a memfd keeps it off any filesystem.
+Result<std::vector<sock_filter>> export_program(void* context) {
+  UniqueFd memory{::memfd_create("gocker-seccomp", MFD_CLOEXEC)};
+  if (!memory) return Error::from_errno(errno, "seccomp: create a memfd for the program");
+  if (int result = ::seccomp_export_bpf(context, memory.get()); result != 0) return seccomp_error(result, "export the program");
+  const off_t size = ::lseek(memory.get(), 0, SEEK_END);
+  if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) {
+    return Error::internal("seccomp: libseccomp exported " + std::to_string(size) + " bytes, not whole instructions");
+  }
+  std::vector<sock_filter> instructions(static_cast<size_t>(size) / sizeof(sock_filter));
+  if (::pread(memory.get(), instructions.data(), static_cast<size_t>(size), 0) != size) {
+    return Error::from_errno(errno, "seccomp: read the exported program back");
+  }
+  return instructions;
 }
 
 }  // namespace
@@ -125,24 +152,18 @@ int highest_known_syscall() {
   return -1;
 }
 
-Status load_seccomp_profile(const SeccompProfile& profile) {
+Result<SeccompProgram> compile_seccomp_program(const SeccompProfile& profile) {
+  SeccompProgram program;
+  auto flags = filter_flags(profile.flags);
+  if (!flags) return std::move(flags).error();
+  program.flags = *flags;
+
   const uint32_t default_action = to_libseccomp(profile.default_action);
   SeccompContext context{::seccomp_init(default_action)};
   if (!context) return Error::internal("seccomp: cannot initialise a filter");
-  // no_new_privs is the caller's decision (--security-opt no-new-privileges); libseccomp would set it.
-  if (int result = ::seccomp_attr_set(context.get(), SCMP_FLTATR_CTL_NNP, 0); result != 0) {
-    return seccomp_error(result, "clear the no_new_privs attribute");
-  }
   // No SCMP_FLTATR_CTL_OPTIMIZE=2 (binary tree): with libseccomp 2.5.4 building the tree for
-  // Docker's ~400 rules on three architectures costs every container start tens of milliseconds,
-  // far more than the linear chain costs its syscalls.
-  for (const std::string& flag : profile.flags) {
-    int result = 0;
-    if (flag == "SECCOMP_FILTER_FLAG_TSYNC") result = ::seccomp_attr_set(context.get(), SCMP_FLTATR_CTL_TSYNC, 1);
-    if (flag == "SECCOMP_FILTER_FLAG_LOG") result = ::seccomp_attr_set(context.get(), SCMP_FLTATR_CTL_LOG, 1);
-    if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") result = ::seccomp_attr_set(context.get(), SCMP_FLTATR_CTL_SSB, 1);
-    if (result != 0) return seccomp_error(result, "set flag " + flag);
-  }
+  // Docker's ~400 rules on three architectures costs tens of milliseconds more per compile than
+  // the linear chain costs its syscalls.
   for (const std::string& name : profile.architectures) {
     auto token = architecture_token(name);
     if (!token) return std::move(token).error();
@@ -164,9 +185,26 @@ Status load_seccomp_profile(const SeccompProfile& profile) {
     }
   }
 
-  if (int result = ::seccomp_load(context.get()); result != 0) return seccomp_error(result, "load the filter");
-  if (profile.default_action.kind == SeccompActionKind::kAllow) return ok();
-  return load_enosys_stub(::seccomp_arch_native(), highest_known_syscall());
+  auto instructions = export_program(context.get());
+  if (!instructions) return std::move(instructions).error();
+  program.filter = std::move(instructions).value();
+  if (profile.default_action.kind != SeccompActionKind::kAllow) {
+    program.enosys_stub = enosys_stub(::seccomp_arch_native(), highest_known_syscall());
+  }
+  return program;
+}
+
+std::string seccomp_compiler_identity() {
+  const scmp_version* version = ::seccomp_version();
+  return "libseccomp " + std::to_string(version->major) + "." + std::to_string(version->minor) + "." +
+         std::to_string(version->micro) + ", program format " + std::to_string(kSeccompProgramFormat);
+}
+
+Status load_seccomp_profile(const SeccompProfile& profile) {
+  if (profile.program) return load_seccomp_program(*profile.program);
+  auto program = compile_seccomp_program(profile);
+  if (!program) return std::move(program).error();
+  return load_seccomp_program(*program);
 }
 
 }  // namespace gocker::runtime

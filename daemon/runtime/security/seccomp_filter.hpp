@@ -1,8 +1,9 @@
 #pragma once
-// Turns a config.json seccomp profile into a kernel filter with libseccomp and loads it into the
-// calling (single-threaded) process. Where in a process's setup this happens is the caller's
-// business (process_setup.cpp): it decides whether no_new_privs is already set.
+// Turns a config.json seccomp profile into a kernel filter with libseccomp, and loads a profile
+// into the calling (single-threaded) process. Where in a process's setup loading happens is the
+// caller's business (process_setup.cpp): it decides whether no_new_privs is already set.
 #include "base/result.hpp"
+#include "runtime/security/seccomp_program.hpp"
 #include "runtime/security/security_config.hpp"
 
 namespace gocker::runtime {
@@ -12,7 +13,16 @@ namespace gocker::runtime {
 // names a different argument, otherwise each condition is a rule of its own (ORed). Syscall
 // numbers above the highest this libseccomp knows answer ENOSYS rather than the default action,
 // so a newer libc falls back to an older syscall (clone3 -> clone) instead of failing with EPERM.
-// The filter never sets no_new_privs itself.
+// Syscalls are matched by libseccomp's own table, so compile where the program will run (gockerd
+// and its monitor are one build).
+Result<SeccompProgram> compile_seccomp_program(const SeccompProfile& profile);
+
+// Names the libseccomp and program format that compile_seccomp_program uses ("libseccomp 2.5.4,
+// program format 1"): a stored program is only as good as the compiler that made it.
+std::string seccomp_compiler_identity();
+
+// Loads the profile's precompiled program when config.json named one, else compiles it here.
+// Never sets no_new_privs itself.
 Status load_seccomp_profile(const SeccompProfile& profile);
 
 // The highest native syscall number libseccomp can name, and the last one answered ENOSYS.

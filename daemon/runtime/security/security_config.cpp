@@ -154,6 +154,12 @@ Status parse_seccomp(ConfigReader& reader, const json& seccomp, SeccompProfile& 
     for (const char* name : kSeccompFlags) known = known || flag == name;
     if (!known) return invalid_field("linux.seccomp.flags", "unknown flag " + quoted(flag));
   }
+  GOCKER_TRY(reader.string_field(seccomp, kSeccompProgramKey, "linux.seccomp", out.program_path));
+  if (!out.program_path.empty()) {
+    auto program = read_seccomp_program(out.program_path);
+    if (!program) return std::move(program).error().context("linux.seccomp." + std::string(kSeccompProgramKey));
+    out.program = std::move(program).value();
+  }
   const json* syscalls = reader.object_field(seccomp, "syscalls");
   if (!syscalls) return ok();
   if (!syscalls->is_array()) return invalid_field("linux.seccomp.syscalls", "must be an array");
@@ -296,6 +302,7 @@ json encode_process_security(const ProcessSecurity& security) {
       syscalls.push_back(std::move(entry));
     }
     seccomp["syscalls"] = syscalls;
+    if (!profile.program_path.empty()) seccomp[kSeccompProgramKey] = profile.program_path;
     out["seccomp"] = seccomp;
   }
   return out;

@@ -17,6 +17,7 @@
 
 #include "base/result.hpp"
 #include "runtime/config_reader.hpp"
+#include "runtime/security/seccomp_program.hpp"
 
 namespace gocker::runtime {
 
@@ -63,7 +64,13 @@ struct SeccompProfile {
   std::vector<std::string> architectures;  // "SCMP_ARCH_X86_64", ...; empty: the native one only
   std::vector<std::string> flags;          // "SECCOMP_FILTER_FLAG_LOG", ...
   std::vector<SeccompRule> rules;
+  // gocker's extension key kSeccompProgramKey in linux.seccomp: the file gockerd compiled these
+  // rules into. The program is read at parse time, before the process enters the container.
+  std::string program_path;
+  std::optional<SeccompProgram> program;
 };
+
+inline constexpr const char* kSeccompProgramKey = "io.gocker.program";
 
 struct ProcessSecurity {
   std::optional<CapabilitySets> capabilities;  // absent: the process keeps what it has

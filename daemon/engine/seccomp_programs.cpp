@@ -1,0 +1,41 @@
+#include "engine/seccomp_programs.hpp"
+
+#include <unistd.h>
+
+#include "base/filesystem.hpp"
+#include "engine/image_store.hpp"
+#include "runtime/file_util.hpp"
+#include "runtime/security/seccomp_filter.hpp"
+#include "runtime/security/security_config.hpp"
+
+namespace gocker::engine {
+
+using nlohmann::json;
+
+Status SeccompPrograms::attach_program(json& oci_seccomp) {
+  oci_seccomp.erase(runtime::kSeccompProgramKey);
+  // The compiler's identity is part of the key: a program from another libseccomp or format is
+  // never taken for this one.
+  const std::string digest = sha256_digest(oci_seccomp.dump() + "\n" + runtime::seccomp_compiler_identity());
+  const std::string key = digest.substr(digest.find(':') + 1);
+
+  std::lock_guard lock(mutex_);
+  auto known = paths_.find(key);
+  if (known == paths_.end()) {
+    const std::string path = directory_ + "/" + key + ".bpf";
+    auto existing = runtime::read_seccomp_program(path);
+    if (!existing) {
+      runtime::ProcessSecurity parsed;
+      GOCKER_TRY(runtime::decode_process_security(json{{"seccomp", oci_seccomp}}, parsed));
+      auto program = runtime::compile_seccomp_program(*parsed.seccomp);
+      if (!program) return std::move(program).error().context("compile seccomp profile");
+      GOCKER_TRY(make_directory(directory_, 0700));
+      GOCKER_TRY(runtime::write_file_atomically(path, runtime::serialize_seccomp_program(*program)));
+    }
+    known = paths_.emplace(key, path).first;
+  }
+  oci_seccomp[runtime::kSeccompProgramKey] = known->second;
+  return ok();
+}
+
+}  // namespace gocker::engine

@@ -10,7 +10,8 @@
 #                                    the packaged service, see policy-rc.d below),
 #                                    systemd (for systemd-socket-activate), and nodejs and npm (the
 #                                    openapi_lint test npm-installs a pinned OpenAPI validator into
-#                                    the build dir)
+#                                    the build dir), and the openssl CLI (daemon_surface_test makes
+#                                    its throwaway TLS certificates with it)
 #
 # Idempotent: when every package is already installed it does not touch apt at all.
 set -eu
@@ -27,7 +28,7 @@ build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-de
   busybox-static ccache curl iproute2 procps util-linux tini
   libnl-route-3-dev libnl-3-dev libnftables-dev nftables
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev"
-test_packages="docker.io python3 python3-docker systemd nodejs skopeo docker-registry zstd"
+test_packages="docker.io python3 python3-docker systemd nodejs skopeo docker-registry zstd openssl"
 # Debian's npm, unless an npm is already there (a NodeSource nodejs bundles its own and conflicts
 # with Debian's npm package).
 command -v npm >/dev/null 2>&1 || test_packages="$test_packages npm"

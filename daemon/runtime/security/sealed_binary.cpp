@@ -9,6 +9,25 @@
 #include "base/strings.hpp"
 
 namespace gocker::runtime {
+namespace {
+
+// F_SEAL_WRITE fails with EBUSY while any page of the file holds a reference beyond its mappings,
+// and pages just written can sit, referenced, in another CPU's LRU batch the kernel only drains
+// locally: a transient the kernel itself gives up on after a few rounds. The copy was never
+// mapped and nobody else holds it, so F_SEAL_FUTURE_WRITE (no write(2), no new writable mapping,
+// through any open of the file) protects it just as well and never waits on page references.
+// Returns 0 or the errno of the seal that failed.
+int seal_against_change(int fd) {
+  constexpr int kFixedSize = F_SEAL_SHRINK | F_SEAL_GROW;
+  if (::fcntl(fd, F_ADD_SEALS, kFixedSize | F_SEAL_WRITE) != 0) {
+    if (errno != EBUSY) return errno;
+    if (::fcntl(fd, F_ADD_SEALS, kFixedSize | F_SEAL_FUTURE_WRITE) != 0) return errno;
+  }
+  if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) != 0) return errno;
+  return 0;
+}
+
+}  // namespace
 
 Result<SealedBinary> SealedBinary::copy_of(const std::string& path) {
   const std::string what = "make a sealed copy of " + quoted(path);
@@ -25,9 +44,7 @@ Result<SealedBinary> SealedBinary::copy_of(const std::string& path) {
     if (sent <= 0) return Error::from_errno(sent < 0 ? errno : EIO, what + ": copy");
   }
   if (::fchmod(copy.get(), 0555) != 0) return Error::from_errno(errno, what + ": chmod");
-  if (::fcntl(copy.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
-    return Error::from_errno(errno, what + ": seal");
-  }
+  if (int failed = seal_against_change(copy.get()); failed != 0) return Error::from_errno(failed, what + ": seal");
   return SealedBinary(std::move(copy));
 }
 

@@ -3,7 +3,7 @@
 // started it; a container that can reach /proc/<pid>/exe of such a process could write through
 // it and replace that binary on the host. gockerd therefore never execs gocker-monitor from its
 // file: it execs a sealed in-memory copy, made once at start. /proc/<pid>/exe then names that
-// copy, which no one can write (F_SEAL_WRITE), grow or shrink, and the file on disk is never open.
+// copy, which no one can write, grow or shrink (memfd seals), and the file on disk is never open.
 #include <string>
 
 #include "base/result.hpp"

@@ -719,11 +719,15 @@ void NetworkManager::detach(const std::string& container_id) {
       spdlog::warn("container {}: remove port rules: {}", container_id.substr(0, 12), applied.error().message);
   }
   if (attached_.erase(container_id) == 0) return;
-  // The container's end went with its namespace, taking the pair along; this covers a container
-  // whose namespace is still held elsewhere.
-  for (const auto& [id, network] : networks_)
-    if (network.endpoints.count(container_id) && network.record.driver == "bridge")
-      (void)network::delete_link(veth_name(container_id, id));
+  // The pair goes with the container's namespace, which the kernel tears down on its own time;
+  // deleting it here covers a namespace still held elsewhere (a --network container:<this> peer).
+  for (const auto& [id, network] : networks_) {
+    if (!network.endpoints.count(container_id) || network.record.driver != "bridge") continue;
+    const std::string name = veth_name(container_id, id);
+    auto index = network::link_index(name);
+    if (!index) spdlog::warn("container {}: {}", container_id.substr(0, 12), index.error().message);
+    else if (index->has_value()) reaper_.delete_later(**index);
+  }
 }
 
 Status NetworkManager::apply_rules() {

@@ -2,7 +2,7 @@
 // Networks: the records (bridge, host, none and user-defined bridges), IPAM, and what a running
 // container has in the kernel (its veth, its published ports). One mutex guards it all; kernel
 // work (netlink, nftables) is short and happens under it, so the rule set written always matches
-// the state.
+// the state. The one slow kernel step, deleting an exited container's veth, is left to a worker.
 //
 // IPAM: each network's used addresses live in memory, loaded from the endpoints table at start.
 // allocate() reserves addresses for a new container; the engine inserts them with the container
@@ -21,6 +21,7 @@
 #include "api/network_types.hpp"
 #include "base/result.hpp"
 #include "network/ipv4.hpp"
+#include "network/link_reaper.hpp"
 #include "network/nat_rules.hpp"
 #include "state/store.hpp"
 
@@ -68,7 +69,7 @@ class NetworkManager {
   Status attach_endpoint(const std::string& container_id, const std::string& network_id, int init_pid);
   // disconnect of a running container: its interface on that network goes.
   void detach_endpoint(const std::string& container_id, const std::string& network_id);
-  // Its ports and veths go (the container ended or is being removed). Idempotent.
+  // Its ports go, and its veths soon after (the container ended or is being removed). Idempotent.
   void detach(const std::string& container_id);
   // After a daemon restart: a running container's published ports, from the file attach wrote.
   void restore_ports(const std::string& container_id, const std::string& ports_file);
@@ -132,6 +133,7 @@ class NetworkManager {
   std::map<std::string, Published> published_;  // by container id (running containers)
   std::set<std::string> attached_;  // container ids with veths in the kernel
   bool forwarding_enabled_ = false;
+  network::LinkReaper reaper_;
 };
 
 }  // namespace gocker::engine

@@ -178,6 +178,31 @@ Status delete_link(const std::string& name) {
   return ok();
 }
 
+Status delete_link_at(int ifindex) {
+  const std::string what = "delete link " + std::to_string(ifindex);
+  auto sock = open_route_socket();
+  if (!sock) return std::move(sock).error().context(what);
+  Link link{rtnl_link_alloc()};
+  if (!link) return Error::internal(what + ": out of memory");
+  rtnl_link_set_ifindex(link.get(), ifindex);
+  if (int code = rtnl_link_delete(sock->get(), link.get());
+      code < 0 && !is_code(code, NLE_NODEV) && !is_code(code, NLE_OBJ_NOTFOUND))
+    return nl_error(code, what);
+  return ok();
+}
+
+Result<std::optional<int>> link_index(const std::string& name) {
+  auto sock = open_route_socket();
+  if (!sock) return std::move(sock).error().context("look up link " + quoted(name));
+  rtnl_link* link = nullptr;
+  if (int code = rtnl_link_get_kernel(sock->get(), 0, name.c_str(), &link); code < 0) {
+    if (is_code(code, NLE_NODEV) || is_code(code, NLE_OBJ_NOTFOUND)) return std::optional<int>{};
+    return nl_error(code, "look up link " + quoted(name));
+  }
+  Link owned{link};
+  return std::optional<int>{rtnl_link_get_ifindex(link)};
+}
+
 namespace {
 
 Result<std::vector<std::string>> link_names_of(nl_sock* sock) {

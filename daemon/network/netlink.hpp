@@ -2,6 +2,7 @@
 // Links, addresses and routes through libnl-route (rtnetlink), in the daemon's own network
 // namespace or in a container's (a namespace fd). No shelling out to `ip`.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace gocker::network {
 Status ensure_bridge(const std::string& name, uint32_t address, int prefix);
 // Deletes a link of the daemon's namespace; one that does not exist is fine.
 Status delete_link(const std::string& name);
+Status delete_link_at(int ifindex);
+// The ifindex of a link of the daemon's namespace, or nullopt when there is none by that name.
+Result<std::optional<int>> link_index(const std::string& name);
 // The names of the daemon namespace's links, or of the links in another namespace.
 Result<std::vector<std::string>> link_names();
 Result<std::vector<std::string>> link_names_in(int netns_fd);

@@ -127,6 +127,22 @@ std::set<std::string> links_here() {
 
 std::string nft_table() { return run_command({"nft", "list", "table", "ip", "gocker"}).out; }
 
+bool has_link_starting(const std::string& prefix) {
+  for (const auto& link : links_here())
+    if (starts_with_text(link, prefix)) return true;
+  return false;
+}
+
+// The host end of an ended container's veth is deleted by a worker, moments after the exit.
+bool link_gone_within(const std::string& prefix, std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = Clock::now() + timeout;
+  while (has_link_starting(prefix)) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);  // the test's own wait, not the product's
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("network ls/create/inspect/rm, and overlapping subnets refused") {
@@ -175,7 +191,7 @@ TEST_CASE("network ls/create/inspect/rm, and overlapping subnets refused") {
   CHECK(contains(route.out, "default via 10.77.0.254"));
 
   REQUIRE(daemon.gockerctl({"rm", "-f", ctr}).exit_code == 0);
-  for (const auto& link : links_here()) CHECK_MESSAGE(!starts_with_text(link, "veth" + ctr.substr(0, 7)), link);
+  CHECK(link_gone_within("veth" + ctr.substr(0, 7)));
   auto removed = daemon.gockerctl({"network", "rm", "lsnet"});
   INFO(removed.describe());
   CHECK(removed.exit_code == 0);
@@ -198,6 +214,27 @@ TEST_CASE("the default bridge: containers reach each other and the test reaches 
   INFO(fetched.describe());
   CHECK(trim(fetched.out) == "hello-bridge");
   CHECK(daemon.gockerctl({"rm", "-f", web}).exit_code == 0);
+}
+
+TEST_CASE("a restarted container keeps its new veth while the old one is deleted; rm takes it") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  const std::string web = run_detached(daemon, httpd_command("hello-again", 80));
+  const std::string veth = "veth" + web.substr(0, 7);
+  CHECK(has_link_starting(veth));
+  for (int round = 0; round < 3; ++round) {
+    auto restarted = daemon.gockerctl({"restart", "-t", "1", web});
+    INFO(restarted.describe());
+    REQUIRE(restarted.exit_code == 0);
+  }
+  // Long enough for the worker to have deleted the veths of the earlier runs (by index, so the
+  // current one, which has the same name, stays).
+  std::this_thread::sleep_for(500ms);
+  CHECK(has_link_starting(veth));
+  const std::string address = inspect(daemon, {"inspect", web})["NetworkSettings"]["IPAddress"];
+  CHECK(http_get(address, 80) == "hello-again");
+  REQUIRE(daemon.gockerctl({"rm", "-f", web}).exit_code == 0);
+  CHECK(link_gone_within(veth));
 }
 
 TEST_CASE("user networks: name resolution inside, no traffic between two of them") {

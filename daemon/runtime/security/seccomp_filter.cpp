@@ -6,7 +6,6 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -17,6 +16,7 @@
 
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/security/seccomp_flags.hpp"
 
 namespace gocker::runtime {
 namespace {
@@ -109,15 +109,9 @@ std::vector<sock_filter> enosys_stub(uint32_t audit_arch, int highest_known) {
 Result<uint32_t> filter_flags(const std::vector<std::string>& names) {
   uint32_t flags = 0;
   for (const std::string& name : names) {
-    if (name == "SECCOMP_FILTER_FLAG_TSYNC") {
-      flags |= SECCOMP_FILTER_FLAG_TSYNC;
-    } else if (name == "SECCOMP_FILTER_FLAG_LOG") {
-      flags |= SECCOMP_FILTER_FLAG_LOG;
-    } else if (name == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
-      flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-    } else {
-      return Error::invalid("seccomp: unknown flag " + quoted(name));
-    }
+    auto flag = seccomp_filter_flag(name);
+    if (!flag) return Error::invalid("seccomp: unknown flag " + quoted(name));
+    flags |= *flag;
   }
   return flags;
 }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/strings.hpp"
+#include "runtime/security/seccomp_flags.hpp"
 
 namespace gocker::runtime {
 namespace {
@@ -52,9 +53,6 @@ constexpr std::array<std::pair<const char*, SeccompCompare>, 7> kCompares{{
     {"SCMP_CMP_GT", SeccompCompare::kGreater},
     {"SCMP_CMP_MASKED_EQ", SeccompCompare::kMaskedEqual},
 }};
-
-constexpr std::array<const char*, 3> kSeccompFlags{"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-                                                   "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
 
 template <typename Table, typename Value>
 const char* name_of(const Table& table, Value value) {
@@ -149,11 +147,8 @@ Status parse_seccomp(ConfigReader& reader, const json& seccomp, SeccompProfile& 
   out.default_action = *default_action;
   GOCKER_TRY(reader.string_array(seccomp, "architectures", "linux.seccomp", out.architectures));
   GOCKER_TRY(reader.string_array(seccomp, "flags", "linux.seccomp", out.flags));
-  for (const std::string& flag : out.flags) {
-    bool known = false;
-    for (const char* name : kSeccompFlags) known = known || flag == name;
-    if (!known) return invalid_field("linux.seccomp.flags", "unknown flag " + quoted(flag));
-  }
+  for (const std::string& flag : out.flags)
+    if (!seccomp_filter_flag(flag)) return invalid_field("linux.seccomp.flags", "unknown flag " + quoted(flag));
   GOCKER_TRY(reader.string_field(seccomp, kSeccompProgramKey, "linux.seccomp", out.program_path));
   if (!out.program_path.empty()) {
     auto program = read_seccomp_program(out.program_path);

@@ -1,7 +1,10 @@
-// docker cp: stat a path of a container, stream it out as a tar, extract a tar into it. Works on
-// running and stopped containers alike, because the engine keeps the rootfs overlay mounted on the
-// host from create to removal (container_rootfs.hpp). Every path is resolved inside that mount
-// (contained_path.hpp), so a symlink inside the container never leads to a host file.
+// docker cp: stat a path of a container, stream it out as a tar, extract a tar into it, for
+// running and stopped containers alike. A running container's paths are looked up in its own view
+// (/proc/<init>/root: its volumes, binds and tmpfs mounts included, read-only ones refusing
+// writes); a stopped one's in the rootfs overlay the engine keeps mounted from create to removal
+// (container_rootfs.hpp), with paths under a volume or bind mount sent to that mount's source.
+// Every path is resolved inside its root (contained_path.hpp), so a symlink inside the container
+// never leads to a host file.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +20,9 @@
 #include "engine/contained_path.hpp"
 #include "engine/container_rootfs.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/mount_spec.hpp"
 #include "engine/time_format.hpp"
+#include "runtime/monitor_launch.hpp"
 
 namespace gocker::engine {
 
@@ -25,24 +30,71 @@ namespace asio = boost::asio;
 
 namespace {
 
-struct OpenedRoot {
-  UniqueFd fd;
-  std::string host_path;
+// Where a container path is looked up: `parts` resolved inside `root`. `root_host_path` is how the
+// daemon's /proc/self/fd names the root ("" when it is the container's own "/"); `shown_name` is
+// what the stat header and the tar entries call the path (that of the path as the user gave it).
+struct ContainerView {
+  UniqueFd root;
+  std::string root_host_path;
+  ContainerPathParts parts;
+  std::string shown_name;
 };
 
-// The rootfs fd of a container. The mount lives as long as the container; holding the fd keeps the
-// filesystem alive even if the container is removed while a copy is in flight.
-Result<OpenedRoot> open_container_root(const Container& container) {
-  RootfsLayout layout{container.dir};
+// The volume or bind mount a stopped container has at `path` (the one deepest in the tree), if any.
+const state::MountRecord* mount_holding(const std::vector<state::MountRecord>& mounts, const std::string& path) {
+  const state::MountRecord* holder = nullptr;
+  for (const auto& mount : mounts) {
+    if (mount.type != "volume" && mount.type != "bind") continue;
+    const std::string& destination = mount.destination;
+    const bool inside = path == destination || destination == "/" || starts_with(path, destination + "/");
+    if (inside && (holder == nullptr || destination.size() > holder->destination.size())) holder = &mount;
+  }
+  return holder;
+}
+
+// The container's view of `path`. The root fd keeps that filesystem alive even if the container
+// is removed (or exits) while a copy is in flight.
+Result<ContainerView> open_container_view(const Container& container, const std::string& path, bool for_writing) {
+  ContainerView view;
+  view.parts = split_container_path(path);
+  view.shown_name = view.parts.display_name();
+  bool readonly_rootfs = false;
   {
     std::lock_guard lock(container.mutex);
+    readonly_rootfs = container.host_config.readonly_rootfs;
     if (container.removing) return Error::conflict("container " + container.record.id + " is being removed");
+    if (container.is_running() && container.init_pidfd) {
+      const std::string proc_root = "/proc/" + std::to_string(container.record.pid) + "/root";
+      UniqueFd root{::open(proc_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
+      // Still alive after the open: the pid was not reused, the root is the container's.
+      if (root && runtime::send_signal(container.init_pidfd, 0)) {
+        view.root = std::move(root);
+        return view;
+      }
+    }
   }
-  if (!is_mount_point(layout.rootfs()))
+  // Stopped (or ending right now): the rootfs, and the sources of its volumes and binds.
+  RootfsLayout layout{container.dir};
+  view.root_host_path = layout.rootfs();
+  const std::string cleaned = clean_container_path(view.parts.absolute);
+  if (const auto* mount = mount_holding(container.mounts, cleaned)) {
+    if (for_writing && !mount->rw)
+      return Error::invalid("mounted volume is marked read-only: " + mount->destination);
+    view.root_host_path = mount->source;
+    std::string inside = mount->destination == "/" ? cleaned : cleaned.substr(mount->destination.size());
+    // Keep what the path's end asks for ("/data/" and "/data/." follow the last component).
+    if (view.parts.base.empty() && !ends_with(inside, "/")) inside += "/";
+    if (view.parts.base == ".") inside += inside.empty() || ends_with(inside, "/") ? "." : "/.";
+    view.parts = split_container_path(inside.empty() ? "/" : inside);
+  } else if (for_writing && readonly_rootfs) {
+    return Error::invalid("container rootfs is marked read-only");
+  } else if (!is_mount_point(layout.rootfs())) {
     return Error::internal("the root filesystem of container " + container.record.id + " is not mounted");
-  auto fd = open_root_directory(layout.rootfs());
-  if (!fd) return std::move(fd).error();
-  return OpenedRoot{std::move(*fd), layout.rootfs()};
+  }
+  auto root = open_root_directory(view.root_host_path);
+  if (!root) return std::move(root).error();
+  view.root = std::move(*root);
+  return view;
 }
 
 Error path_error(const Error& error, const std::string& path, const std::string& ref) {
@@ -138,13 +190,13 @@ class ContainerArchiveSource final : public Engine::ArchiveSource,
 Result<Engine::PathStat> EngineImpl::stat_container_path(const std::string& ref, const std::string& path) {
   auto container = find(ref);
   if (!container) return std::move(container).error();
-  auto root = open_container_root(**container);
-  if (!root) return std::move(root).error();
-  ContainerPathParts parts = split_container_path(path);
-  auto resolved = resolve_container_path(root->fd.get(), parts);
+  auto view = open_container_view(**container, path, false);
+  if (!view) return std::move(view).error();
+  auto resolved = resolve_container_path(view->root.get(), view->parts);
   if (!resolved) return path_error(resolved.error(), path, ref);
-  auto stat = stat_resolved(root->fd.get(), root->host_path, parts, *resolved);
+  auto stat = stat_resolved(view->root.get(), view->root_host_path, view->parts, *resolved);
   if (!stat) return path_error(stat.error(), path, ref);
+  stat->name = view->shown_name;
   return stat;
 }
 
@@ -152,35 +204,36 @@ Result<std::shared_ptr<Engine::ArchiveSource>> EngineImpl::open_container_archiv
                                                                                   const std::string& path) {
   auto container = find(ref);
   if (!container) return std::move(container).error();
-  auto root = open_container_root(**container);
-  if (!root) return std::move(root).error();
-  ContainerPathParts parts = split_container_path(path);
-  auto resolved = resolve_container_path(root->fd.get(), parts);
+  auto view = open_container_view(**container, path, false);
+  if (!view) return std::move(view).error();
+  auto resolved = resolve_container_path(view->root.get(), view->parts);
   if (!resolved) return path_error(resolved.error(), path, ref);
-  auto stat = stat_resolved(root->fd.get(), root->host_path, parts, *resolved);
+  auto stat = stat_resolved(view->root.get(), view->root_host_path, view->parts, *resolved);
   if (!stat) return path_error(stat.error(), path, ref);
+  stat->name = view->shown_name;
   // Entries are named after the path's last component, as moby's TarResourceRebase does; the root
   // directory's entries are relative ("./bin").
   std::string top_name = stat->name == "/" ? "." : stat->name;
   auto producer = TarProducer::open(std::move(*resolved), top_name);
   if (!producer) return std::move(producer).error();
   return std::shared_ptr<ArchiveSource>(
-      std::make_shared<ContainerArchiveSource>(std::move(root->fd), std::move(*stat), std::move(*producer)));
+      std::make_shared<ContainerArchiveSource>(std::move(view->root), std::move(*stat), std::move(*producer)));
 }
 
 Status EngineImpl::extract_to_container(const std::string& ref, const std::string& path, bool no_overwrite_dir_non_dir,
                                         bool copy_uid_gid, std::string_view tar) {
   auto container = find(ref);
   if (!container) return std::move(container).error();
-  auto root = open_container_root(**container);
-  if (!root) return std::move(root).error();
-  ContainerPathParts parts = split_container_path(path);
+  auto view = open_container_view(**container, path, true);
+  if (!view) return std::move(view).error();
   ExtractOptions options;
   options.no_overwrite_dir_non_dir = no_overwrite_dir_non_dir;
   // docker cp: files copied in belong to root, unless -a asks to keep ownership.
   options.keep_owners = copy_uid_gid;
-  Status extracted = extract_tar(root->fd.get(), parts.absolute, tar, options);
+  Status extracted = extract_tar(view->root.get(), view->parts.absolute, tar, options);
   if (!extracted) {
+    if (extracted.error().sys_errno == EROFS)
+      return Error::invalid("extract archive into " + quoted(path) + " of container " + ref + ": read-only file system");
     if (extracted.error().kind == ErrorKind::NotFound)
       return Error::not_found("Could not find the file " + path + " in container " + ref);
     return std::move(extracted).error().context("extract archive into " + quoted(path) + " of container " + ref);

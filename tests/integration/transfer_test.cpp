@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/harness.hpp"
 
 using namespace gocker::test;
@@ -170,6 +172,56 @@ TEST_CASE("cp through hostile symlinks stays inside the container") {
   CHECK_FALSE(fs::exists("/tmp/" + name));
   auto via_link = daemon.gockerctl({"cp", "cp2:/tmp/" + name, "-"});
   CHECK(contains(via_link.out, "via archive link"));
+}
+
+TEST_CASE("cp reaches a container's volumes, binds and tmpfs, running or stopped; read-only ones refuse") {
+  auto& daemon = daemon_under_test();
+  REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
+  REQUIRE(daemon.gockerctl({"volume", "create", "cpvol"}).exit_code == 0);
+  const fs::path bind = work_dir() / "cp-bind";
+  fs::create_directories(bind);
+  spit(bind / "b.txt", "from the bind\n");
+  auto started = daemon.gockerctl({"run", "-d", "--name", "cp4", "-v", "cpvol:/data", "-v", bind.string() + ":/bnd:ro",
+                                   "--tmpfs", "/scratch", "busybox", "sleep", "1000"});
+  REQUIRE_MESSAGE(started.exit_code == 0, started.describe());
+  auto exec_out = [&](const std::string& script) { return daemon.gockerctl({"exec", "cp4", "sh", "-c", script}).out; };
+  const fs::path local = work_dir() / "cp4-in.txt";
+  spit(local, "copied in\n");
+
+  // Running: what the container sees, mounts included.
+  for (const std::string target : {"/data/", "/scratch/"}) {
+    auto copied = daemon.gockerctl({"cp", local.string(), "cp4:" + target});
+    REQUIRE_MESSAGE(copied.exit_code == 0, copied.describe());
+    CHECK(exec_out("cat " + target + "cp4-in.txt") == "copied in\n");
+  }
+  auto into_ro = daemon.gockerctl({"cp", local.string(), "cp4:/bnd/"});
+  CHECK(into_ro.exit_code == 1);
+  CHECK_MESSAGE(contains(into_ro.err, "read-only"), into_ro.err);
+  CHECK_FALSE(fs::exists(bind / "cp4-in.txt"));
+  (void)exec_out("echo written inside > /data/inside.txt; echo in tmpfs > /scratch/t.txt; ln -s / /evil");
+  CHECK(contains(daemon.gockerctl({"cp", "cp4:/data/inside.txt", "-"}).out, "written inside"));
+  CHECK(contains(daemon.gockerctl({"cp", "cp4:/scratch/t.txt", "-"}).out, "in tmpfs"));
+  CHECK(contains(daemon.gockerctl({"cp", "cp4:/bnd/b.txt", "-"}).out, "from the bind"));
+  // A link planted by the running container still resolves inside it.
+  auto through_link = daemon.gockerctl({"cp", local.string(), "cp4:/evil/tmp/cp4-evil.txt"});
+  REQUIRE_MESSAGE(through_link.exit_code == 0, through_link.describe());
+  CHECK_FALSE(fs::exists("/tmp/cp4-evil.txt"));
+  CHECK(exec_out("cat /tmp/cp4-evil.txt") == "copied in\n");
+
+  // Stopped: the volume's and the bind's sources; the tmpfs is gone with the run.
+  REQUIRE(daemon.gockerctl({"stop", "-t", "0", "cp4"}).exit_code == 0);
+  auto volume = nlohmann::json::parse(daemon.gockerctl({"volume", "inspect", "cpvol"}).out);
+  const fs::path volume_dir = volume[0]["Mountpoint"].get<std::string>();
+  CHECK(contains(daemon.gockerctl({"cp", "cp4:/data/inside.txt", "-"}).out, "written inside"));
+  auto data_dir = daemon.gockerctl({"cp", "cp4:/data", "-"});
+  CHECK(contains(data_dir.out, "data/inside.txt"));
+  auto into_volume = daemon.gockerctl({"cp", local.string(), "cp4:/data/stopped.txt"});
+  REQUIRE_MESSAGE(into_volume.exit_code == 0, into_volume.describe());
+  CHECK(slurp(volume_dir / "stopped.txt") == "copied in\n");
+  auto into_ro_stopped = daemon.gockerctl({"cp", local.string(), "cp4:/bnd/"});
+  CHECK(into_ro_stopped.exit_code == 1);
+  CHECK_MESSAGE(contains(into_ro_stopped.err, "read-only"), into_ro_stopped.err);
+  CHECK(daemon.gockerctl({"rm", "-f", "cp4"}).exit_code == 0);
 }
 
 TEST_CASE("docker cp against gockerd") {

@@ -426,6 +426,17 @@ class Engine {
   virtual Result<std::shared_ptr<ProgressJob>> push_image(const PushOptions& /*options*/) {
     return Error::internal("push is not supported");
   }
+  struct LoginOptions {
+    std::string username;
+    std::string password;
+    std::string identity_token;
+    std::string server_address;  // "127.0.0.1:5000", "https://index.docker.io/v1/"; "" is Docker Hub
+  };
+  // POST /auth: the credentials tried against the registry (GET /v2/, answering its challenge).
+  // The job sends no progress; its outcome is the verdict. InvalidArgument for a bad address.
+  virtual Result<std::shared_ptr<ProgressJob>> check_login(const LoginOptions& /*options*/) {
+    return Error::internal("login is not supported");
+  }
   // ---- end registry ----
 };
 

@@ -139,6 +139,7 @@ class EngineImpl final : public Engine {
   // ---- registry (issue 5) (public overrides; registry_*.cpp) ----
   Result<std::shared_ptr<ProgressJob>> pull_image(const PullOptions& options) override;
   Result<std::shared_ptr<ProgressJob>> push_image(const PushOptions& options) override;
+  Result<std::shared_ptr<ProgressJob>> check_login(const LoginOptions& options) override;
   // ---- end registry ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "server/error_status.hpp"
@@ -49,6 +50,26 @@ engine::Task<Reply> pull_image(const RequestContext& context) {
                                 engine::UnixSocket client, std::string) {
                           return pump_progress(job, version, std::move(client));
                         }};
+}
+
+engine::Task<Reply> login(const RequestContext& context) {
+  auto body = nlohmann::json::parse(context.request.body(), nullptr, false);
+  if (!body.is_object()) co_return error_response(Error::invalid("POST /auth: the body must be a JSON object (AuthConfig)"));
+  auto text = [&body](const char* key) {
+    auto found = body.find(key);
+    return found != body.end() && found->is_string() ? found->get<std::string>() : std::string();
+  };
+  engine::Engine::LoginOptions options;
+  options.username = text("username");
+  options.password = text("password");
+  options.identity_token = text("identitytoken");
+  options.server_address = text("serveraddress");
+  auto job = context.engine.check_login(options);
+  if (!job) co_return error_response(job.error());
+  while (!(co_await (*job)->read()).empty()) {
+  }
+  if (Status outcome = (*job)->outcome(); !outcome) co_return error_response(outcome.error());
+  co_return json_response(http::status::ok, nlohmann::json{{"Status", "Login Succeeded"}, {"IdentityToken", ""}});
 }
 
 engine::Task<Reply> push_image(const RequestContext& context) {

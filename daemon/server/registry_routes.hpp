@@ -11,6 +11,10 @@ engine::Task<Reply> pull_image(const RequestContext& context);
 // POST /images/{name*}/push[?tag=TAG]: the X-Registry-Auth header carries credentials.
 engine::Task<Reply> push_image(const RequestContext& context);
 
+// POST /auth: Docker's AuthConfig (username, password, serveraddress; or identitytoken) checked
+// with the registry; {"Status": "Login Succeeded", "IdentityToken": ""} when it accepts them.
+engine::Task<Reply> login(const RequestContext& context);
+
 // Streams a registry job's progress: the 200 head goes out with the first message, so a job that
 // fails before saying anything (an unknown manifest, a refused login) gets an ordinary error
 // response with its status instead.

@@ -1,8 +1,9 @@
-// System routes: /_ping, /version, /info. The docker CLI calls /_ping first (HEAD, falling back to
+// System routes: /_ping, /version, /info, /auth (login). The docker CLI calls /_ping first (HEAD, falling back to
 // GET) and takes the highest API version it may use from the API-Version header.
 #include <array>
 
 #include "api/system_types.hpp"
+#include "server/registry_routes.hpp"
 #include "server/route.hpp"
 
 namespace gocker::server {
@@ -38,6 +39,7 @@ constexpr std::array kRoutes{
     Route{http::verb::head, "/_ping", get_ping},
     Route{http::verb::get, "/version", get_version},
     Route{http::verb::get, "/info", get_info},
+    Route{http::verb::post, "/auth", login},  // server/registry_routes.cpp
 };
 
 }  // namespace

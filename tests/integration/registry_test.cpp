@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,13 +94,16 @@ print(descriptors[-1]['digest'])
 // docker-registry in the background, its storage and log in the daemon's temp dir; killed by pid.
 class Registry {
  public:
-  explicit Registry(const std::string& dir) : dir_(dir) {
+  // `extra_config`: more top-level sections of config.yml (auth).
+  explicit Registry(const std::string& dir, int port = kRegistryPort, const std::string& extra_config = "")
+      : dir_(dir), port_(port) {
     fs::create_directories(dir + "/storage");
     std::ofstream(dir + "/config.yml") << "version: 0.1\n"
                                           "log:\n  level: warn\n"
                                           "storage:\n  filesystem:\n    rootdirectory: "
                                        << dir << "/storage\n  delete:\n    enabled: true\n"
-                                       << "http:\n  addr: " << kRegistry << "\n";
+                                       << "http:\n  addr: 127.0.0.1:" << port << "\n"
+                                       << extra_config;
     pid_ = ::fork();
     if (pid_ == 0) {
       int log = ::open((dir + "/registry.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -123,7 +127,7 @@ class Registry {
       int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       sockaddr_in address{};
       address.sin_family = AF_INET;
-      address.sin_port = htons(kRegistryPort);
+      address.sin_port = htons(static_cast<uint16_t>(port_));
       address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
       const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
       ::close(fd);
@@ -140,6 +144,7 @@ class Registry {
 
  private:
   std::string dir_;
+  int port_;
   pid_t pid_ = -1;
 };
 
@@ -397,4 +402,66 @@ TEST_CASE("docker push through gockerd") {
   REQUIRE_MESSAGE(described.exit_code == 0, described.describe());
   CHECK(sha256_of_output("skopeo inspect --tls-verify=false --raw --config docker://" + image) ==
         inspect("busybox")["Id"].get<std::string>());
+}
+
+TEST_CASE("login against a registry with basic auth; pull and push then carry the saved credentials") {
+  auto& daemon = daemon_under_test();
+  auto& state = fixture();
+  REQUIRE_MESSAGE(state.error.empty(), state.error);
+  // A second registry that wants a password (distribution's htpasswd: bcrypt, made with crypt(3)).
+  const std::string dir = daemon.temp_dir() + "/registry-auth";
+  fs::create_directories(dir);
+  auto hashed = run_command({"/usr/bin/python3", "-W", "ignore", "-c",
+                             "import crypt; print(crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))"});
+  REQUIRE_MESSAGE(hashed.exit_code == 0, hashed.describe());
+  std::ofstream(dir + "/htpasswd") << "alice:" << hashed.out.substr(0, hashed.out.find('\n')) << "\n";
+  Registry secured(dir, 5001, "auth:\n  htpasswd:\n    realm: gocker-test\n    path: " + dir + "/htpasswd\n");
+  REQUIRE(secured.wait_listening());
+  const std::string config_dir = daemon.temp_dir() + "/client-config";
+  CommandOptions with_config;
+  with_config.env = {{"GOCKER_CONFIG", config_dir}};
+
+  // Without credentials the registry refuses a push.
+  REQUIRE(daemon.gockerctl({"tag", "busybox", "127.0.0.1:5001/private/x:1"}).exit_code == 0);
+  auto refused = daemon.gockerctl({"push", "127.0.0.1:5001/private/x:1"}, with_config);
+  CHECK(refused.exit_code != 0);
+
+  // A wrong password: an error from the daemon, nothing saved.
+  auto wrong = daemon.gockerctl({"login", "-u", "alice", "--password-stdin", "127.0.0.1:5001"},
+                                CommandOptions{"nope\n", with_config.env});
+  CHECK(wrong.exit_code == 1);
+  CHECK_MESSAGE(contains(wrong.err, "unauthorized"), wrong.describe());
+  CHECK_FALSE(fs::exists(config_dir + "/config.json"));
+  auto bad_body = daemon.http("POST", "/v1.41/auth", "[]", "application/json");
+  CHECK(bad_body.status == 400);
+
+  auto logged_in = daemon.gockerctl({"login", "-u", "alice", "--password-stdin", "127.0.0.1:5001"},
+                                    CommandOptions{"s3cret\n", with_config.env});
+  REQUIRE_MESSAGE(logged_in.exit_code == 0, logged_in.describe());
+  CHECK(contains(logged_in.out, "Login Succeeded"));
+  struct stat info {};
+  REQUIRE(::stat((config_dir + "/config.json").c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+
+  auto pushed = daemon.gockerctl({"push", "127.0.0.1:5001/private/x:1"}, with_config);
+  REQUIRE_MESSAGE(pushed.exit_code == 0, pushed.describe());
+  REQUIRE(daemon.gockerctl({"rmi", "127.0.0.1:5001/private/x:1"}).exit_code == 0);
+  auto pulled = daemon.gockerctl({"pull", "127.0.0.1:5001/private/x:1"}, with_config);
+  REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.describe());
+  CHECK(daemon.gockerctl({"image", "inspect", "127.0.0.1:5001/private/x:1"}).exit_code == 0);
+
+  auto logged_out = daemon.gockerctl({"logout", "127.0.0.1:5001"}, with_config);
+  CHECK(logged_out.exit_code == 0);
+  CHECK(contains(logged_out.out, "Removing login credentials for 127.0.0.1:5001"));
+  REQUIRE(daemon.gockerctl({"rmi", "127.0.0.1:5001/private/x:1"}).exit_code == 0);
+  CHECK(daemon.gockerctl({"pull", "127.0.0.1:5001/private/x:1"}, with_config).exit_code != 0);
+
+  if (docker_cli_path().empty()) {
+    MESSAGE("SKIPPED PART: no docker CLI on this machine; docker login was not exercised");
+    return;
+  }
+  CommandOptions docker_options{"s3cret\n", {{"DOCKER_CONFIG", daemon.temp_dir() + "/docker-config"}}};
+  auto docker_login = daemon.docker({"login", "-u", "alice", "--password-stdin", "127.0.0.1:5001"}, docker_options);
+  CHECK_MESSAGE(docker_login.exit_code == 0, docker_login.describe());
+  CHECK(contains(docker_login.out, "Login Succeeded"));
 }

@@ -10,6 +10,7 @@
 // a second push sends no layer, rmi + pull gives the same id back, and the docker CLI pushes.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -24,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/harness.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace gocker::test;
 namespace fs = std::filesystem;
@@ -94,16 +96,18 @@ print(descriptors[-1]['digest'])
 // docker-registry in the background, its storage and log in the daemon's temp dir; killed by pid.
 class Registry {
  public:
-  // `extra_config`: more top-level sections of config.yml (auth).
-  explicit Registry(const std::string& dir, int port = kRegistryPort, const std::string& extra_config = "")
-      : dir_(dir), port_(port) {
+  // `http_extra`: more lines of config.yml's http section (tls); `extra_config`: more top-level
+  // sections (auth).
+  explicit Registry(const std::string& dir, const std::string& ip = "127.0.0.1", int port = kRegistryPort,
+                    const std::string& http_extra = "", const std::string& extra_config = "")
+      : dir_(dir), ip_(ip), port_(port) {
     fs::create_directories(dir + "/storage");
     std::ofstream(dir + "/config.yml") << "version: 0.1\n"
                                           "log:\n  level: warn\n"
                                           "storage:\n  filesystem:\n    rootdirectory: "
                                        << dir << "/storage\n  delete:\n    enabled: true\n"
-                                       << "http:\n  addr: 127.0.0.1:" << port << "\n"
-                                       << extra_config;
+                                       << "http:\n  addr: " << ip << ":" << port << "\n"
+                                       << http_extra << extra_config;
     pid_ = ::fork();
     if (pid_ == 0) {
       int log = ::open((dir + "/registry.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -128,7 +132,7 @@ class Registry {
       sockaddr_in address{};
       address.sin_family = AF_INET;
       address.sin_port = htons(static_cast<uint16_t>(port_));
-      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ::inet_pton(AF_INET, ip_.c_str(), &address.sin_addr);
       const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
       ::close(fd);
       if (connected) return true;
@@ -144,6 +148,7 @@ class Registry {
 
  private:
   std::string dir_;
+  std::string ip_;
   int port_;
   pid_t pid_ = -1;
 };
@@ -415,7 +420,7 @@ TEST_CASE("login against a registry with basic auth; pull and push then carry th
                              "import crypt; print(crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))"});
   REQUIRE_MESSAGE(hashed.exit_code == 0, hashed.describe());
   std::ofstream(dir + "/htpasswd") << "alice:" << hashed.out.substr(0, hashed.out.find('\n')) << "\n";
-  Registry secured(dir, 5001, "auth:\n  htpasswd:\n    realm: gocker-test\n    path: " + dir + "/htpasswd\n");
+  Registry secured(dir, "127.0.0.1", 5001, "", "auth:\n  htpasswd:\n    realm: gocker-test\n    path: " + dir + "/htpasswd\n");
   REQUIRE(secured.wait_listening());
   const std::string config_dir = daemon.temp_dir() + "/client-config";
   CommandOptions with_config;
@@ -464,4 +469,53 @@ TEST_CASE("login against a registry with basic auth; pull and push then carry th
   auto docker_login = daemon.docker({"login", "-u", "alice", "--password-stdin", "127.0.0.1:5001"}, docker_options);
   CHECK_MESSAGE(docker_login.exit_code == 0, docker_login.describe());
   CHECK(contains(docker_login.out, "Login Succeeded"));
+}
+
+TEST_CASE("a TLS registry is trusted through certs.d/<host:port>/ with the client certificate it asks for") {
+  if (run_command({"openssl", "version"}).exit_code != 0) {
+    MESSAGE("SKIP: no openssl CLI to make certificates with (scripts/install-deps.sh --test installs it)");
+    return;
+  }
+  // An address that is not loopback, so gocker speaks TLS to it (127.0.0.0/8 is plain HTTP, as in
+  // Docker); it exists only in this program's network namespace.
+  const std::string ip = "10.99.0.1";
+  const std::string domain = ip + ":5443";
+  auto added = run_command({"ip", "addr", "replace", ip + "/32", "dev", "lo"});
+  REQUIRE_MESSAGE(added.exit_code == 0, added.describe());
+  TestPki pki("IP:" + ip);
+  REQUIRE_MESSAGE(pki.error().empty(), pki.error());
+  const std::string config_dir = pki.dir() + "/gocker-config";
+  fs::create_directories(config_dir);
+  DaemonOptions options;
+  options.extra_args = {"--config-dir", config_dir};
+  Daemon daemon(options);
+  REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
+  Registry registry(daemon.temp_dir() + "/registry-tls", ip, 5443,
+                    "  tls:\n    certificate: " + pki.server_cert() + "\n    key: " + pki.server_key() +
+                        "\n    clientcas:\n      - " + pki.ca() + "\n");
+  REQUIRE(registry.wait_listening());
+  const std::string image = domain + "/tls/busybox:1";
+  REQUIRE(daemon.gockerctl({"tag", "busybox", image}).exit_code == 0);
+
+  // The test CA is not in the system's trust store: refused.
+  auto untrusted = daemon.gockerctl({"push", image});
+  CHECK(untrusted.exit_code != 0);
+  CHECK_MESSAGE(contains(untrusted.out + untrusted.err, "TLS"), untrusted.describe());
+
+  // Trusted, but the registry wants a client certificate.
+  const fs::path certs = fs::path(config_dir) / "certs.d" / domain;
+  fs::create_directories(certs);
+  fs::copy_file(pki.ca(), certs / "ca.crt");
+  auto without_client_cert = daemon.gockerctl({"push", image});
+  CHECK_MESSAGE(without_client_cert.exit_code != 0, without_client_cert.describe());
+
+  fs::copy_file(pki.client_cert(), certs / "client.cert");
+  fs::copy_file(pki.client_key(), certs / "client.key");
+  auto pushed = daemon.gockerctl({"push", image});
+  REQUIRE_MESSAGE(pushed.exit_code == 0, pushed.describe());
+  REQUIRE(daemon.gockerctl({"rmi", image}).exit_code == 0);
+  auto pulled = daemon.gockerctl({"pull", image});
+  REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.describe());
+  auto ran = daemon.gockerctl({"run", "--rm", "--network", "none", image, "echo", "pulled over TLS"});
+  CHECK(ran.out == "pulled over TLS\n");
 }

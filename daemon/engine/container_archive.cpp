@@ -185,39 +185,47 @@ class ContainerArchiveSource final : public Engine::ArchiveSource,
   bool failed_ = false;
 };
 
-}  // namespace
+// A path of a container looked up for reading: its root (kept open), the resolved path, its stat.
+struct StattedPath {
+  UniqueFd root;
+  ResolvedPath resolved;
+  Engine::PathStat stat;
+};
 
-Result<Engine::PathStat> EngineImpl::stat_container_path(const std::string& ref, const std::string& path) {
-  auto container = find(ref);
-  if (!container) return std::move(container).error();
-  auto view = open_container_view(**container, path, false);
+Result<StattedPath> stat_container_path_in(const Container& container, const std::string& ref, const std::string& path) {
+  auto view = open_container_view(container, path, false);
   if (!view) return std::move(view).error();
   auto resolved = resolve_container_path(view->root.get(), view->parts);
   if (!resolved) return path_error(resolved.error(), path, ref);
   auto stat = stat_resolved(view->root.get(), view->root_host_path, view->parts, *resolved);
   if (!stat) return path_error(stat.error(), path, ref);
   stat->name = view->shown_name;
-  return stat;
+  return StattedPath{std::move(view->root), std::move(*resolved), std::move(*stat)};
+}
+
+}  // namespace
+
+Result<Engine::PathStat> EngineImpl::stat_container_path(const std::string& ref, const std::string& path) {
+  auto container = find(ref);
+  if (!container) return std::move(container).error();
+  auto found = stat_container_path_in(**container, ref, path);
+  if (!found) return std::move(found).error();
+  return std::move(found->stat);
 }
 
 Result<std::shared_ptr<Engine::ArchiveSource>> EngineImpl::open_container_archive(const std::string& ref,
                                                                                   const std::string& path) {
   auto container = find(ref);
   if (!container) return std::move(container).error();
-  auto view = open_container_view(**container, path, false);
-  if (!view) return std::move(view).error();
-  auto resolved = resolve_container_path(view->root.get(), view->parts);
-  if (!resolved) return path_error(resolved.error(), path, ref);
-  auto stat = stat_resolved(view->root.get(), view->root_host_path, view->parts, *resolved);
-  if (!stat) return path_error(stat.error(), path, ref);
-  stat->name = view->shown_name;
+  auto found = stat_container_path_in(**container, ref, path);
+  if (!found) return std::move(found).error();
   // Entries are named after the path's last component, as moby's TarResourceRebase does; the root
   // directory's entries are relative ("./bin").
-  std::string top_name = stat->name == "/" ? "." : stat->name;
-  auto producer = TarProducer::open(std::move(*resolved), top_name);
+  std::string top_name = found->stat.name == "/" ? "." : found->stat.name;
+  auto producer = TarProducer::open(std::move(found->resolved), top_name);
   if (!producer) return std::move(producer).error();
-  return std::shared_ptr<ArchiveSource>(
-      std::make_shared<ContainerArchiveSource>(std::move(view->root), std::move(*stat), std::move(*producer)));
+  return std::shared_ptr<ArchiveSource>(std::make_shared<ContainerArchiveSource>(
+      std::move(found->root), std::move(found->stat), std::move(*producer)));
 }
 
 Status EngineImpl::extract_to_container(const std::string& ref, const std::string& path, bool no_overwrite_dir_non_dir,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "container_store.hpp"
 
 namespace gocker::runc {
 
@@ -51,7 +52,19 @@ int run_kill(const GlobalOptions& global, const KillOptions& options);
 int run_delete(const GlobalOptions& global, const DeleteOptions& options);
 int run_list(const GlobalOptions& global, const ListOptions& options);
 int run_spec(const std::string& bundle, bool rootless);
+
+struct PsOptions {
+  std::string id;
+  std::string format = "table";  // table (ps's own lines) | json (pids)
+  std::vector<std::string> ps_args;  // for ps; runc's default -ef
+};
+int run_pause(const GlobalOptions& global, const std::string& id);
+int run_resume(const GlobalOptions& global, const std::string& id);
+int run_ps(const GlobalOptions& global, const PsOptions& options);
 int run_features();
+
+// Thaws the container's cgroup (resume; delete --force of a paused container).
+Status thaw_container(const ContainerRecord& record);
 
 // The gocker-monitor binary: $GOCKER_MONITOR_BIN, else next to gocker-runc in a build tree, else
 // the installed one in libexec.

@@ -46,16 +46,7 @@ std::string owner_name() {
   return entry ? entry->pw_name : std::to_string(::geteuid());
 }
 
-struct Loaded {
-  ContainerRecord record;
-  ContainerState state;
-};
-
-Result<Loaded> load_container(const ContainerStore& store, const std::string& id) {
-  auto record = store.load(id);
-  if (!record) return std::move(record).error();
-  return Loaded{std::move(*record), runtime::read_container_state(store.state_dir(id))};
-}
+using Loaded = LoadedContainer;
 
 struct Created {
   runtime::PendingStart pending;
@@ -248,7 +239,7 @@ int run_state(const GlobalOptions& global, const std::string& id) {
   ContainerStore store(global.root);
   auto loaded = load_container(store, id);
   if (!loaded) return fail(loaded.error().message);
-  std::string text = state_json(loaded->record, loaded->state, 2) + "\n";
+  std::string text = state_json(*loaded, 2) + "\n";
   (void)runtime::write_all(1, text, "write state");
   return 0;
 }
@@ -286,6 +277,8 @@ int run_delete(const GlobalOptions& global, const DeleteOptions& options) {
     // the init, whose reaping ends the monitor.
     if (!loaded->record.cgroup_path.empty()) (void)signal_all(loaded->record, SIGKILL);
     (void)signal_init(loaded->state, SIGKILL);
+    // A frozen task takes its SIGKILL only once thawed (cgroup v1).
+    if (loaded->paused) (void)thaw_container(loaded->record);
   }
   if (auto removed = destroy_container(store, *loaded); !removed) return fail(removed.error().message);
   return 0;
@@ -302,17 +295,15 @@ int run_list(const GlobalOptions& global, const ListOptions& options) {
     for (const Loaded& container : containers) out += container.record.id + "\n";
   } else if (options.format == "json") {
     nlohmann::json list = nlohmann::json::array();
-    for (const Loaded& container : containers) list.push_back(nlohmann::json::parse(state_json(container.record, container.state, -1)));
+    for (const Loaded& container : containers) list.push_back(nlohmann::json::parse(state_json(container, -1)));
     out = list.dump() + "\n";
   } else if (options.format == "table") {
     // runc's columns, padded like Go's tabwriter (minimum width 12, padding 1).
     std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
     for (const Loaded& container : containers) {
-      bool has_process = container.state.status == ContainerStatus::kCreated ||
-                         container.state.status == ContainerStatus::kRunning;
-      rows.push_back({container.record.id, std::to_string(has_process ? container.state.processes.init.pid : 0),
-                      runtime::container_status_name(container.state.status), container.record.bundle,
-                      container.record.created, container.record.owner});
+      rows.push_back({container.record.id, std::to_string(container.has_process() ? container.state.processes.init.pid : 0),
+                      container.status_name(), container.record.bundle, container.record.created,
+                      container.record.owner});
     }
     std::vector<size_t> widths(6, 0);
     for (const auto& row : rows) {

@@ -1,5 +1,7 @@
 #include "container_store.hpp"
 
+#include "runtime/cgroups/cgroup_driver.hpp"
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -102,13 +104,31 @@ Status ContainerStore::remove(const std::string& id) {
   return ok();
 }
 
-std::string state_json(const ContainerRecord& record, const runtime::ContainerState& state, int indent) {
-  bool has_process = state.status == runtime::ContainerStatus::kCreated ||
-                     state.status == runtime::ContainerStatus::kRunning;
+std::string LoadedContainer::status_name() const {
+  return paused ? "paused" : runtime::container_status_name(state.status);
+}
+
+bool LoadedContainer::has_process() const {
+  return state.status == runtime::ContainerStatus::kCreated || state.status == runtime::ContainerStatus::kRunning;
+}
+
+Result<LoadedContainer> load_container(const ContainerStore& store, const std::string& id) {
+  auto record = store.load(id);
+  if (!record) return std::move(record).error();
+  LoadedContainer loaded{std::move(*record), runtime::read_container_state(store.state_dir(id)), false};
+  if (loaded.state.status == runtime::ContainerStatus::kRunning && !loaded.record.cgroup_path.empty()) {
+    if (auto driver = runtime::detect_cgroup_driver())
+      if (auto frozen = (*driver)->frozen(loaded.record.cgroup_path)) loaded.paused = *frozen;
+  }
+  return loaded;
+}
+
+std::string state_json(const LoadedContainer& container, int indent) {
+  const ContainerRecord& record = container.record;
   json document = {{"ociVersion", kOciVersion},
                    {"id", record.id},
-                   {"pid", has_process ? state.processes.init.pid : 0},
-                   {"status", runtime::container_status_name(state.status)},
+                   {"pid", container.has_process() ? container.state.processes.init.pid : 0},
+                   {"status", container.status_name()},
                    {"bundle", record.bundle},
                    {"rootfs", record.rootfs},
                    {"created", record.created},

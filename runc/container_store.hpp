@@ -50,7 +50,18 @@ class ContainerStore {
   std::string root_;
 };
 
+// A container as `state`, `list` and the commands see it: what create recorded, what the monitor
+// wrote, and whether `pause` froze it (a running container whose cgroup is frozen is "paused").
+struct LoadedContainer {
+  ContainerRecord record;
+  runtime::ContainerState state;
+  bool paused = false;
+  std::string status_name() const;
+  bool has_process() const;  // created, running or paused: the init's pid means something
+};
+Result<LoadedContainer> load_container(const ContainerStore& store, const std::string& id);
+
 // The runtime-spec state object (runtime.md#state) for `state`, plus runc's extra fields.
-std::string state_json(const ContainerRecord& record, const runtime::ContainerState& state, int indent);
+std::string state_json(const LoadedContainer& container, int indent);
 
 }  // namespace gocker::runc

@@ -109,6 +109,27 @@ int main(int argc, char** argv) {
   list->add_option("-f,--format", list_options.format, "table or json")->capture_default_str();
   list->callback([&] { command = [&] { return run_list(global, list_options); }; });
 
+  std::string pause_id;
+  CLI::App* pause = app.add_subcommand("pause", "suspend every process of the container (cgroup freezer)");
+  pause->add_option("container-id", pause_id, "the container's id");
+  pause->callback([&] { command = [&] { return check_id("pause", pause_id) ? kExitFailure : run_pause(global, pause_id); }; });
+
+  std::string resume_id;
+  CLI::App* resume = app.add_subcommand("resume", "resume the processes pause suspended");
+  resume->add_option("container-id", resume_id, "the container's id");
+  resume->callback([&] { command = [&] { return check_id("resume", resume_id) ? kExitFailure : run_resume(global, resume_id); }; });
+
+  PsOptions ps_options;
+  CLI::App* ps = app.add_subcommand("ps", "list the processes running in the container");
+  ps->add_option("-f,--format", ps_options.format, "table or json")->capture_default_str();
+  ps->add_option("container-id", ps_options.id, "the container's id");
+  // What follows the id goes to ps as it is ("ps ID -o pid,comm"), as runc passes it on.
+  ps->prefix_command();
+  ps->callback([&] {
+    ps_options.ps_args = ps->remaining();
+    command = [&] { return check_id("ps", ps_options.id) ? kExitFailure : run_ps(global, ps_options); };
+  });
+
   std::string spec_bundle;
   bool spec_rootless = false;
   CLI::App* spec = app.add_subcommand("spec", "write a new config.json to start from");

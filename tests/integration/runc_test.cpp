@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -263,6 +265,59 @@ TEST_CASE("a created container can be killed and deleted, and delete --force end
   CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
   CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
   CHECK(bundle.runc({"delete", "--force", bundle.id}).exit_code == 0);  // not there: fine with --force
+}
+
+TEST_CASE("pause freezes every process and state says so; resume thaws; ps lists the cgroup's processes") {
+  // The init ticks into /io/ticks (a bind of the bundle's io/, so visible here) every 20 ms.
+  Bundle bundle({"sh", "-c", "sleep 200 & while :; do echo x >> /io/ticks; usleep 20000; done"});
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"run", "-d", "-b", bundle.dir, bundle.id}), out, err) == 0);
+  const int pid = bundle.state()["pid"].get<int>();
+
+  // ps: the init and its child, as pids and as ps prints them.
+  auto listed = bundle.runc({"ps", "--format", "json", bundle.id});
+  REQUIRE_MESSAGE(listed.exit_code == 0, listed.describe());
+  auto pids = json::parse(listed.out);
+  REQUIRE(pids.is_array());
+  CHECK(pids.size() >= 2);  // sh, sleep 200, and now and then a usleep
+  CHECK(std::find(pids.begin(), pids.end(), pid) != pids.end());
+  auto table = bundle.runc({"ps", bundle.id, "-o", "pid,args"});
+  REQUIRE_MESSAGE(table.exit_code == 0, table.describe());
+  CHECK(contains(table.out, "PID"));
+  CHECK(contains(table.out, "sleep 200"));
+  CHECK_FALSE(contains(table.out, "gocker-runc"));
+
+  const std::string ticks = bundle.io + "/ticks";
+  auto tick_count = [&] { return std::filesystem::exists(ticks) ? std::filesystem::file_size(ticks) : 0; };
+  REQUIRE(bundle.runc({"pause", bundle.id}).exit_code == 0);
+  CHECK(bundle.state()["status"] == "paused");
+  // Frozen: not one tick while paused.
+  const auto frozen_at = tick_count();
+  std::this_thread::sleep_for(300ms);
+  CHECK(tick_count() == frozen_at);
+  auto listed_paused = bundle.runc({"list", "--format", "json"});
+  CHECK(contains(listed_paused.out, "\"status\":\"paused\""));
+  auto again = bundle.runc({"pause", bundle.id});
+  CHECK(again.exit_code == 1);
+  CHECK(contains(again.err, "already paused"));
+
+  REQUIRE(bundle.runc({"resume", bundle.id}).exit_code == 0);
+  CHECK(bundle.state()["status"] == "running");
+  const auto deadline = Clock::now() + 5s;
+  while (tick_count() == frozen_at && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  CHECK(tick_count() > frozen_at);
+  auto not_paused = bundle.runc({"resume", bundle.id});
+  CHECK(not_paused.exit_code == 1);
+  CHECK(contains(not_paused.err, "container not paused"));
+
+  // A paused container still goes with delete --force, cgroup and all.
+  REQUIRE(bundle.runc({"pause", bundle.id}).exit_code == 0);
+  auto forced = bundle.runc({"delete", "--force", bundle.id});
+  REQUIRE_MESSAGE(forced.exit_code == 0, forced.describe());
+  CHECK(wait_gone(pid));
+  CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
+  auto gone = bundle.runc({"pause", bundle.id});
+  CHECK(gone.exit_code == 1);
 }
 
 TEST_CASE("run in the foreground returns the container's exit code and removes it") {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/strings.hpp"
+#include "runtime/fd_passing.hpp"
 #include "runtime/file_util.hpp"
 #include "runtime/monitor_state.hpp"
 #include "runtime/sync_protocol.hpp"
@@ -120,19 +121,7 @@ Status send_console_master(const std::string& socket_path, int master_fd) {
   // the terminal's name.
   static constexpr char kName[] = "/dev/ptmx";
   struct iovec part = {const_cast<char*>(kName), sizeof kName - 1};
-  struct msghdr message {};
-  message.msg_iov = &part;
-  message.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  std::memset(control, 0, sizeof control);
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  struct cmsghdr* header = CMSG_FIRSTHDR(&message);
-  header->cmsg_level = SOL_SOCKET;
-  header->cmsg_type = SCM_RIGHTS;
-  header->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(header), &master_fd, sizeof(int));
-  if (retry_eintr([&] { return ::sendmsg(connection->get(), &message, MSG_NOSIGNAL); }) < 0) {
+  if (send_with_fd(connection->get(), &part, 1, master_fd) < 0) {
     return Error::from_errno(errno, "send pty master to console socket " + gocker::quoted(socket_path));
   }
   return ok();

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "runtime/fd_passing.hpp"
 #include "runtime/file_util.hpp"
 
 namespace gocker::runtime::sync {
@@ -41,22 +42,7 @@ Status send_message(int socket, MessageType type, std::string_view payload, int 
   if (payload.size() + 1 > kMaxMessageSize) return Error::invalid("send sync message: payload too large");
   char type_byte = static_cast<char>(type);
   struct iovec parts[2] = {{&type_byte, 1}, {const_cast<char*>(payload.data()), payload.size()}};
-  struct msghdr message {};
-  message.msg_iov = parts;
-  message.msg_iovlen = payload.empty() ? 1 : 2;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (fd_to_pass >= 0) {
-    std::memset(control, 0, sizeof control);
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    struct cmsghdr* header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(header), &fd_to_pass, sizeof(int));
-  }
-  // MSG_NOSIGNAL: a peer that died must give EPIPE here, not kill the sender.
-  ssize_t sent = retry_eintr([&] { return ::sendmsg(socket, &message, MSG_NOSIGNAL); });
+  ssize_t sent = send_with_fd(socket, parts, payload.empty() ? 1 : 2, fd_to_pass);
   if (sent < 0) return Error::from_errno(errno, "send sync message");
   return ok();
 }

@@ -118,9 +118,12 @@ Status switch_user(const OciUser& user) {
 Status enter_working_directory(const std::string& cwd, int sync_socket, int preserved_fds) {
   close_fds_except(3 + preserved_fds, sync_socket);
   if (::chdir(cwd.c_str()) != 0) return Error::from_errno(errno, "chdir to cwd " + quoted(cwd) + " set in config.json failed");
-  // getcwd says "(unreachable)..." (or fails with ENOENT) for a directory outside our root.
+  // getcwd says "(unreachable)..." (or fails with ENOENT) for a directory outside our root. Any
+  // other failure tells nothing: a seccomp profile loaded before this point (one without
+  // noNewPrivileges must be loaded while still privileged) may deny getcwd itself.
   char buffer[PATH_MAX];
-  if (::getcwd(buffer, sizeof buffer) == nullptr || buffer[0] != '/') {
+  const bool known = ::getcwd(buffer, sizeof buffer) != nullptr;
+  if ((known && buffer[0] != '/') || (!known && errno == ENOENT)) {
     return Error{ErrorKind::InvalidArgument, 0, "cwd " + quoted(cwd) + " is outside the container's root"};
   }
   return ok();

@@ -198,6 +198,13 @@ TEST_CASE("--security-opt: unconfined, a profile of one's own, no-new-privileges
   CHECK(denied.exit_code != 0);
   CHECK(denied.err.find("not supported") != std::string::npos);  // EOPNOTSUPP's text
 
+  // Without no-new-privileges the filter is loaded while the init is still root, before it enters
+  // the working directory: a profile that denies what the init calls there (getcwd) still runs.
+  const std::string no_getcwd_path = shared_daemon().temp_dir() + "/no-getcwd.json";
+  std::ofstream(no_getcwd_path) << R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+      {"names":["getcwd"],"action":"SCMP_ACT_ERRNO"}]})";
+  CHECK(run_ok({"--security-opt", "seccomp=" + no_getcwd_path, "-w", "/tmp"}, {"sh", "-c", "echo started"}) == "started");
+
   const std::string nnp = run_ok({"--security-opt", "no-new-privileges"}, {"cat", "/proc/self/status"});
   CHECK(status_field(nnp, "NoNewPrivs") == "1");
   CHECK(status_field(nnp, "Seccomp") == "2");

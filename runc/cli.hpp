@@ -58,6 +58,19 @@ struct PsOptions {
   std::string format = "table";  // table (ps's own lines) | json (pids)
   std::vector<std::string> ps_args;  // for ps; runc's default -ef
 };
+struct ExecOptions {
+  std::string id;
+  std::vector<std::string> args;
+  std::string process_file;  // -p: an OCI process object instead of the flags
+  std::string cwd;
+  std::vector<std::string> env;
+  std::string user;  // uid[:gid]
+  std::string pid_file;
+  bool detach = false;
+  bool tty = false;
+};
+int run_exec(const GlobalOptions& global, const ExecOptions& options);
+
 int run_pause(const GlobalOptions& global, const std::string& id);
 int run_resume(const GlobalOptions& global, const std::string& id);
 int run_ps(const GlobalOptions& global, const PsOptions& options);

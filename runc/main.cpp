@@ -109,6 +109,27 @@ int main(int argc, char** argv) {
   list->add_option("-f,--format", list_options.format, "table or json")->capture_default_str();
   list->callback([&] { command = [&] { return run_list(global, list_options); }; });
 
+  ExecOptions exec_options;
+  CLI::App* exec = app.add_subcommand("exec", "run one more process in a running container");
+  exec->add_flag("-d,--detach", exec_options.detach, "do not wait for the process; leave it running");
+  exec->add_flag("-t,--tty", exec_options.tty, "a terminal for the process (not supported yet)");
+  exec->add_option("-p,--process", exec_options.process_file, "a JSON file with the OCI process to run");
+  exec->add_option("--cwd", exec_options.cwd, "the working directory inside the container");
+  exec->add_option("-e,--env", exec_options.env, "an environment variable KEY=VALUE (repeatable)");
+  exec->add_option("-u,--user", exec_options.user, "uid[:gid]");
+  exec->add_option("--pid-file", exec_options.pid_file, "where to write the process's pid");
+  exec->add_option("container-id", exec_options.id, "the container's id");
+  // The command after the id is the process's, flags and all ("exec c1 ls -l").
+  exec->prefix_command();
+  exec->callback([&] {
+    exec_options.args = exec->remaining();
+    command = [&] {
+      if (check_id("exec", exec_options.id)) return kExitFailure;
+      if (exec_options.tty) return fail("exec --tty is not supported by gocker-runc yet");
+      return run_exec(global, exec_options);
+    };
+  });
+
   std::string pause_id;
   CLI::App* pause = app.add_subcommand("pause", "suspend every process of the container (cgroup freezer)");
   pause->add_option("container-id", pause_id, "the container's id");

@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <filesystem>
 #include <thread>
 #include <nlohmann/json.hpp>
@@ -318,6 +320,42 @@ TEST_CASE("pause freezes every process and state says so; resume thaws; ps lists
   CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
   auto gone = bundle.runc({"pause", bundle.id});
   CHECK(gone.exit_code == 1);
+}
+
+TEST_CASE("exec: a process in the container's namespaces and cgroup, its stdio relayed, its exit code returned") {
+  Bundle bundle({"sleep", "100"});
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"run", "-d", "-b", bundle.dir, bundle.id}), out, err) == 0);
+
+  auto ran = bundle.runc({"exec", bundle.id, "sh", "-c", "echo out; echo err >&2; hostname; exit 7"});
+  CHECK(ran.exit_code == 7);
+  CHECK(ran.out == "out\nrunc-test\n");
+  CHECK(contains(ran.err, "err\n"));
+  auto piped = run_command(bundle.command({"exec", bundle.id, "cat"}), CommandOptions{"through stdin\n", {}});
+  CHECK(piped.exit_code == 0);
+  CHECK(piped.out == "through stdin\n");
+  auto flags = bundle.runc({"exec", "--cwd", "/tmp", "-e", "FOO=bar", "-u", "65534", bundle.id, "sh", "-c", "pwd; echo $FOO; id -u"});
+  CHECK(flags.out == "/tmp\nbar\n65534\n");
+  CHECK(bundle.runc({"exec", bundle.id, "no-such-command"}).exit_code == 127);
+
+  // The process is in the container's cgroup: ps sees it next to the init.
+  const std::string pid_file = bundle.dir + "/exec.pid";
+  REQUIRE(bundle.runc({"exec", "-d", "--pid-file", pid_file, bundle.id, "sleep", "50"}).exit_code == 0);
+  std::ifstream pid_in(pid_file);
+  int exec_pid = 0;
+  pid_in >> exec_pid;
+  CHECK(exec_pid > 0);
+  auto pids = json::parse(bundle.runc({"ps", "--format", "json", bundle.id}).out);
+  CHECK(std::find(pids.begin(), pids.end(), exec_pid) != pids.end());
+
+  write_text(bundle.dir + "/process.json", R"({"args":["sh","-c","echo from a process file"],"cwd":"/","user":{"uid":0,"gid":0}})");
+  auto from_file = bundle.runc({"exec", "-p", bundle.dir + "/process.json", bundle.id});
+  CHECK(from_file.out == "from a process file\n");
+
+  REQUIRE(bundle.runc({"delete", "--force", bundle.id}).exit_code == 0);
+  CHECK(wait_gone(exec_pid));
+  auto stopped = bundle.runc({"exec", bundle.id, "true"});
+  CHECK(stopped.exit_code == 1);
 }
 
 TEST_CASE("run in the foreground returns the container's exit code and removes it") {

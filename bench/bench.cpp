@@ -17,9 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench/figures.hpp"
+#include "bench/runtime_cli_bench.hpp"
 #include "tests/support/harness.hpp"
 
 using namespace gocker::test;
+using namespace gocker::bench;
 using nlohmann::json;
 
 namespace {
@@ -30,28 +33,6 @@ struct Settings {
   int running = 50;
   int listed = 200;
 };
-
-double ms(std::chrono::nanoseconds duration) { return std::chrono::duration<double, std::milli>(duration).count(); }
-
-double percentile(std::vector<double> values, double fraction) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t index = std::min(values.size() - 1, static_cast<size_t>(fraction * static_cast<double>(values.size() - 1) + 0.5));
-  return values[index];
-}
-
-void print_series(const char* what, const std::vector<double>& values, const char* target = "") {
-  std::printf("%-44s median %8.2f ms   p90 %8.2f ms   min %8.2f   max %8.2f  (n=%zu) %s\n", what,
-              percentile(values, 0.5), percentile(values, 0.9), percentile(values, 0.0), percentile(values, 1.0),
-              values.size(), target);
-}
-
-template <typename F>
-double time_ms(F&& action) {
-  const auto start = Clock::now();
-  action();
-  return ms(Clock::now() - start);
-}
 
 // Runs `count` copies of make_argv(i) at once, one thread each; returns the wall time.
 double run_at_once(const Daemon& daemon, int count, const std::vector<std::string>& args, int& failures) {
@@ -176,6 +157,7 @@ int main(int argc, char** argv) {
               (std::to_string(settings.parallel) + " such runs at once").c_str(), at_once, failures);
 
   stage_timings(daemon);
+  runtime_cli_timings(settings.runs);
 
   std::printf("\n");
   print_memory("idle daemon RSS, after the runs", process_rss_kb(daemon.pid()), "(target < 10 MB)");

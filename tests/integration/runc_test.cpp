@@ -358,6 +358,21 @@ TEST_CASE("exec: a process in the container's namespaces and cgroup, its stdio r
   CHECK(stopped.exit_code == 1);
 }
 
+TEST_CASE("a config that denies every device (as runc spec writes) still gets the devices every container has") {
+  Bundle bundle({"sh", "-c", "echo x > /dev/null && head -c 4 /dev/urandom | wc -c && ls /dev/pts/ptmx"});
+  std::ifstream in(bundle.dir + "/config.json");
+  json config = json::parse(in);
+  config["linux"]["resources"]["devices"] = json::array({{{"allow", false}, {"access", "rwm"}}});
+  write_text(bundle.dir + "/config.json", config.dump());
+  // Twenty times: the init's own mknod of /dev/null must not depend on when it joins the cgroup.
+  for (int round = 0; round < 20; ++round) {
+    auto ran = bundle.runc({"run", "-b", bundle.dir, bundle.id + "-" + std::to_string(round)});
+    INFO("round " << round << ": " << ran.describe());
+    REQUIRE(ran.exit_code == 0);
+    CHECK(ran.out == "4\n/dev/pts/ptmx\n");
+  }
+}
+
 TEST_CASE("run in the foreground returns the container's exit code and removes it") {
   Bundle bundle({"sh", "-c", "echo out; echo err >&2; exit 3"});
   std::string out = bundle.dir + "/out", err = bundle.dir + "/err";

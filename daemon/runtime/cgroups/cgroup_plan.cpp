@@ -131,6 +131,16 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v1_writes(const CgroupLimits& limit
   for (const DeviceRule& rule : limits.devices) {
     writes.push_back({"devices", rule.allow ? "devices.allow" : "devices.deny", device_rule_line(rule)});
   }
+  // After the config's own rules, as runc does: the devices the runtime-spec says every container
+  // has, and mknod of any node. Without them a config that starts with "deny all" (what `runc spec`
+  // writes) would leave the container unable to open /dev/null, and the init's own mknod of it
+  // would fail whenever the monitor moves it into the cgroup before its /dev is built.
+  if (!limits.devices.empty()) {
+    for (const char* line : {"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+                             "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"}) {
+      writes.push_back({"devices", "devices.allow", line});
+    }
+  }
   return writes;
 }
 

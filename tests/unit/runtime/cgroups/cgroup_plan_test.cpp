@@ -1,6 +1,8 @@
 // CgroupLimits -> interface-file writes, for both cgroup versions, without any filesystem.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "runtime/cgroups/cgroup_plan.hpp"
@@ -215,6 +217,40 @@ TEST_CASE("the rest of linux.resources.memory: reservation, kernel, kernelTCP, s
                            });
   // v2 has only a reservation (memory.low); the rest has no v2 file.
   CHECK(v2_plan(limits) == std::vector<CgroupWrite>{{"memory", "memory.low", std::to_string(32 * kMiB)}});
+}
+
+}  // namespace gocker::runtime
+
+namespace gocker::runtime {
+
+TEST_CASE("v1 device rules: the config's first, then the devices every container has and mknod") {
+  CgroupLimits limits;
+  limits.devices.push_back(DeviceRule{false, 'a', std::nullopt, std::nullopt, "rwm"});
+  limits.devices.push_back(DeviceRule{true, 'c', 4, 64, "rw"});
+  auto plan = plan_cgroup_v1_writes(limits, std::nullopt);
+  REQUIRE(plan.has_value());
+  std::vector<std::string> lines;
+  for (const auto& write : *plan) {
+    if (write.controller != "devices") continue;
+    lines.push_back(write.file + " " + write.value);
+  }
+  REQUIRE(lines.size() >= 4);
+  CHECK(lines[0] == "devices.deny a *:* rwm");
+  CHECK(lines[1] == "devices.allow c 4:64 rw");
+  auto allowed = [&](const std::string& rule) {
+    return std::find(lines.begin() + 2, lines.end(), "devices.allow " + rule) != lines.end();
+  };
+  CHECK(allowed("c 1:3 rwm"));  // /dev/null
+  CHECK(allowed("c 1:9 rwm"));  // /dev/urandom
+  CHECK(allowed("c 5:2 rwm"));  // /dev/ptmx
+  CHECK(allowed("c 136:* rwm"));  // /dev/pts/*
+  CHECK(allowed("c *:* m"));
+  CHECK(allowed("b *:* m"));
+
+  // No rules at all: the devices cgroup is left as it is (everything allowed).
+  auto none = plan_cgroup_v1_writes(CgroupLimits{}, std::nullopt);
+  REQUIRE(none.has_value());
+  CHECK(none->empty());
 }
 
 }  // namespace gocker::runtime

@@ -40,5 +40,7 @@ void register_volume_commands(CLI::App& app, CommandTable& table, const GlobalOp
 void register_network_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // network ..., port
 void register_image_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // images (issue 5): commit, import, export, tag, rmi, history, image ...
 void register_registry_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);  // pull, push, login, logout (issue 5)
+// image prune, container prune, system df, system prune; after the commands that make the image group.
+void register_prune_commands(CLI::App& app, CommandTable& table, const GlobalOptions& global);
 
 }  // namespace gocker::client

@@ -47,6 +47,7 @@ int run_cli(int argc, char** argv) {
   register_volume_commands(app, commands, global);
   register_network_commands(app, commands, global);  // networks (issue 6)
   register_registry_commands(app, commands, global);  // pull, push, login (issue 5)
+  register_prune_commands(app, commands, global);  // image/container/system prune, system df
 
   try {
     app.parse(argc, argv);

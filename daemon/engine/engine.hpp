@@ -23,6 +23,7 @@
 #include "api/image_types.hpp"
 #include "api/network_types.hpp"
 #include "api/system_types.hpp"
+#include "api/usage_types.hpp"
 #include "api/volume_types.hpp"
 #include "base/result.hpp"
 
@@ -438,6 +439,22 @@ class Engine {
     return Error::internal("login is not supported");
   }
   // ---- end registry ----
+  // ---- prune and disk usage (images issue 5; engine/prune_filters.hpp for the filters) ----
+  // POST /images/prune: the images no container (running or not) uses that the filters select,
+  // untagged ones only unless dangling=false. Each goes as by rmi: its references untagged, then
+  // the image and the layers no other image shares deleted. InvalidArgument for a bad filter.
+  virtual Result<api::ImagePruneResponse> prune_images(const std::vector<std::pair<std::string, std::string>>& /*filters*/) {
+    return Error::internal("image prune is not supported");
+  }
+  // POST /containers/prune: the created, exited and dead containers the filters select, removed
+  // as by rm (never a running, paused or restarting one).
+  virtual Result<api::ContainerPruneResponse> prune_containers(
+      const std::vector<std::pair<std::string, std::string>>& /*filters*/) {
+    return Error::internal("container prune is not supported");
+  }
+  // GET /system/df.
+  virtual Result<api::DiskUsage> disk_usage() const { return Error::internal("system df is not supported"); }
+  // ---- end prune and disk usage ----
 };
 
 }  // namespace gocker::engine

@@ -141,6 +141,11 @@ class EngineImpl final : public Engine {
   Result<std::shared_ptr<ProgressJob>> push_image(const PushOptions& options) override;
   Result<std::shared_ptr<ProgressJob>> check_login(const LoginOptions& options) override;
   // ---- end registry ----
+  // ---- prune and disk usage (public overrides; image_prune.cpp, container_prune.cpp, disk_usage.cpp) ----
+  Result<api::ImagePruneResponse> prune_images(const std::vector<std::pair<std::string, std::string>>& filters) override;
+  Result<api::ContainerPruneResponse> prune_containers(const std::vector<std::pair<std::string, std::string>>& filters) override;
+  Result<api::DiskUsage> disk_usage() const override;
+  // ---- end prune and disk usage ----
 
   // Records a container event ("create", "start", "die", "destroy", "pause", "exec_start: sh"...)
   // for GET /events. Reads only immutable fields and `record`; callable with container.mutex held.
@@ -250,6 +255,19 @@ class EngineImpl final : public Engine {
   // Rewrites the hosts files of these containers (their peers changed).
   void refresh_hosts_files(const std::vector<std::string>& container_ids);
   // ---- end networks ----
+  // ---- prune and disk usage (private members) ----
+  // How many containers (in any state) use each image id. Exact while image_use_mutex_ is held
+  // exclusively: no create is then between its image lookup and its registration.
+  std::map<std::string, int> image_use_counts() const;
+  // Untags every reference of an image no container uses, then deletes it and the layers only it
+  // had, as rmi's last step (image_remove.cpp). Caller holds image_use_mutex_ exclusively.
+  Result<std::vector<api::ImageDeleteItem>> delete_unused_image(const state::ImageRecord& image,
+                                                                std::vector<state::LayerRecord>* deleted_layers = nullptr);
+  // A non-container event (events.cpp): type "image" ("untag", "delete", "prune"), "container"
+  // ("prune"), with the actor's id and attributes.
+  void publish_event(std::string_view type, std::string_view action, const std::string& actor_id,
+                     std::map<std::string, std::string> attributes);
+  // ---- end prune and disk usage ----
   // ---- archive (private members) ----
   // ---- end archive ----
 };

@@ -30,6 +30,25 @@ void EngineImpl::publish_container_event(const Container& container, std::string
   event_log().publish(std::move(event));
 }
 
+// Image and prune events carry no container fields; status and id are still filled for image
+// events, as dockerd keeps its deprecated fields for containers and images alike.
+void EngineImpl::publish_event(std::string_view type, std::string_view action, const std::string& actor_id,
+                               std::map<std::string, std::string> attributes) {
+  const int64_t now = now_unix_nanos();
+  api::EventMessage event;
+  event.type = std::string(type);
+  event.action = std::string(action);
+  if (type == "image") {
+    event.status = event.action;
+    event.id = actor_id;
+  }
+  event.actor.id = actor_id;
+  event.actor.attributes = std::move(attributes);
+  event.time = now / 1'000'000'000;
+  event.time_nano = now;
+  event_log().publish(std::move(event));
+}
+
 Result<std::unique_ptr<Engine::EventStream>> EngineImpl::subscribe_events(const EventQuery& query) {
   return event_log().subscribe(query, now_unix_nanos());
 }

@@ -72,6 +72,7 @@ Result<std::vector<api::ImageDeleteItem>> EngineImpl::remove_image(const std::st
   auto untag = [&](const std::string& reference) -> Status {
     GOCKER_TRY(images_->untag(reference));
     report.push_back({familiar_reference(reference), std::nullopt});
+    publish_event("image", "untag", image->id, {{"name", familiar_reference(reference)}});
     return ok();
   };
 
@@ -102,11 +103,26 @@ Result<std::vector<api::ImageDeleteItem>> EngineImpl::remove_image(const std::st
                            " (must be forced) - image is referenced in multiple repositories");
   }
 
-  for (const std::string& tag : image->tags) GOCKER_TRY(untag(tag));
-  auto deleted = images_->remove(image->id);
-  if (!deleted) return std::move(deleted).error().context("delete image " + short_id(image->id));
-  report.push_back({std::nullopt, image->id});
+  auto deleted = delete_unused_image(*image);
+  if (!deleted) return std::move(deleted).error();
+  report.insert(report.end(), deleted->begin(), deleted->end());
+  return report;
+}
+
+Result<std::vector<api::ImageDeleteItem>> EngineImpl::delete_unused_image(const state::ImageRecord& image,
+                                                                          std::vector<state::LayerRecord>* deleted_layers) {
+  std::vector<api::ImageDeleteItem> report;
+  for (const std::string& tag : image.tags) {
+    GOCKER_TRY(images_->untag(tag));
+    report.push_back({familiar_reference(tag), std::nullopt});
+    publish_event("image", "untag", image.id, {{"name", familiar_reference(tag)}});
+  }
+  auto deleted = images_->remove(image.id);
+  if (!deleted) return std::move(deleted).error().context("delete image " + short_id(image.id));
+  report.push_back({std::nullopt, image.id});
+  publish_event("image", "delete", image.id, {{"name", image.id}});
   for (const state::LayerRecord& layer : *deleted) report.push_back({std::nullopt, layer.chain_id});
+  if (deleted_layers != nullptr) *deleted_layers = std::move(*deleted);
   return report;
 }
 

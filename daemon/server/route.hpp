@@ -52,6 +52,7 @@ std::span<const Route> event_routes();                // /events
 std::span<const Route> archive_routes();              // /containers/{id}/archive
 std::span<const Route> volume_routes();               // /volumes
 std::span<const Route> network_routes();              // /networks
+std::span<const Route> prune_routes();                // /images/prune, /containers/prune, /system/df
 
 // Docker's rule for container names, [a-zA-Z0-9][a-zA-Z0-9_.-]+ with an optional leading "/",
 // relaxed to allow a single character.

@@ -15,9 +15,11 @@ namespace gocker::server {
 
 namespace {
 
-const std::array<std::span<const Route>, 10>& all_route_tables() {
-  static const std::array<std::span<const Route>, 10> tables{
-      system_routes(),          image_routes(), container_routes(), container_resource_routes(),
+const std::array<std::span<const Route>, 11>& all_route_tables() {
+  // prune_routes() before image_routes(): literal paths first, so no "{name*}" route added later
+  // can take "/images/prune".
+  static const std::array<std::span<const Route>, 11> tables{
+      system_routes(),          prune_routes(), image_routes(), container_routes(), container_resource_routes(),
       container_manage_routes(), exec_routes(),  event_routes(),     archive_routes(),
       volume_routes(),          network_routes()};
   return tables;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -20,6 +21,7 @@
 #include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "engine/engine.hpp"
+#include "runtime/security/process_limits.hpp"
 #include "server/listener.hpp"
 #include "server/server.hpp"
 #include "server/tls_listener.hpp"
@@ -166,7 +168,22 @@ Result<std::optional<gid_t>> socket_group(const DaemonFlags& flags) {
   return group;
 }
 
+// gockerd holds a socket, log files and pipes per container and per client: its unit's soft limit
+// of 1024 open files is far too few. The soft limit is raised to the hard one (the hard limit needs
+// CAP_SYS_RESOURCE, which gockerd may lack); containers do not inherit the raise: they get the
+// limit gockerd started with (engine/security_options.hpp). Returns that original soft limit.
+uint64_t raise_open_files_limit() {
+  auto limits = runtime::raise_open_files_limit();
+  if (!limits) {
+    spdlog::warn("{}: gockerd keeps its soft limit", limits.error().message);
+    return 0;
+  }
+  spdlog::debug("open files: soft limit {} (was {}), hard limit {}", limits->soft, limits->original_soft, limits->hard);
+  return limits->original_soft;
+}
+
 int run_daemon(const DaemonFlags& flags) {
+  const uint64_t original_nofile_soft = raise_open_files_limit();
   auto listeners = plan_listeners(flags);
   if (!listeners) return fail(listeners.error().message);
   const std::string* socket_path = &listeners->socket_path;
@@ -208,6 +225,7 @@ int run_daemon(const DaemonFlags& flags) {
   options.default_address_pool = flags.default_address_pool;
   options.insecure_registries = flags.insecure_registries;
   options.config_dir = flags.config_dir;
+  options.container_nofile_soft = original_nofile_soft;
 
   boost::asio::io_context io_context;
   auto engine = engine::Engine::open(options, io_context.get_executor());

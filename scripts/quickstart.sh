@@ -19,9 +19,10 @@ scripts/install-deps.sh
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
 cmake --build "$build_dir" -j "$(nproc)"
 cmake --install "$build_dir"
-# Members of the system group gocker may use the API socket (0660 root:gocker) without sudo.
-# --force: nothing happens when the group exists.
-groupadd --force --system gocker
+# Members of the system group gocker may use the API socket (0660 root:gocker) without sudo. It is
+# declared in systemd/gocker.sysusers (installed to <prefix>/lib/sysusers.d/gocker.conf, applied at
+# every boot by systemd-sysusers); created now, with groupadd where systemd-sysusers is absent.
+scripts/add-gocker-group.sh systemd/gocker.sysusers
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build_dir/CMakeCache.txt")
 gockerd=$prefix/bin/gockerd
 gockerctl=$prefix/bin/gockerctl

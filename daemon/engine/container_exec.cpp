@@ -3,8 +3,10 @@
 // container and serves the process's stdio on its own attach socket, which is bridged to the
 // client exactly like a container attach. Exit codes come from the kExit attach message (attached)
 // and from the monitor's exit.json when its pidfd reports its end (both ways, first one wins).
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <boost/asio/as_tuple.hpp>
@@ -211,6 +213,13 @@ Result<EngineImpl::StartedExec> EngineImpl::launch_exec(const std::shared_ptr<Ex
   auto container_spec = runtime::load_oci_config(container_dir);
   if (!container_spec) return std::move(container_spec).error().context("read the container's config");
   spec.process.security = std::move(container_spec->process.security);
+  // A container started by a gocker that wrote no RLIMIT_NOFILE would otherwise pass on gockerd's
+  // raised soft limit (daemon/main.cpp) to its exec'd processes.
+  auto& rlimits = spec.process.security.rlimits;
+  if (std::none_of(rlimits.begin(), rlimits.end(), [](const runtime::ProcessRlimit& limit) { return limit.resource == RLIMIT_NOFILE; })) {
+    rlimits.push_back({RLIMIT_NOFILE, std::min(daemon_privileges_.default_nofile_soft, daemon_privileges_.default_nofile_hard),
+                       daemon_privileges_.default_nofile_hard});
+  }
   if (exec->config.privileged) {
     std::vector<int> all = runtime::bounding_capabilities();
     spec.process.security.capabilities = runtime::CapabilitySets{all, all, {}, all, {}};

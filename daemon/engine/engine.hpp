@@ -6,6 +6,7 @@
 // Blocking work here is short (SQLite, mounts, spawning a monitor); everything that waits on a
 // container (stop, wait, attach, logs -f) is a coroutine on the daemon's io_context.
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,9 @@ struct EngineOptions {
   std::string default_address_pool;  // --default-address-pool: "base=172.80.0.0/16,size=24"
   std::vector<std::string> insecure_registries;  // --insecure-registry (registry issue 5)
   std::string config_dir = "/etc/gocker";         // --config-dir: certs.d/<host:port>/ (registry issue 5)
+  // Containers' default RLIMIT_NOFILE soft limit: gockerd's own before it raised it (main.cpp);
+  // 0: gockerd's soft limit when the engine opens.
+  uint64_t container_nofile_soft = 0;
 };
 
 struct ListOptions {

@@ -49,6 +49,7 @@ EngineImpl::EngineImpl(EngineOptions options, boost::asio::any_io_executor execu
   long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   online_cpus_ = cpus > 0 ? static_cast<int>(cpus) : 1;
   daemon_privileges_ = DaemonPrivileges::of_this_process();
+  if (options_.container_nofile_soft != 0) daemon_privileges_.default_nofile_soft = options_.container_nofile_soft;
   seccomp_host_ = SeccompHost::of_this_machine();
 }
 

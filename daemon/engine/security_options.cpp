@@ -114,6 +114,13 @@ Result<json> rlimits_of(const api::HostConfig& host, const DaemonPrivileges& dae
     }
     rlimits.push_back(json{{"type", runtime::rlimit_name(entry->second)}, {"soft", soft}, {"hard", hard}});
   }
+  const bool names_nofile = std::any_of(host.ulimits.begin(), host.ulimits.end(),
+                                        [](const api::Ulimit& ulimit) { return ulimit.name == "nofile"; });
+  if (!names_nofile) {
+    rlimits.push_back(json{{"type", runtime::rlimit_name(RLIMIT_NOFILE)},
+                           {"soft", std::min(daemon.default_nofile_soft, daemon.default_nofile_hard)},
+                           {"hard", daemon.default_nofile_hard}});
+  }
   return rlimits;
 }
 
@@ -182,6 +189,10 @@ DaemonPrivileges DaemonPrivileges::of_this_process() {
   for (const auto& [name, resource] : kUlimits) {
     struct rlimit limit {};
     if (::getrlimit(resource, &limit) == 0) daemon.hard_limits[name] = limit.rlim_max;
+  }
+  if (struct rlimit limit {}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    daemon.default_nofile_soft = limit.rlim_cur;
+    daemon.default_nofile_hard = limit.rlim_max;
   }
   return daemon;
 }

@@ -23,6 +23,12 @@ struct DaemonPrivileges {
   bool can_raise_limits = false;          // CAP_SYS_RESOURCE is effective
   int oom_score_adj = 0;                  // the daemon's own; going below it needs CAP_SYS_RESOURCE
   std::map<std::string, uint64_t> hard_limits;  // "nofile" -> the daemon's own hard limit
+  // RLIMIT_NOFILE of a container without --ulimit nofile: set explicitly, never inherited, because
+  // gockerd raises its own soft limit at start (daemon/main.cpp). The soft limit is the one gockerd
+  // was started with (1024 under its unit: select(2) and programs that close every fd up to the
+  // limit expect it), the hard limit gockerd's own, as a Docker container gets them.
+  uint64_t default_nofile_soft = 1024;
+  uint64_t default_nofile_hard = 1024;
   static DaemonPrivileges of_this_process();
 };
 

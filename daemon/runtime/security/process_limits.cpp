@@ -41,6 +41,19 @@ Status apply_rlimits(const std::vector<ProcessRlimit>& rlimits) {
   return ok();
 }
 
+Result<OpenFilesLimits> raise_open_files_limit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return Error::from_errno(errno, "getrlimit RLIMIT_NOFILE");
+  OpenFilesLimits limits{limit.rlim_cur, limit.rlim_cur, limit.rlim_max};
+  if (limit.rlim_cur == limit.rlim_max) return limits;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return Error::from_errno(errno, "raise RLIMIT_NOFILE soft limit to " + limit_text(limit.rlim_max));
+  }
+  limits.soft = limit.rlim_max;
+  return limits;
+}
+
 Status set_oom_score_adj(int value) {
   Status status = write_small_file("/proc/self/oom_score_adj", std::to_string(value), "set oom_score_adj");
   if (!status && (status.error().sys_errno == EACCES || status.error().sys_errno == EPERM)) {

@@ -20,6 +20,8 @@ DaemonPrivileges limited_daemon() {
     daemon.capabilities.push_back(gocker::runtime::capability_name(capability));
   }
   daemon.hard_limits["nofile"] = 20000;
+  daemon.default_nofile_soft = 1024;
+  daemon.default_nofile_hard = 20000;
   return daemon;
 }
 
@@ -131,6 +133,17 @@ TEST_CASE("--ulimit, --oom-score-adj and --sysctl are checked against what the d
   auto security = resolve(host);
   REQUIRE(security);
   CHECK(security->rlimits == json::array({json{{"type", "RLIMIT_NOFILE"}, {"soft", 100}, {"hard", 200}}}));
+
+  // Without --ulimit nofile the container's limit is explicit, not gockerd's (raised) own.
+  host.ulimits = {{"nproc", 50, 60}};
+  security = resolve(host);
+  REQUIRE(security);
+  CHECK(security->rlimits == json::array({json{{"type", "RLIMIT_NPROC"}, {"soft", 50}, {"hard", 60}},
+                                          json{{"type", "RLIMIT_NOFILE"}, {"soft", 1024}, {"hard", 20000}}}));
+  host.ulimits.clear();
+  security = resolve(host);
+  REQUIRE(security);
+  CHECK(security->rlimits == json::array({json{{"type", "RLIMIT_NOFILE"}, {"soft", 1024}, {"hard", 20000}}}));
 
   host.ulimits = {{"nofile", 100, 30000}};
   auto above = resolve(host);

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +51,7 @@ struct DaemonFlags {
   bool cleanup_network = false;
   std::vector<std::string> insecure_registries;  // registries reached over plain HTTP (issue 5)
   std::string config_dir = "/etc/gocker";        // certs.d/<host:port>/ (issue 5)
+  unsigned request_timeout_seconds = 30;          // server::SessionOptions::request_timeout
 };
 
 // The directory of the running gockerd binary, to find its siblings when run from a build tree.
@@ -242,6 +244,7 @@ int run_daemon(const DaemonFlags& flags) {
 
   server::ServerOptions server_options;
   server_options.server_version = GOCKER_VERSION;
+  server_options.session.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
   server::Server server(io_context, **engine, server_options);
   if (Status started = server.start(std::move(*listen_socket)); !started) return fail(started.error().message);
   for (size_t i = 0; i < tcp_sockets.size(); ++i) {
@@ -307,6 +310,11 @@ int main(int argc, char** argv) {
       ->take_all();
   app.add_option("--config-dir", flags.config_dir,
                  "Directory of registry certificates: certs.d/<host:port>/{ca.crt,client.cert,client.key}")
+      ->capture_default_str();
+  app.add_option("--request-timeout", flags.request_timeout_seconds,
+                 "Seconds a request may take to send its head, and that its body (image load and import "
+                 "uploads included) may go without sending a byte")
+      ->check(CLI::Range(1u, 3600u))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   flags.group_given = app.count("--group") > 0;

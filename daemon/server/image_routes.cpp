@@ -3,10 +3,12 @@
 // and load are later parts of that issue. "{name*}" takes an image reference with its slashes
 // ("docker.io/library/busybox:latest"), as the docker CLI sends it unescaped.
 #include <array>
+#include <chrono>
 #include <memory>
 
 #include <spdlog/spdlog.h>
 
+#include "api/system_types.hpp"
 #include "server/error_status.hpp"
 #include "server/registry_routes.hpp"
 #include "server/route.hpp"
@@ -74,15 +76,23 @@ engine::Task<Reply> commit_container(const RequestContext& context) {
 // file; null after answering the client with the error.
 engine::Task<std::unique_ptr<engine::Engine::Upload>> receive_upload(engine::Engine& engine, const Request& head,
                                                                      const std::string& server_version,
-                                                                     engine::UnixSocket& client, std::string buffered_input) {
+                                                                     engine::UnixSocket& client, std::string buffered_input,
+                                                                     std::chrono::steady_clock::duration stall_timeout) {
   auto upload = engine.create_upload();
   if (!upload) {
     co_await send_final_response(client, error_response(upload.error()), server_version);
     co_return nullptr;
   }
-  Status received = co_await receive_body(client, std::move(buffered_input), head, (*upload)->fd());
-  if (!received) {
-    co_await send_final_response(client, error_response(received.error()), server_version);
+  BodyReceived received = co_await receive_body(client, std::move(buffered_input), head, (*upload)->fd(), stall_timeout);
+  if (received.stalled) {
+    // The upload's unnamed file goes with `upload`: nothing of it stays on disk.
+    spdlog::info("{} {}: {}", std::string(head.method_string()), std::string(head.target()), received.status.error().message);
+    co_await send_final_response(
+        client, json_response(http::status::request_timeout, api::error_body(received.status.error().message)), server_version);
+    co_return nullptr;
+  }
+  if (!received.status) {
+    co_await send_final_response(client, error_response(received.status.error()), server_version);
     co_return nullptr;
   }
   co_return std::move(upload).value();
@@ -93,8 +103,9 @@ engine::Task<std::unique_ptr<engine::Engine::Upload>> receive_upload(engine::Eng
 // error found before anything was answered gets an ordinary error response.
 engine::Task<void> run_import(engine::Engine& engine, std::shared_ptr<const Request> head,
                               engine::Engine::ImportOptions options, std::string server_version,
-                              engine::UnixSocket client, std::string buffered_input) {
-  auto upload = co_await receive_upload(engine, *head, server_version, client, std::move(buffered_input));
+                              engine::UnixSocket client, std::string buffered_input,
+                              std::chrono::steady_clock::duration stall_timeout) {
+  auto upload = co_await receive_upload(engine, *head, server_version, client, std::move(buffered_input), stall_timeout);
   if (!upload) co_return;
   auto id = engine.import_image(*upload, options);
   if (!id) {
@@ -146,10 +157,11 @@ engine::Task<Reply> create_image(const RequestContext& context) {
                             return send_error_and_close(error, server_version, std::move(client));
                           }};
   }
-  co_return HijackReply{"", [&engine, head, options, server_version](engine::UnixSocket client,
-                                                                      std::string buffered_input) {
+  const auto stall_timeout = context.upload_stall_timeout;
+  co_return HijackReply{"", [&engine, head, options, server_version, stall_timeout](engine::UnixSocket client,
+                                                                                     std::string buffered_input) {
                           return run_import(engine, head, options, server_version, std::move(client),
-                                            std::move(buffered_input));
+                                            std::move(buffered_input), stall_timeout);
                         }};
 }
 
@@ -213,8 +225,9 @@ engine::Task<Reply> save_image(const RequestContext& context) {
 // The pump of a load: the body goes to an unnamed file as it arrives (as for import), then the
 // engine loads it and the answer is dockerd's JSON message stream.
 engine::Task<void> run_load(engine::Engine& engine, std::shared_ptr<const Request> head, bool quiet,
-                            std::string server_version, engine::UnixSocket client, std::string buffered_input) {
-  auto upload = co_await receive_upload(engine, *head, server_version, client, std::move(buffered_input));
+                            std::string server_version, engine::UnixSocket client, std::string buffered_input,
+                            std::chrono::steady_clock::duration stall_timeout) {
+  auto upload = co_await receive_upload(engine, *head, server_version, client, std::move(buffered_input), stall_timeout);
   if (!upload) co_return;
   auto messages = engine.load_images(*upload, quiet);
   if (!messages) {
@@ -233,8 +246,11 @@ engine::Task<Reply> load_images(const RequestContext& context) {
   auto head = std::make_shared<const Request>(context.request);
   engine::Engine& engine = context.engine;
   std::string server_version(context.server_version);
-  co_return HijackReply{"", [&engine, head, quiet, server_version](engine::UnixSocket client, std::string buffered_input) {
-                          return run_load(engine, head, quiet, server_version, std::move(client), std::move(buffered_input));
+  const auto stall_timeout = context.upload_stall_timeout;
+  co_return HijackReply{"", [&engine, head, quiet, server_version, stall_timeout](engine::UnixSocket client,
+                                                                                   std::string buffered_input) {
+                          return run_load(engine, head, quiet, server_version, std::move(client), std::move(buffered_input),
+                                          stall_timeout);
                         }};
 }
 

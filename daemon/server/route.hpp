@@ -1,6 +1,7 @@
 #pragma once
 // What a route handler sees, and each resource's route table. Handlers stay thin: validate the
 // request, call the engine, serialize the result.
+#include <chrono>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ struct RequestContext {
   const QueryParams& query;
   std::string_view api_version;     // from the /v1.NN/ prefix, else the maximum we serve
   std::string_view server_version;  // for heads written by hand (hijack)
+  // How long a streamed upload's body (load, import) may pause: SessionOptions::request_timeout.
+  std::chrono::steady_clock::duration upload_stall_timeout = std::chrono::seconds(30);
 };
 
 using Handler = engine::Task<Reply> (*)(const RequestContext& context);

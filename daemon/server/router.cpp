@@ -166,7 +166,7 @@ engine::Task<Reply> Router::dispatch(const Request& request) const {
   if (!query) co_return error_response(query.error());
 
   std::string_view api_version = api_path->api_version.empty() ? api::kMaxApiVersion : api_path->api_version;
-  RequestContext context{engine_, request, match.params, *query, api_version, server_version_};
+  RequestContext context{engine_, request, match.params, *query, api_version, server_version_, upload_stall_timeout_};
   // The last-resort catch (STYLE.md section 2): the engine returns Result, but a library may still
   // throw (a bad_alloc, a JSON type error). One request fails; the daemon stays up.
   std::string failure;

@@ -4,6 +4,7 @@
 //
 // Every route is served unversioned and under /v1.NN/ for api::kMinApiVersion <= 1.NN <=
 // api::kMaxApiVersion, as dockerd does (clients pin the version they negotiated via /_ping).
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,8 +44,9 @@ RouteMatch match_route(http::verb method, std::string_view path);
 
 class Router {
  public:
-  Router(engine::Engine& engine, std::string server_version)
-      : engine_(engine), server_version_(std::move(server_version)) {}
+  Router(engine::Engine& engine, std::string server_version,
+         std::chrono::steady_clock::duration upload_stall_timeout = std::chrono::seconds(30))
+      : engine_(engine), server_version_(std::move(server_version)), upload_stall_timeout_(upload_stall_timeout) {}
 
   // Never throws: errors become JSON error responses; a handler that throws is logged and answered
   // with 500.
@@ -55,6 +57,7 @@ class Router {
  private:
   engine::Engine& engine_;
   std::string server_version_;
+  std::chrono::steady_clock::duration upload_stall_timeout_;
 };
 
 }  // namespace gocker::server

@@ -53,7 +53,7 @@ Server::Server(net::io_context& io_context, engine::Engine& engine, ServerOption
     : io_context_(io_context),
       engine_(engine),
       options_(std::move(options)),
-      router_(engine, options_.server_version),
+      router_(engine, options_.server_version, options_.session.request_timeout),
       acceptor_(io_context) {}
 
 Status Server::start(UniqueFd listen_socket) {

@@ -1,6 +1,7 @@
 // gockerd as a long-running service: its own open-files limit raised while containers keep the
 // default one, and image uploads (load, import) that stall being cut off without a trace.
 #include <doctest/doctest.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/support/harness.hpp"
 
@@ -203,4 +206,164 @@ TEST_CASE("the sysusers.d file is installed and makes the system group gocker, a
   CHECK(groupadd_gid > 0);
   CHECK(groupadd_gid < 1000);
   if (sysusers_gid > 0) CHECK(groupadd_gid == sysusers_gid);  // the same first free system gid
+}
+
+// ---- stalled image uploads ------------------------------------------------------------------------
+
+namespace {
+
+constexpr auto kStallTimeout = std::chrono::seconds(2);  // gockerd --request-timeout 2
+
+int connect_unix(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  REQUIRE_MESSAGE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0,
+                  "connect " << path << ": " << std::strerror(errno));
+  return fd;
+}
+
+void send_all(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    REQUIRE_MESSAGE(n > 0, "send: " << std::strerror(errno));
+    sent += static_cast<size_t>(n);
+  }
+}
+
+// Everything the daemon sends until it closes the connection (or the deadline).
+std::string read_until_closed(int fd, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  std::string received;
+  for (;;) {
+    pollfd entry{fd, POLLIN, 0};
+    int ready = ::poll(&entry, 1, detail::remaining_ms(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    char buffer[4096];
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    received.append(buffer, static_cast<size_t>(n));
+  }
+  return received;
+}
+
+int status_of(const std::string& response) {
+  if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return 0;
+  return std::atoi(response.substr(9, 3).c_str());
+}
+
+// The daemon's descriptors that point into `directory` (an upload's unnamed file there shows as
+// "<directory>/#<inode> (deleted)").
+std::vector<std::string> fds_into(pid_t pid, const std::string& directory) {
+  std::vector<std::string> found;
+  const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(fd_dir, error)) {
+    std::error_code link_error;
+    const std::string target = std::filesystem::read_symlink(entry.path(), link_error).string();
+    if (!link_error && target.rfind(directory + "/", 0) == 0) found.push_back(target);
+  }
+  return found;
+}
+
+size_t entries_in(const std::string& directory) {
+  size_t count = 0;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(directory, error); !error && it != std::filesystem::directory_iterator();
+       it.increment(error))
+    ++count;
+  return count;
+}
+
+std::string busybox_tar() {
+  auto tar = read_file(image_dir() + "/busybox-rootfs.tar");
+  REQUIRE_MESSAGE(tar.has_value(), "no " << image_dir() << "/busybox-rootfs.tar");
+  return *tar;
+}
+
+std::string upload_head(const std::string& target, size_t length) {
+  return "POST " + target + " HTTP/1.1\r\nHost: gocker\r\nContent-Type: application/x-tar\r\nContent-Length: " +
+         std::to_string(length) + "\r\n\r\n";
+}
+
+void check_stalled_upload_is_cut_off(const Daemon& daemon, const std::string& target) {
+  const std::string tar = busybox_tar();
+  REQUIRE(tar.size() > 64 * 1024);
+  const std::string tmp_dir = daemon.root() + "/layers/tmp";
+  const std::string images_before = daemon.http("GET", "/images/json").body;
+  const size_t tmp_entries_before = entries_in(tmp_dir);
+
+  const int fd = connect_unix(daemon.socket_path());
+  // The head announces the whole tar; a part of it is sent, then nothing more.
+  send_all(fd, upload_head(target, tar.size()) + tar.substr(0, 64 * 1024));
+  const auto stalled_at = Clock::now();
+  // While it waits, the daemon holds the upload's unnamed file.
+  bool held = false;
+  for (auto deadline = Clock::now() + 1s; !held && Clock::now() < deadline;) {
+    held = !fds_into(daemon.pid(), tmp_dir).empty();
+    if (!held) std::this_thread::sleep_for(20ms);
+  }
+  CHECK_MESSAGE(held, "no upload file of the daemon's under " << tmp_dir);
+
+  const std::string answer = read_until_closed(fd, kStallTimeout + 10s);
+  const auto waited = detail::since(stalled_at);
+  ::close(fd);
+  CHECK_MESSAGE(status_of(answer) == 408, target << ": " << answer);
+  CHECK_MESSAGE(contains(answer, "no data for 2 s"), answer);
+  CHECK(waited >= kStallTimeout - 200ms);
+  CHECK(waited < kStallTimeout + 5s);
+
+  // Nothing left: no image, no file (named or held open), and the daemon serves on.
+  CHECK(daemon.http("GET", "/images/json").body == images_before);
+  CHECK(entries_in(tmp_dir) == tmp_entries_before);
+  CHECK(fds_into(daemon.pid(), tmp_dir).empty());
+  CHECK(daemon.http("GET", "/_ping").body == "OK");
+}
+
+DaemonOptions stall_daemon_options() {
+  DaemonOptions options;
+  options.extra_args = {"--request-timeout", std::to_string(kStallTimeout.count())};
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("an image load that stalls mid-body is cut off after the request timeout, leaving nothing") {
+  Daemon daemon(stall_daemon_options());
+  REQUIRE_DAEMON(daemon);
+  check_stalled_upload_is_cut_off(daemon, "/v1.41/images/load");
+  // An upload on a new connection still works.
+  auto saved = daemon.http("GET", "/images/get?names=busybox");
+  REQUIRE(saved.status == 200);
+  auto loaded = daemon.http("POST", "/images/load?quiet=1", saved.body, "application/x-tar");
+  CHECK_MESSAGE(loaded.status == 200, loaded.describe());
+}
+
+TEST_CASE("an import that stalls mid-body is cut off; a slow one that keeps sending is not") {
+  Daemon daemon(stall_daemon_options());
+  REQUIRE_DAEMON(daemon);
+  check_stalled_upload_is_cut_off(daemon, "/v1.41/images/create?fromSrc=-&repo=stalled&tag=1");
+  CHECK(daemon.http("GET", "/images/stalled:1/json").status == 404);
+
+  // Pauses shorter than the timeout, for longer than it in all: the upload completes.
+  const std::string tar = busybox_tar();
+  const int fd = connect_unix(daemon.socket_path());
+  send_all(fd, upload_head("/v1.41/images/create?fromSrc=-&repo=slow&tag=1", tar.size()));
+  const size_t piece = tar.size() / 4 + 1;
+  const auto started = Clock::now();
+  for (size_t offset = 0; offset < tar.size(); offset += piece) {
+    if (offset > 0) std::this_thread::sleep_for(kStallTimeout / 2);
+    send_all(fd, tar.substr(offset, piece));
+  }
+  const std::string answer = read_until_closed(fd, 30s);
+  ::close(fd);
+  CHECK(detail::since(started) > kStallTimeout);
+  CHECK_MESSAGE(status_of(answer) == 200, answer);
+  CHECK(daemon.http("GET", "/images/slow:1/json").status == 200);
 }

@@ -47,7 +47,8 @@ Status receive(const Request& head, std::string buffered, const std::string& wir
   });
   std::optional<Status> result;
   net::co_spawn(
-      io, [&]() -> engine::Task<void> { result = co_await receive_body(ours, buffered, head, fd); }, net::detached);
+      io, [&]() -> engine::Task<void> { result = (co_await receive_body(ours, buffered, head, fd, std::chrono::seconds(30))).status; },
+      net::detached);
   io.run();
   writer.join();
   REQUIRE(result.has_value());
@@ -98,4 +99,34 @@ TEST_CASE("streamed uploads: the body goes to the file, chunked or with a length
   got = receive(sized, "", body.substr(0, 1000), ::fileno(cut_file));
   CHECK_FALSE(got.has_value());
   ::fclose(cut_file);
+}
+
+TEST_CASE("streamed uploads: a body that stops arriving is abandoned after the stall timeout, not before") {
+  net::io_context io;
+  engine::UnixSocket ours(io), theirs(io);
+  net::local::connect_pair(ours, theirs);
+  Request head = head_of(http::verb::post, "/images/load");
+  head.set(http::field::content_length, "1000");
+  // Part of the body, then nothing: the client keeps the connection open.
+  net::write(theirs, net::buffer(std::string(100, 'x')));
+  FILE* file = ::tmpfile();
+  REQUIRE(file != nullptr);
+  std::optional<BodyReceived> result;
+  const auto started = std::chrono::steady_clock::now();
+  net::co_spawn(
+      io,
+      [&]() -> engine::Task<void> {
+        result = co_await receive_body(ours, "", head, ::fileno(file), std::chrono::milliseconds(300));
+      },
+      net::detached);
+  io.run();
+  const auto waited = std::chrono::steady_clock::now() - started;
+  REQUIRE(result.has_value());
+  CHECK(result->stalled);
+  CHECK_FALSE(result->status);
+  CHECK(result->status.error().message.find("no data for 300 ms") != std::string::npos);
+  CHECK(waited >= std::chrono::milliseconds(290));
+  CHECK(waited < std::chrono::seconds(5));
+  CHECK(file_contents(::fileno(file)) == std::string(100, 'x'));
+  ::fclose(file);
 }

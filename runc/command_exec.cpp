@@ -5,7 +5,6 @@
 // socket and exits with the process's exit code; with -d it returns once the process runs.
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,23 +24,12 @@
 #include "runtime/exec_launch.hpp"
 #include "runtime/file_util.hpp"
 #include "runtime/oci_config.hpp"
+#include "runtime/unix_socket.hpp"
 
 namespace gocker::runc {
 namespace {
 
 namespace attach = runtime::attach;
-
-Result<UniqueFd> connect_attach_socket(const std::string& path) {
-  UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (!fd) return Error::from_errno(errno, "attach socket");
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof address.sun_path) return Error::invalid("attach socket path too long: " + path);
-  std::memcpy(address.sun_path, path.c_str(), path.size());
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-    return Error::from_errno(errno, "connect to " + quoted(path));
-  return fd;
-}
 
 // The process to run: -p's process object, else the container's own process with the command,
 // cwd, env and user the flags give.
@@ -180,7 +168,7 @@ int run_exec(const GlobalOptions& global, const ExecOptions& options) {
   UniqueFd attached;
   if (!options.detach) {
     // Subscribed before the process may run, so not one byte of its output is missed.
-    auto socket = connect_attach_socket(monitor.attach_socket);
+    auto socket = runtime::connect_unix(monitor.attach_socket, SOCK_STREAM);
     if (!socket) return fail(socket.error().message);
     attached = std::move(*socket);
     attach::Hello hello{true, true, true};

@@ -8,35 +8,13 @@
 #include <cstring>
 
 #include "base/strings.hpp"
-#include "runtime/fd_passing.hpp"
+#include "runtime/unix_socket.hpp"
 #include "runtime/file_util.hpp"
 #include "runtime/monitor_state.hpp"
 #include "runtime/sync_protocol.hpp"
 
 namespace gocker::runtime {
 namespace {
-
-Result<sockaddr_un> unix_address(const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(address.sun_path)) {
-    return Error::invalid("socket path " + gocker::quoted(path) + ": longer than " +
-                          std::to_string(sizeof(address.sun_path) - 1) + " bytes");
-  }
-  std::memcpy(address.sun_path, path.c_str(), path.size());
-  return address;
-}
-
-Result<UniqueFd> connect_unix(const std::string& path, int type) {
-  auto address = unix_address(path);
-  if (!address) return std::move(address).error();
-  UniqueFd fd{::socket(AF_UNIX, type | SOCK_CLOEXEC, 0)};
-  if (!fd) return Error::from_errno(errno, "create socket");
-  if (retry_eintr([&] { return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&*address), sizeof *address); }) != 0) {
-    return Error::from_errno(errno, "connect to " + gocker::quoted(path));
-  }
-  return fd;
-}
 
 bool path_exists(const std::string& path) {
   struct stat info {};

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "runtime/fd_passing.hpp"
+#include "runtime/unix_socket.hpp"
 #include "runtime/file_util.hpp"
 
 namespace gocker::runtime::sync {

@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "tests/support/harness.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace gocker::test;
 
@@ -181,66 +182,6 @@ struct stat stat_of(const std::string& path) {
 
 // ---- certificates --------------------------------------------------------------------------------
 
-// A throw-away PKI: a CA, a server certificate for 127.0.0.1 and a client certificate it signed,
-// plus a client certificate of another CA the daemon must refuse.
-struct TestPki {
-  std::string dir;
-  std::string error;
-  std::string ca() const { return dir + "/ca.pem"; }
-  std::string server_cert() const { return dir + "/server-cert.pem"; }
-  std::string server_key() const { return dir + "/server-key.pem"; }
-  std::string client_cert() const { return dir + "/cert.pem"; }  // the names DOCKER_CERT_PATH expects
-  std::string client_key() const { return dir + "/key.pem"; }
-  std::string rogue_cert() const { return dir + "/rogue-cert.pem"; }
-  std::string rogue_key() const { return dir + "/rogue-key.pem"; }
-
-  TestPki() {
-    char pattern[] = "/tmp/gk-pki.XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) {
-      error = "mkdtemp";
-      return;
-    }
-    dir = pattern;
-    std::ofstream(dir + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n";
-    std::ofstream(dir + "/client.ext") << "extendedKeyUsage=clientAuth\n";
-    const std::vector<std::string> curve = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
-    make_ca("ca", "gocker-test-ca", curve);
-    make_ca("rogue-ca", "gocker-test-rogue-ca", curve);
-    sign("server", "ca", "127.0.0.1", "server.ext", curve);
-    sign("", "ca", "gocker-test-client", "client.ext", curve);
-    sign("rogue", "rogue-ca", "gocker-test-rogue", "client.ext", curve);
-  }
-  ~TestPki() {
-    if (!dir.empty()) std::filesystem::remove_all(dir);
-  }
-
-  void run(std::vector<std::string> argv) {
-    if (!error.empty()) return;
-    auto result = run_command(argv);
-    if (result.exit_code != 0) error = argv[0] + " " + argv[1] + ": " + result.describe();
-  }
-  void make_ca(const std::string& name, const std::string& subject, const std::vector<std::string>& key) {
-    std::vector<std::string> argv = {"openssl", "req", "-x509", "-days", "2", "-subj", "/CN=" + subject,
-                                     "-keyout", dir + "/" + name + "-key.pem", "-out", dir + "/" + name + ".pem",
-                                     "-addext", "basicConstraints=critical,CA:TRUE",
-                                     "-addext", "keyUsage=critical,keyCertSign,cRLSign"};
-    argv.insert(argv.end(), key.begin(), key.end());
-    run(argv);
-  }
-  // `name` "" -> cert.pem/key.pem.
-  void sign(const std::string& name, const std::string& ca_name, const std::string& subject, const std::string& ext,
-            const std::vector<std::string>& key) {
-    const std::string prefix = dir + "/" + (name.empty() ? "" : name + "-");
-    std::vector<std::string> request = {"openssl", "req", "-subj", "/CN=" + subject, "-keyout", prefix + "key.pem",
-                                        "-out", prefix + "request.csr"};
-    request.insert(request.end(), key.begin(), key.end());
-    run(request);
-    run({"openssl", "x509", "-req", "-days", "2", "-in", prefix + "request.csr", "-CA", dir + "/" + ca_name + ".pem",
-         "-CAkey", dir + "/" + ca_name + "-key.pem", "-CAcreateserial", "-extfile", dir + "/" + ext, "-out",
-         prefix + "cert.pem"});
-  }
-};
-
 DaemonOptions tls_daemon_options(const TestPki& pki) {
   DaemonOptions options;
   options.extra_args = {"-H",          kTlsHost,          "--tlsverify", "--tlscacert", pki.ca(),
@@ -364,7 +305,7 @@ TEST_CASE("-H tcp:// without --tlsverify and its three files is refused with a o
 TEST_CASE("TLS: a key that does not match the certificate is refused at start") {
   if (!has_program("openssl")) return skip_case("no openssl CLI to make certificates with");
   TestPki pki;
-  REQUIRE_MESSAGE(pki.error.empty(), pki.error);
+  REQUIRE_MESSAGE(pki.error().empty(), pki.error());
   DaemonOptions options;
   options.extra_args = {"-H", kTlsHost, "--tlsverify", "--tlscacert", pki.ca(), "--tlscert", pki.server_cert(),
                         "--tlskey", pki.client_key()};
@@ -378,7 +319,7 @@ TEST_CASE("TLS: a key that does not match the certificate is refused at start") 
 TEST_CASE("TLS: curl with a client certificate the CA signed is served; without one, or with another CA's, it is not") {
   if (!has_program("openssl") || !has_program("curl")) return skip_case("no openssl or curl CLI");
   TestPki pki;
-  REQUIRE_MESSAGE(pki.error.empty(), pki.error);
+  REQUIRE_MESSAGE(pki.error().empty(), pki.error());
   Daemon daemon(tls_daemon_options(pki));
   REQUIRE_DAEMON(daemon);
   CHECK(contains(daemon.log(), "listening on tcp://127.0.0.1:2376 (TLS, client certificates signed by"));
@@ -421,7 +362,7 @@ TEST_CASE("TLS: the docker CLI runs containers over TCP, attached streams includ
   if (!has_program("openssl")) return skip_case("no openssl CLI to make certificates with");
   if (docker_cli_path().empty()) return skip_case("no docker CLI (scripts/install-deps.sh --test installs docker.io)");
   TestPki pki;
-  REQUIRE_MESSAGE(pki.error.empty(), pki.error);
+  REQUIRE_MESSAGE(pki.error().empty(), pki.error());
   Daemon daemon(tls_daemon_options(pki));
   REQUIRE_DAEMON(daemon);
 

@@ -1,0 +1,24 @@
+#pragma once
+// Unix sockets between gocker's own processes and their callers: connecting to one by path, and
+// sending an fd over one (SCM_RIGHTS), which the sync protocol's messages and the pty master
+// handed to a --console-socket both ride on.
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <string>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+
+namespace gocker::runtime {
+
+// A socket of `type` (SOCK_STREAM, SOCK_SEQPACKET) connected to `path`; InvalidArgument for a path
+// too long for sockaddr_un.
+Result<UniqueFd> connect_unix(const std::string& path, int type);
+
+// sendmsg of `parts` with `fd` attached (none when fd < 0). MSG_NOSIGNAL (a peer that died gives
+// EPIPE, it does not kill the sender); EINTR is retried. -1 with errno on failure, as sendmsg.
+ssize_t send_with_fd(int socket, const struct iovec* parts, size_t count, int fd);
+
+}  // namespace gocker::runtime

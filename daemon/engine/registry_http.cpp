@@ -375,9 +375,15 @@ Status RegistryHttp::answer_challenge(const std::string& www_authenticate) {
   authorization_.clear();
   auto response = send_once("GET", *url, headers, nullptr, nullptr, false);
   if (!response) return std::move(response).error().context("get token from " + url->host);
-  if (response->status == 401 || response->status == 403)
-    return Error::unavailable("unauthorized: authentication required by " + endpoint_.host + " (token server said " +
-                              std::to_string(response->status) + ")");
+  // A token server refuses the credentials themselves this way; a scope it will not grant is left
+  // out of the token instead, and the registry refuses the request it was for.
+  if (response->status == 401 || response->status == 403) {
+    if (!credentials_.username.empty())
+      return Error::invalid("unauthorized: incorrect username or password (the token server " + url->host +
+                            " answered " + std::to_string(response->status) + ")");
+    return Error::unavailable("unauthorized: authentication required by " + endpoint_.host + " (the token server " +
+                              url->host + " answered " + std::to_string(response->status) + ")");
+  }
   if (response->status != 200) {
     return Error::unavailable("token server " + url->host + " answered " + std::to_string(response->status));
   }

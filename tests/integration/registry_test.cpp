@@ -9,23 +9,16 @@
 // push printed, the config whose digest is the local id, and layers that inflate to the diff ids),
 // a second push sends no layer, rmi + pull gives the same id back, and the docker CLI pushes.
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/support/harness.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/support/test_registry.hpp"
 
 using namespace gocker::test;
 namespace fs = std::filesystem;
@@ -93,73 +86,13 @@ with open(out + '/oci-layout', 'w') as f: json.dump({'imageLayoutVersion': '1.0.
 print(descriptors[-1]['digest'])
 )PY";
 
-// docker-registry in the background, its storage and log in the daemon's temp dir; killed by pid.
-class Registry {
- public:
-  // `http_extra`: more lines of config.yml's http section (tls); `extra_config`: more top-level
-  // sections (auth).
-  explicit Registry(const std::string& dir, const std::string& ip = "127.0.0.1", int port = kRegistryPort,
-                    const std::string& http_extra = "", const std::string& extra_config = "")
-      : dir_(dir), ip_(ip), port_(port) {
-    fs::create_directories(dir + "/storage");
-    std::ofstream(dir + "/config.yml") << "version: 0.1\n"
-                                          "log:\n  level: warn\n"
-                                          "storage:\n  filesystem:\n    rootdirectory: "
-                                       << dir << "/storage\n  delete:\n    enabled: true\n"
-                                       << "http:\n  addr: " << ip << ":" << port << "\n"
-                                       << http_extra << extra_config;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int log = ::open((dir + "/registry.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (log >= 0) {
-        ::dup2(log, 1);
-        ::dup2(log, 2);
-      }
-      ::execl("/usr/bin/docker-registry", "docker-registry", "serve", (dir + "/config.yml").c_str(), nullptr);
-      ::_exit(127);
-    }
-  }
-  ~Registry() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Polls connect() with a deadline until the registry listens.
-  bool wait_listening() const {
-    for (int attempt = 0; attempt < 500; ++attempt) {
-      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in address{};
-      address.sin_family = AF_INET;
-      address.sin_port = htons(static_cast<uint16_t>(port_));
-      ::inet_pton(AF_INET, ip_.c_str(), &address.sin_addr);
-      const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-      ::close(fd);
-      if (connected) return true;
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return false;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-  std::string blob_path(const std::string& digest) const {
-    const std::string hex = digest.substr(7);
-    return dir_ + "/storage/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data";
-  }
-
- private:
-  std::string dir_;
-  std::string ip_;
-  int port_;
-  pid_t pid_ = -1;
-};
-
 Daemon& daemon_under_test() {
   static Daemon daemon;
   return daemon;
 }
 
 struct Fixture {
-  std::unique_ptr<Registry> registry;
+  std::unique_ptr<TestRegistry> registry;
   std::string bad_layer_digest;
   std::string error;
 };
@@ -174,7 +107,7 @@ Fixture& fixture() {
       return made;
     }
     const std::string dir = daemon.temp_dir() + "/registry";
-    made.registry = std::make_unique<Registry>(dir);
+    made.registry = std::make_unique<TestRegistry>(dir, "127.0.0.1", kRegistryPort);
     if (!made.registry->wait_listening()) {
       made.error = "docker-registry did not start";
       return made;
@@ -420,7 +353,7 @@ TEST_CASE("login against a registry with basic auth; pull and push then carry th
                              "import crypt; print(crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))"});
   REQUIRE_MESSAGE(hashed.exit_code == 0, hashed.describe());
   std::ofstream(dir + "/htpasswd") << "alice:" << hashed.out.substr(0, hashed.out.find('\n')) << "\n";
-  Registry secured(dir, "127.0.0.1", 5001, "", "auth:\n  htpasswd:\n    realm: gocker-test\n    path: " + dir + "/htpasswd\n");
+  TestRegistry secured(dir, "127.0.0.1", 5001, "", "auth:\n  htpasswd:\n    realm: gocker-test\n    path: " + dir + "/htpasswd\n");
   REQUIRE(secured.wait_listening());
   const std::string config_dir = daemon.temp_dir() + "/client-config";
   CommandOptions with_config;
@@ -490,7 +423,7 @@ TEST_CASE("a TLS registry is trusted through certs.d/<host:port>/ with the clien
   options.extra_args = {"--config-dir", config_dir};
   Daemon daemon(options);
   REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
-  Registry registry(daemon.temp_dir() + "/registry-tls", ip, 5443,
+  TestRegistry registry(daemon.temp_dir() + "/registry-tls", ip, 5443,
                     "  tls:\n    certificate: " + pki.server_cert() + "\n    key: " + pki.server_key() +
                         "\n    clientcas:\n      - " + pki.ca() + "\n");
   REQUIRE(registry.wait_listening());

@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""A token server for distribution's `auth: token:` (Docker Hub's flow), for integration tests.
+
+  GET /token?service=S&scope=repository:NAME:ACTIONS[&scope=...]   (Authorization: Basic, optional)
+
+answers {"token": JWT, "expires_in": N, "issued_at": ...} (or "access_token", see --token-field),
+a JWT signed RS256 with a key made at start; its self-signed certificate is written to --cert-out
+(the registry's rootcertbundle) and rides in the JWT header's x5c, which is how distribution 2.8
+finds the key: it checks the x5c leaf against the bundle, then the signature with the leaf's key.
+
+Who gets what:
+  a known user with the right password   pull and push on every repository
+  a reader with the right password       pull on every repository
+  no Authorization (anonymous)           pull on repositories under --public only, nothing else
+  a wrong password or an unknown user    401, no token
+Whatever a scope asks beyond that is left out of the token (the registry then refuses the
+request), as real token servers do. Each request is logged as one JSON line to --log:
+{"account", "scopes", "granted", "status"}, so a test can count tokens and read the scopes asked.
+
+The server is ready once it listens; the certificate is written before that.
+"""
+import argparse
+import base64
+import datetime
+import json
+import secrets
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+
+def make_signer(cert_out):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gocker-test-token-signer")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(hours=1))
+                   .not_valid_after(now + datetime.timedelta(days=2))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    with open(cert_out, "wb") as f:
+        f.write(certificate.public_bytes(serialization.Encoding.PEM))
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return key, base64.b64encode(der).decode()
+
+
+def parse_scope(text):
+    """'repository:me/app:pull,push' -> ('repository', 'me/app', ['pull', 'push']); None if malformed."""
+    kind, _, rest = text.partition(":")
+    name, _, actions = rest.rpartition(":")
+    if not kind or not name:
+        return None
+    return kind, name, [action for action in actions.split(",") if action]
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):  # the JSON lines in --log say what happened
+        pass
+
+    def answer(self, status, document, account, scopes, granted):
+        body = json.dumps(document).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if status == 401:
+            self.send_header("WWW-Authenticate", 'Basic realm="gocker-test-token"')
+        self.end_headers()
+        self.wfile.write(body)
+        options = self.server.options
+        with self.server.log_lock, open(options.log, "a") as log:
+            log.write(json.dumps({"account": account, "scopes": scopes, "granted": granted, "status": status}) + "\n")
+
+    def authenticate(self):
+        """(account, refused): account "" for anonymous."""
+        header = self.headers.get("Authorization", "")
+        if not header:
+            return "", False
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic":
+            return "", True
+        try:
+            user, _, password = base64.b64decode(value.strip()).decode().partition(":")
+        except ValueError:
+            return "", True
+        expected = self.server.users.get(user, self.server.readers.get(user))
+        if expected is None or expected != password:
+            return user, True
+        return user, False
+
+    def do_GET(self):
+        options = self.server.options
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        scopes = query.get("scope", [])
+        if url.path != "/token":
+            return self.answer(404, {"details": "not found"}, "", scopes, [])
+        account, refused = self.authenticate()
+        if refused:
+            return self.answer(401, {"details": "incorrect username or password"}, account, scopes, [])
+        if query.get("service", [""])[0] != options.service:
+            return self.answer(400, {"details": "unknown service"}, account, scopes, [])
+        granted = []
+        for text in scopes:
+            for scope in text.split(" "):  # a client may join several scopes with spaces
+                parsed = parse_scope(scope)
+                if parsed is None or parsed[0] != "repository":
+                    continue
+                kind, name, actions = parsed
+                if account in self.server.users:
+                    allowed = {"pull", "push"}
+                elif account:
+                    allowed = {"pull"}
+                elif any(name.startswith(prefix + "/") for prefix in options.public):
+                    allowed = {"pull"}
+                else:
+                    allowed = set()
+                given = [action for action in actions if action in allowed]
+                if given:
+                    granted.append({"type": kind, "name": name, "actions": given})
+        now = int(time.time())
+        claims = {"iss": options.issuer, "sub": account, "aud": options.service, "iat": now, "nbf": now - 5,
+                  "exp": now + options.expires_in, "jti": secrets.token_hex(16), "access": granted}
+        token = jwt.encode(claims, self.server.key, algorithm="RS256", headers={"x5c": [self.server.x5c]})
+        document = {"expires_in": options.expires_in,
+                    "issued_at": datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat()}
+        if options.token_field in ("token", "both"):
+            document["token"] = token
+        if options.token_field in ("access_token", "both"):
+            document["access_token"] = token
+        self.answer(200, document, account, scopes, granted)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--listen", required=True, help="IP:PORT")
+    parser.add_argument("--cert-out", required=True, help="where the signing certificate (PEM) goes")
+    parser.add_argument("--log", required=True, help="JSON lines, one per token request")
+    parser.add_argument("--issuer", required=True)
+    parser.add_argument("--service", required=True)
+    parser.add_argument("--user", action="append", default=[], help="NAME:PASSWORD (repeatable)")
+    parser.add_argument("--reader", action="append", default=[], help="NAME:PASSWORD of a pull-only user")
+    parser.add_argument("--public", action="append", default=[], help="a repository prefix anonymous users may pull")
+    parser.add_argument("--expires-in", type=int, default=300)
+    parser.add_argument("--token-field", choices=["token", "access_token", "both"], default="token")
+    options = parser.parse_args()
+
+    key, x5c = make_signer(options.cert_out)
+    host, _, port = options.listen.rpartition(":")
+    server = ThreadingHTTPServer((host, int(port)), Handler)
+    server.options = options
+    server.key = key
+    server.x5c = x5c
+    server.users = dict(user.split(":", 1) for user in options.user)
+    server.readers = dict(user.split(":", 1) for user in options.reader)
+    server.log_lock = threading.Lock()
+    print("listening on " + options.listen, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

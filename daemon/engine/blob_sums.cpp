@@ -14,7 +14,7 @@ namespace gocker::engine {
 
 namespace {
 
-constexpr size_t kKeptBlobs = 4;
+constexpr size_t kKeptBlobs = 8;
 std::mutex blob_sums_mutex;  // one writer at a time: parallel transfers may record the same layer
 
 std::string sums_path(const std::string& root, std::string_view diff_id) {
@@ -22,8 +22,8 @@ std::string sums_path(const std::string& root, std::string_view diff_id) {
   return root + "/distribution/" + std::string(diff_id) + ".json";
 }
 
-std::vector<BlobDescriptor> read_sums(const std::string& path) {
-  std::vector<BlobDescriptor> blobs;
+std::vector<KnownLayerBlob> read_sums(const std::string& path) {
+  std::vector<KnownLayerBlob> blobs;
   std::ifstream file(path);
   if (!file) return blobs;
   std::stringstream text;
@@ -32,32 +32,45 @@ std::vector<BlobDescriptor> read_sums(const std::string& path) {
   if (!document.is_array()) return blobs;
   for (const auto& entry : document) {
     if (!entry.is_object()) continue;
-    BlobDescriptor blob;
-    blob.digest = entry.value("digest", "");
-    blob.media_type = entry.value("mediaType", "");
-    blob.size = entry.value("size", int64_t{0});
-    if (starts_with(blob.digest, "sha256:")) blobs.push_back(blob);
+    KnownLayerBlob known;
+    known.blob.digest = entry.value("digest", "");
+    known.blob.media_type = entry.value("mediaType", "");
+    known.blob.size = entry.value("size", int64_t{0});
+    known.registry = entry.value("registry", "");
+    known.repository = entry.value("repository", "");
+    if (starts_with(known.blob.digest, "sha256:")) blobs.push_back(std::move(known));
   }
   return blobs;
 }
 
 }  // namespace
 
-std::vector<BlobDescriptor> known_layer_blobs(const std::string& root, const std::string& diff_id) {
+std::vector<KnownLayerBlob> known_layer_blobs(const std::string& root, const std::string& diff_id) {
   std::lock_guard lock(blob_sums_mutex);
   return read_sums(sums_path(root, diff_id));
 }
 
-void remember_layer_blob(const std::string& root, const std::string& diff_id, const BlobDescriptor& blob) {
+void remember_layer_blob(const std::string& root, const std::string& diff_id, const BlobDescriptor& blob,
+                         const std::string& registry, const std::string& repository) {
   std::lock_guard lock(blob_sums_mutex);
   const std::string path = sums_path(root, diff_id);
-  std::vector<BlobDescriptor> blobs = read_sums(path);
-  std::erase_if(blobs, [&blob](const BlobDescriptor& known) { return known.digest == blob.digest; });
-  blobs.insert(blobs.begin(), blob);
+  std::vector<KnownLayerBlob> blobs = read_sums(path);
+  // An entry without a repository is the same blob seen before gocker recorded where: replaced.
+  std::erase_if(blobs, [&](const KnownLayerBlob& known) {
+    return known.blob.digest == blob.digest &&
+           ((known.registry == registry && known.repository == repository) || known.repository.empty());
+  });
+  blobs.insert(blobs.begin(), KnownLayerBlob{blob, registry, repository});
   if (blobs.size() > kKeptBlobs) blobs.resize(kKeptBlobs);
   nlohmann::json document = nlohmann::json::array();
-  for (const auto& known : blobs)
-    document.push_back({{"digest", known.digest}, {"mediaType", known.media_type}, {"size", known.size}});
+  for (const auto& known : blobs) {
+    nlohmann::json entry = {{"digest", known.blob.digest}, {"mediaType", known.blob.media_type}, {"size", known.blob.size}};
+    if (!known.repository.empty()) {
+      entry["registry"] = known.registry;
+      entry["repository"] = known.repository;
+    }
+    document.push_back(std::move(entry));
+  }
 
   std::error_code error;
   std::filesystem::create_directories(root + "/distribution", error);

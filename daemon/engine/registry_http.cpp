@@ -353,18 +353,12 @@ Status RegistryHttp::answer_challenge(const std::string& www_authenticate) {
   }
   auto realm = challenge.parameters.find("realm");
   if (realm == challenge.parameters.end()) return Error::unavailable("bearer challenge without a realm from " + endpoint_.host);
-  std::string target = realm->second;
-  char separator = target.find('?') == std::string::npos ? '?' : '&';
-  if (auto service = challenge.parameters.find("service"); service != challenge.parameters.end()) {
-    target += separator + std::string("service=") + percent_encode(service->second);
-    separator = '&';
-  }
-  const std::string scope = !scope_.empty() ? scope_ : [&] {
-    auto given = challenge.parameters.find("scope");
-    return given == challenge.parameters.end() ? std::string() : given->second;
-  }();
-  if (!scope.empty()) target += separator + std::string("scope=") + percent_encode(scope);
-
+  auto parameter = [&challenge](const char* name) {
+    auto found = challenge.parameters.find(name);
+    return found == challenge.parameters.end() ? std::string() : found->second;
+  };
+  const std::string target = token_request_url(realm->second, parameter("service"),
+                                               !scope_.empty() ? scope_ : parameter("scope"), credentials_.username);
   auto url = Url::parse(target);
   if (!url) return std::move(url).error().context("token realm");
   std::map<std::string, std::string> headers;
@@ -404,6 +398,24 @@ Status RegistryHttp::answer_challenge(const std::string& www_authenticate) {
   }
   authorization_ = "Bearer " + token;
   return ok();
+}
+
+std::string token_request_url(const std::string& realm, const std::string& service, const std::string& scopes,
+                              const std::string& account) {
+  std::string url = realm;
+  char separator = url.find('?') == std::string::npos ? '?' : '&';
+  auto add = [&url, &separator](std::string_view name, std::string_view value) {
+    url += separator;
+    url += name;
+    url += '=';
+    url += percent_encode(value);
+    separator = '&';
+  };
+  if (!service.empty()) add("service", service);
+  for (const std::string& scope : split(scopes, ' '))
+    if (!scope.empty()) add("scope", scope);
+  if (!account.empty()) add("account", account);
+  return url;
 }
 
 AuthChallenge parse_auth_challenge(std::string_view header) {

@@ -13,9 +13,10 @@
 // answering the challenge in its WWW-Authenticate header (not one with a streamed body, which
 // cannot be sent twice: callers make an ordinary request to the registry first):
 //   Basic realm=...                           -> Authorization: Basic base64(user:password)
-//   Bearer realm=URL,service=S,scope=X        -> GET URL?service=S&scope=<our scope> (with basic
-//                                                credentials when we have some), take "token" (or
-//                                                "access_token") and send Authorization: Bearer T
+//   Bearer realm=URL,service=S,scope=X        -> GET URL?service=S&scope=<each of our scopes>
+//                                                &account=<user> (with basic credentials when we
+//                                                have some, as docker's client does), take "token"
+//                                                (or "access_token") and send Authorization: Bearer T
 // The token is kept for this client's later requests.
 //
 // Redirects (a blob store behind the registry) are followed for GET and HEAD, up to five, without
@@ -71,7 +72,8 @@ using BodySink = std::function<Status(const char* data, size_t length)>;
 
 class RegistryHttp {
  public:
-  // `scope` is the token scope asked for ("repository:tools/x:pull").
+  // `scope` is the token scope asked for ("repository:tools/x:pull"), or several separated by
+  // spaces (a push that mounts blobs from another repository also needs "repository:other:pull").
   RegistryHttp(RegistryEndpoint endpoint, RegistryCredentials credentials, std::string scope);
   ~RegistryHttp();
   RegistryHttp(const RegistryHttp&) = delete;
@@ -111,6 +113,12 @@ struct AuthChallenge {
   std::map<std::string, std::string> parameters;
 };
 AuthChallenge parse_auth_challenge(std::string_view header);
+
+// The token request for a bearer challenge: `realm` with service, one scope parameter per
+// space-separated entry of `scopes` (the token spec's form for several), and account when there
+// is a user; each value percent-encoded.
+std::string token_request_url(const std::string& realm, const std::string& service, const std::string& scopes,
+                              const std::string& account);
 
 // Base64 (standard alphabet, padded) and its inverse, which also takes the URL-safe alphabet and
 // missing padding (Docker sends X-Registry-Auth base64url-encoded).

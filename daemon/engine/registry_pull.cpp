@@ -187,7 +187,8 @@ Status run_pull(ImageStore& images, RegistryService& service, const Reference& r
       return Error::invalid("layer " + plan.blob.digest + ": uncompressed digest " + layer->diff_id +
                             " does not match the config's " + plan.diff_id);
     layers.push_back(*layer);
-    remember_layer_blob(images.root(), plan.diff_id, plan.blob);  // a later push can reuse it
+    // A later push can reuse the blob, or mount it from here.
+    remember_layer_blob(images.root(), plan.diff_id, plan.blob, reference.domain, repository);
     progress.status("Pull complete", plan.progress_id);
   }
 

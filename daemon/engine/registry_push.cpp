@@ -5,11 +5,15 @@
 //      uploads then share.
 //   2. Every layer, in parallel on the transfer pool: a blob the layer was pulled from or pushed
 //      as before (engine/blob_sums.hpp) that the registry has already is reused ("Layer already
-//      exists"). Otherwise the layer's stored tar (<root>/layers/tar/<chain id>.tar, the very bytes
-//      its diff id names) is gzip-compressed while it is sent: POST /v2/<name>/blobs/uploads/, one
-//      PATCH to the upload's Location with a chunked body, hashed as it streams, then
-//      PUT <Location>?digest=<digest of what was sent>, which the registry verifies. The tar is
-//      hashed too and must match the diff id, or the upload is not committed.
+//      exists"). Else one seen in another repository of the same registry is mounted from there
+//      (POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repository>: "Mounted from
+//      <repository>"; step 1's token was asked for pull on those repositories too, as docker
+//      does). Otherwise the layer's stored tar (<root>/layers/tar/<chain id>.tar, the very bytes
+//      its diff id names) is gzip-compressed while it is sent: POST /v2/<name>/blobs/uploads/ (or
+//      the upload a refused mount started), one PATCH to the upload's Location with a chunked
+//      body, hashed as it streams, then PUT <Location>?digest=<digest of what was sent>, which the
+//      registry verifies. The tar is hashed too and must match the diff id, or the upload is not
+//      committed.
 //   3. The config blob as stored (so the image id the registry serves is the local one), uploaded
 //      monolithically (POST, then PUT with the bytes) unless step 1 found it.
 //   4. The Docker schema2 manifest under the tag. The final messages are dockerd's
@@ -40,6 +44,7 @@ namespace gocker::engine {
 namespace {
 
 constexpr size_t kUploadChunk = 128 * 1024;
+constexpr size_t kMaxMountSources = 4;
 
 Error denied_or(const HttpResult& response, const std::string& what) {
   if (response.status == 401 || response.status == 403)
@@ -75,23 +80,92 @@ Status commit_upload(RegistryHttp& http, const std::string& location, const std:
   return ok();
 }
 
-// Uploads one layer (or finds it there); runs on the transfer pool.
-Result<BlobDescriptor> push_layer(RegistryHttp& http, const std::string& repository, const std::string& root,
-                                  const state::LayerRecord& layer, UniqueFd tar, int64_t tar_size,
-                                  ProgressWriter& progress, const std::atomic<bool>& cancelled) {
+// POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<source>: true when the registry mounted
+// the blob from the other repository (201). Otherwise it may have started an ordinary upload
+// instead (202), whose Location goes to `location`; a refusal (401 or 403: the token has no pull
+// on the source) is no error either: the layer is then uploaded.
+Result<bool> mount_blob(RegistryHttp& http, const std::string& repository, const KnownLayerBlob& source,
+                        std::string& location) {
+  auto answer = http.send("POST", "/v2/" + repository + "/blobs/uploads/?mount=" + source.blob.digest +
+                                      "&from=" + source.repository);
+  if (!answer) return std::move(answer).error();
+  if (answer->status == 201) return true;
+  if (answer->status == 202) location = answer->header("location");
+  return false;
+}
+
+bool is_gzip_layer(const BlobDescriptor& blob) { return blob.media_type.find("gzip") != std::string::npos; }
+
+// The other repositories of `domain` the layers' gzip blobs were seen in, at most
+// kMaxMountSources: each layer's most recent one first, then their second ones, and so on. The
+// push's token asks for pull on them too, so layers can be mounted from there.
+std::vector<std::string> mount_sources(const std::string& root, const std::vector<state::LayerRecord>& layers,
+                                       const std::string& domain, const std::string& repository) {
+  std::vector<std::vector<std::string>> per_layer;
+  for (const auto& layer : layers) {
+    std::vector<std::string>& seen = per_layer.emplace_back();
+    for (const KnownLayerBlob& known : known_layer_blobs(root, layer.diff_id))
+      if (known.registry == domain && !known.repository.empty() && known.repository != repository &&
+          is_gzip_layer(known.blob))
+        seen.push_back(known.repository);
+  }
+  std::vector<std::string> sources;
+  for (size_t rank = 0; sources.size() < kMaxMountSources; ++rank) {
+    bool more = false;
+    for (const auto& seen : per_layer) {
+      if (rank >= seen.size()) continue;
+      more = true;
+      if (sources.size() < kMaxMountSources && std::find(sources.begin(), sources.end(), seen[rank]) == sources.end())
+        sources.push_back(seen[rank]);
+    }
+    if (!more) break;
+  }
+  return sources;
+}
+
+// Uploads one layer (or finds it there, or mounts it from another repository of the registry);
+// runs on the transfer pool.
+Result<BlobDescriptor> push_layer(RegistryHttp& http, const Reference& reference, const std::vector<std::string>& sources,
+                                  const std::string& root, const state::LayerRecord& layer, UniqueFd tar,
+                                  int64_t tar_size, ProgressWriter& progress, const std::atomic<bool>& cancelled) {
+  const std::string& repository = reference.path;
   const std::string id = short_digest(layer.diff_id);
-  for (const BlobDescriptor& known : known_layer_blobs(root, layer.diff_id)) {
-    if (known.media_type.find("gzip") == std::string::npos) continue;  // the manifest says gzip
-    auto present = registry_has_blob(http, repository, known.digest);
+  const std::vector<KnownLayerBlob> known = known_layer_blobs(root, layer.diff_id);
+  std::vector<std::string> asked;
+  for (const KnownLayerBlob& candidate : known) {
+    const BlobDescriptor& blob = candidate.blob;
+    if (!is_gzip_layer(blob)) continue;  // the manifest says gzip
+    if (std::find(asked.begin(), asked.end(), blob.digest) != asked.end()) continue;
+    asked.push_back(blob.digest);
+    auto present = registry_has_blob(http, repository, blob.digest);
     if (!present) return std::move(present).error();
     if (*present) {
       progress.status("Layer already exists", id);
-      return BlobDescriptor{std::string(kDockerLayerGzipType), known.digest, known.size};
+      remember_layer_blob(root, layer.diff_id, blob, reference.domain, repository);
+      return BlobDescriptor{std::string(kDockerLayerGzipType), blob.digest, blob.size};
     }
   }
+  // One mount attempt, from the most recent repository of this registry the token covers.
+  std::string location;
+  for (const KnownLayerBlob& candidate : known) {
+    if (!is_gzip_layer(candidate.blob) || candidate.registry != reference.domain ||
+        std::find(sources.begin(), sources.end(), candidate.repository) == sources.end())
+      continue;
+    auto mounted = mount_blob(http, repository, candidate, location);
+    if (!mounted) return std::move(mounted).error().context("layer " + id);
+    if (*mounted) {
+      progress.status("Mounted from " + candidate.repository, id);
+      remember_layer_blob(root, layer.diff_id, candidate.blob, reference.domain, repository);
+      return BlobDescriptor{std::string(kDockerLayerGzipType), candidate.blob.digest, candidate.blob.size};
+    }
+    break;
+  }
 
-  auto location = start_upload(http, repository);
-  if (!location) return std::move(location).error().context("layer " + id);
+  if (location.empty()) {
+    auto started = start_upload(http, repository);
+    if (!started) return std::move(started).error().context("layer " + id);
+    location = std::move(*started);
+  }
   GzipFileReader gzip(tar.get());
   int64_t reported = 0;
   const int64_t step = std::max<int64_t>(tar_size / 50, 512 * 1024);
@@ -106,7 +180,7 @@ Result<BlobDescriptor> push_layer(RegistryHttp& http, const std::string& reposit
     }
     return produced;
   };
-  auto patched = http.send("PATCH", *location, {}, &body);
+  auto patched = http.send("PATCH", location, {}, &body);
   if (!patched) return std::move(patched).error().context("upload layer " + id);
   if (patched->status != 202) return denied_or(*patched, "upload layer " + id);
   const std::string diff_id = gzip.input_digest();
@@ -115,8 +189,8 @@ Result<BlobDescriptor> push_layer(RegistryHttp& http, const std::string& reposit
                            layer.diff_id);
   BlobDescriptor blob{std::string(kDockerLayerGzipType), gzip.output_digest(), gzip.output_bytes()};
   std::string next = patched->header("location");
-  GOCKER_TRY(commit_upload(http, next.empty() ? *location : next, blob.digest, RequestBody{}));
-  remember_layer_blob(root, layer.diff_id, blob);
+  GOCKER_TRY(commit_upload(http, next.empty() ? location : next, blob.digest, RequestBody{}));
+  remember_layer_blob(root, layer.diff_id, blob, reference.domain, repository);
   progress.status("Pushed", id);
   return blob;
 }
@@ -126,9 +200,11 @@ Status push_tag(ImageStore& images, RegistryService& service, const Reference& r
   auto image = images.resolve(reference.string());
   if (!image) return Error::not_found("An image does not exist locally with the tag: " + reference.familiar_string());
   const std::string repository = reference.path;
-  const std::string scope = "repository:" + repository + ":pull,push";
-  RegistryHttp http(service.endpoint(reference.domain), credentials, scope);
   const std::vector<state::LayerRecord> layers = images.layers_of(*image);
+  const std::vector<std::string> sources = mount_sources(images.root(), layers, reference.domain, repository);
+  std::string scope = "repository:" + repository + ":pull,push";
+  for (const std::string& source : sources) scope += " repository:" + source + ":pull";
+  RegistryHttp http(service.endpoint(reference.domain), credentials, scope);
 
   // The tars first: an image whose layers came from a gocker that kept none cannot be pushed.
   std::vector<UniqueFd> tars;
@@ -153,11 +229,12 @@ Status push_tag(ImageStore& images, RegistryService& service, const Reference& r
   for (size_t i = 0; i < layers.size(); ++i) {
     progress.status("Waiting", short_digest(layers[i].diff_id));
     auto task = std::make_shared<std::packaged_task<Result<BlobDescriptor>()>>(
-        [&service, &progress, &images, reference, repository, credentials, scope, authorization, cancelled,
+        [&service, &progress, &images, &sources, reference, credentials, scope, authorization, cancelled,
          layer = layers[i], tar = std::make_shared<UniqueFd>(std::move(tars[i])), size = tar_sizes[i]]() mutable {
           RegistryHttp transfer(service.endpoint(reference.domain), credentials, scope);
           transfer.set_authorization(authorization);
-          return push_layer(transfer, repository, images.root(), layer, std::move(*tar), size, progress, *cancelled);
+          return push_layer(transfer, reference, sources, images.root(), layer, std::move(*tar), size, progress,
+                            *cancelled);
         });
     uploads.push_back(task->get_future());
     boost::asio::post(service.transfers(), [task] { (*task)(); });

@@ -3,16 +3,19 @@
 // server, tests/tools/registry_token_server.py, which this program starts beside it on 127.0.0.1
 // of the harness's network namespace. The server signs RS256 JWTs with a key it makes at start;
 // its certificate is the registry's rootcertbundle and rides in each token's x5c header. It
-// grants alice pull and push everywhere, reader pull only, anonymous users pull under public/
-// only, and refuses wrong passwords with 401; each token request is logged as a JSON line, so the
-// tests read which scopes gockerd asked for and how many tokens a transfer took.
+// grants alice pull and push everywhere, reader pull only, bob pull and push under bob/ only,
+// anonymous users pull under public/ only, and refuses wrong passwords with 401; each token
+// request is logged as a JSON line, so the tests read which scopes gockerd asked for and how many
+// tokens a transfer took.
 //
-// Checked: pushes and pulls without credentials are refused with a one-line reason; gockerctl login
-// refuses a wrong password and saves the right one; push and pull then round-trip an image with
-// one token per transfer (shared by the parallel blob requests), the push asking for
-// "pull,push"; anonymous pulls of a public repository work; a token without push (reader) is a
-// clean refusal, not a loop; logout makes the next push fail again; a token server that answers
-// "access_token" only works too; and the docker CLI's login, push and pull through gockerd.
+// Checked: pushes and pulls without credentials are refused with a one-line reason; gockerctl
+// login refuses a wrong password and saves the right one; push and pull then round-trip an image
+// with one token per transfer (shared by the parallel blob requests), the push asking for
+// "pull,push"; anonymous pulls of a public repository work; a push mounts layers from another
+// repository of the registry with one token for both (and uploads them when the token has no pull
+// there); a token without push (reader) is a clean refusal, not a loop; logout makes the next push
+// fail again; a token server that answers "access_token" only works too; and the docker CLI's
+// login, push and pull through gockerd.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -44,7 +47,7 @@ class TokenRegistry {
     token_server_ = std::make_unique<BackgroundServer>(
         std::vector<std::string>{"/usr/bin/python3", std::string(GOCKER_SOURCE_DIR) + "/tests/tools/registry_token_server.py",
                                  "--listen", listen, "--cert-out", certificate, "--log", log_path_, "--issuer", kIssuer,
-                                 "--service", kService, "--user", "alice:s3cret", "--reader", "reader:r3ad",
+                                 "--service", kService, "--user", "alice:s3cret", "--reader", "reader:r3ad", "--scoped-user", "bob:b0b:bob",
                                  "--public", "public", "--token-field", token_field},
         dir + "/token-server.log", "127.0.0.1", token_port);
     if (!token_server_->wait_listening()) {
@@ -170,7 +173,8 @@ TEST_CASE("without credentials a push and a pull of a private repository are ref
   auto asked = registry.token_requests_since(before);
   REQUIRE_FALSE(asked.empty());
   CHECK(asked.front()["account"] == "");
-  CHECK(asked.front()["scopes"] == nlohmann::json::array({"repository:private/anon:pull,push"}));
+  CHECK(asked.front()["account_parameter"] == "");
+  CHECK(asked.front()["scopes"][0] == "repository:private/anon:pull,push");
   CHECK(asked.front()["granted"] == nlohmann::json::array());
 
   REQUIRE(daemon.gockerctl({"rmi", image}).exit_code == 0);
@@ -221,7 +225,8 @@ TEST_CASE("login with bearer tokens: a wrong password is refused, the right one 
   auto push_tokens = registry.token_requests_since(mark);
   REQUIRE_MESSAGE(push_tokens.size() == 1, nlohmann::json(push_tokens).dump());
   CHECK(push_tokens[0]["account"] == "alice");
-  CHECK(push_tokens[0]["scopes"] == nlohmann::json::array({"repository:private/app:pull,push"}));
+  CHECK(push_tokens[0]["account_parameter"] == "alice");  // as docker's client sends it
+  CHECK(push_tokens[0]["scopes"][0] == "repository:private/app:pull,push");
 
   // Pull it back: the same image, with one token for "pull".
   REQUIRE(daemon.gockerctl({"rmi", image}).exit_code == 0);
@@ -264,6 +269,57 @@ TEST_CASE("login with bearer tokens: a wrong password is refused, the right one 
   CHECK(after_logout.exit_code == 1);
   CHECK_MESSAGE(lines_of(after_logout.err).size() == 1, after_logout.describe());
   CHECK_MESSAGE(contains(after_logout.err, "denied: requested access to the resource is denied"), after_logout.describe());
+}
+
+TEST_CASE("a push mounts the layers another repository of the registry has, when the token allows it") {
+  auto& daemon = daemon_under_test();
+  REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
+  auto& registry = token_registry();
+  REQUIRE_MESSAGE(registry.error().empty(), registry.error());
+  const std::string source = registry.host() + "/private/mount-src:1";
+  const std::string target = registry.host() + "/private/mount-dst:1";
+  const std::string id = make_image(source, "mounted");
+  REQUIRE(ctl({"login", "-u", "alice", "--password-stdin", registry.host()}, "mount-config", "s3cret\n").exit_code == 0);
+  auto pushed = ctl({"push", source}, "mount-config");
+  REQUIRE_MESSAGE(pushed.exit_code == 0, pushed.describe());
+
+  // Every layer mounted, none uploaded; one token for the target's pull,push and the source's pull.
+  REQUIRE(daemon.gockerctl({"tag", source, target}).exit_code == 0);
+  size_t mark = registry.token_requests().size();
+  auto mounted = ctl({"push", target}, "mount-config");
+  REQUIRE_MESSAGE(mounted.exit_code == 0, mounted.describe());
+  CHECK_MESSAGE(count_of(mounted.out, ": Mounted from ") == 3, mounted.out);
+  CHECK_MESSAGE(count_of(mounted.out, ": Mounted from private/mount-src") >= 2, mounted.out);
+  CHECK_MESSAGE(!contains(mounted.out, "Pushed"), mounted.out);
+  auto asked = registry.token_requests_since(mark);
+  REQUIRE_MESSAGE(asked.size() == 1, nlohmann::json(asked).dump());
+  const auto& scopes = asked[0]["scopes"];
+  CHECK(scopes[0] == "repository:private/mount-dst:pull,push");
+  CHECK(std::find(scopes.begin(), scopes.end(), "repository:private/mount-src:pull") != scopes.end());
+
+  // What the registry holds under the target is whole: gone locally, pulled back, it runs.
+  REQUIRE(daemon.gockerctl({"rmi", source, target}).exit_code == 0);
+  REQUIRE(image_id(id).empty());
+  auto pulled = ctl({"pull", target}, "mount-config");
+  REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.describe());
+  CHECK(image_id(target) == id);
+  auto ran = daemon.gockerctl({"run", "--rm", "--network", "none", target});
+  CHECK_MESSAGE(ran.out == "mounted\n", ran.describe());
+
+  // bob may push under bob/ but not read private/: the mount is refused, the layers are uploaded.
+  const std::string own = registry.host() + "/bob/app:1";
+  REQUIRE(daemon.gockerctl({"tag", target, own}).exit_code == 0);
+  REQUIRE(ctl({"login", "-u", "bob", "--password-stdin", registry.host()}, "bob-config", "b0b\n").exit_code == 0);
+  mark = registry.token_requests().size();
+  auto uploaded = ctl({"push", own}, "bob-config");
+  REQUIRE_MESSAGE(uploaded.exit_code == 0, uploaded.describe());
+  CHECK_MESSAGE(count_of(uploaded.out, ": Pushed") == 3, uploaded.out);
+  CHECK_MESSAGE(!contains(uploaded.out, "Mounted from"), uploaded.out);
+  for (const auto& request : registry.token_requests_since(mark)) CHECK(request["account"] == "bob");
+  REQUIRE(daemon.gockerctl({"rmi", own, target}).exit_code == 0);
+  auto pulled_own = ctl({"pull", own}, "bob-config");
+  REQUIRE_MESSAGE(pulled_own.exit_code == 0, pulled_own.describe());
+  CHECK(image_id(own) == id);
 }
 
 TEST_CASE("a token without push (a read-only user) refuses the push cleanly; the pull works") {

@@ -11,11 +11,13 @@ finds the key: it checks the x5c leaf against the bundle, then the signature wit
 Who gets what:
   a known user with the right password   pull and push on every repository
   a reader with the right password       pull on every repository
+  a scoped user (NAME:PASSWORD:PREFIX)   pull and push under PREFIX/ only
   no Authorization (anonymous)           pull on repositories under --public only, nothing else
   a wrong password or an unknown user    401, no token
 Whatever a scope asks beyond that is left out of the token (the registry then refuses the
 request), as real token servers do. Each request is logged as one JSON line to --log:
-{"account", "scopes", "granted", "status"}, so a test can count tokens and read the scopes asked.
+{"account" (whom the Basic credentials named), "account_parameter" (the query's account),
+"scopes", "granted", "status"}, so a test can count tokens and read what was asked.
 
 The server is ready once it listens; the certificate is written before that.
 """
@@ -76,8 +78,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         options = self.server.options
+        account_parameter = parse_qs(urlsplit(self.path).query).get("account", [""])[0]
+        line = {"account": account, "account_parameter": account_parameter, "scopes": scopes, "granted": granted,
+                "status": status}
         with self.server.log_lock, open(options.log, "a") as log:
-            log.write(json.dumps({"account": account, "scopes": scopes, "granted": granted, "status": status}) + "\n")
+            log.write(json.dumps(line) + "\n")
 
     def authenticate(self):
         """(account, refused): account "" for anonymous."""
@@ -91,8 +96,8 @@ class Handler(BaseHTTPRequestHandler):
             user, _, password = base64.b64decode(value.strip()).decode().partition(":")
         except ValueError:
             return "", True
-        expected = self.server.users.get(user, self.server.readers.get(user))
-        if expected is None or expected != password:
+        known = self.server.accounts.get(user)
+        if known is None or known[0] != password:
             return user, True
         return user, False
 
@@ -115,10 +120,8 @@ class Handler(BaseHTTPRequestHandler):
                 if parsed is None or parsed[0] != "repository":
                     continue
                 kind, name, actions = parsed
-                if account in self.server.users:
-                    allowed = {"pull", "push"}
-                elif account:
-                    allowed = {"pull"}
+                if account:
+                    allowed = self.server.accounts[account][1](name)
                 elif any(name.startswith(prefix + "/") for prefix in options.public):
                     allowed = {"pull"}
                 else:
@@ -148,6 +151,8 @@ def main():
     parser.add_argument("--service", required=True)
     parser.add_argument("--user", action="append", default=[], help="NAME:PASSWORD (repeatable)")
     parser.add_argument("--reader", action="append", default=[], help="NAME:PASSWORD of a pull-only user")
+    parser.add_argument("--scoped-user", action="append", default=[],
+                        help="NAME:PASSWORD:PREFIX, a user with pull and push under PREFIX/ only")
     parser.add_argument("--public", action="append", default=[], help="a repository prefix anonymous users may pull")
     parser.add_argument("--expires-in", type=int, default=300)
     parser.add_argument("--token-field", choices=["token", "access_token", "both"], default="token")
@@ -159,8 +164,18 @@ def main():
     server.options = options
     server.key = key
     server.x5c = x5c
-    server.users = dict(user.split(":", 1) for user in options.user)
-    server.readers = dict(user.split(":", 1) for user in options.reader)
+    # name -> (password, the actions a repository name allows)
+    server.accounts = {}
+    for user in options.user:
+        name, password = user.split(":", 1)
+        server.accounts[name] = (password, lambda repository: {"pull", "push"})
+    for user in options.reader:
+        name, password = user.split(":", 1)
+        server.accounts[name] = (password, lambda repository: {"pull"})
+    for user in options.scoped_user:
+        name, password, prefix = user.split(":", 2)
+        server.accounts[name] = (password, lambda repository, prefix=prefix:
+                                 {"pull", "push"} if repository.startswith(prefix + "/") else set())
     server.log_lock = threading.Lock()
     print("listening on " + options.listen, flush=True)
     server.serve_forever()

@@ -23,6 +23,19 @@ TEST_CASE("a bearer challenge's parameters, quoted values with commas included")
   CHECK(parse_auth_challenge("Basic realm=\"Registry Realm\"").scheme == "basic");
 }
 
+TEST_CASE("a token request: one scope parameter per scope, account with a user, values percent-encoded") {
+  CHECK(token_request_url("https://auth.example/token", "registry.example", "repository:a/b:pull", "") ==
+        "https://auth.example/token?service=registry.example&scope=repository%3Aa%2Fb%3Apull");
+  // A push that may mount from another repository asks for both, as docker's client does.
+  CHECK(token_request_url("http://127.0.0.1:5003/token", "svc", "repository:me/app:pull,push repository:me/base:pull",
+                          "alice") ==
+        "http://127.0.0.1:5003/token?service=svc&scope=repository%3Ame%2Fapp%3Apull%2Cpush"
+        "&scope=repository%3Ame%2Fbase%3Apull&account=alice");
+  // A realm with a query of its own; no service, no scope (login).
+  CHECK(token_request_url("https://auth.example/token?client=x", "", "", "a b") ==
+        "https://auth.example/token?client=x&account=a%20b");
+}
+
 TEST_CASE("base64 round trip; X-Registry-Auth in base64url without padding") {
   CHECK(base64_encode("user:pass") == "dXNlcjpwYXNz");
   CHECK(base64_decode("dXNlcjpwYXNz") == std::optional<std::string>("user:pass"));

@@ -71,13 +71,21 @@ std::optional<RegistryLogin> CredentialStore::find(const std::string& server) co
   if (auths == config->end() || !auths->is_object()) return std::nullopt;
   auto entry = auths->find(server);
   if (entry == auths->end() || !entry->is_object()) return std::nullopt;
+  RegistryLogin login;
+  if (auto identity = entry->find("identitytoken"); identity != entry->end() && identity->is_string())
+    login.identity_token = identity->get<std::string>();
   auto auth = entry->find("auth");
-  if (auth == entry->end() || !auth->is_string()) return std::nullopt;
+  if (auth == entry->end() || !auth->is_string()) {
+    if (login.identity_token.empty()) return std::nullopt;
+    return login;
+  }
   auto pair = base64_decode(auth->get<std::string>());
   if (!pair) return std::nullopt;
   const size_t colon = pair->find(':');
   if (colon == std::string::npos) return std::nullopt;
-  return RegistryLogin{pair->substr(0, colon), pair->substr(colon + 1)};
+  login.username = pair->substr(0, colon);
+  login.password = pair->substr(colon + 1);
+  return login;
 }
 
 Outcome<void> CredentialStore::save(const std::string& server, const RegistryLogin& login) const {
@@ -123,6 +131,7 @@ std::string registry_auth_header(const CredentialStore& store, const std::string
   auto login = store.find(server);
   if (!login) return base64_encode("{}", true);
   nlohmann::json auth{{"username", login->username}, {"password", login->password}, {"serveraddress", server}};
+  if (!login->identity_token.empty()) auth["identitytoken"] = login->identity_token;
   return base64_encode(auth.dump(), true);
 }
 

@@ -13,6 +13,10 @@ namespace gocker::client {
 struct RegistryLogin {
   std::string username;
   std::string password;
+  // An OAuth 2 refresh token ("identitytoken" in config.json, as docker login leaves it for some
+  // registries and cloud CLIs write it); sent instead of the password when there is one. (An
+  // initializer, so that {user, password} stays a complete aggregate initialization.)
+  std::string identity_token{};
 };
 
 class CredentialStore {

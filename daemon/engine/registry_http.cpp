@@ -357,26 +357,37 @@ Status RegistryHttp::answer_challenge(const std::string& www_authenticate) {
     auto found = challenge.parameters.find(name);
     return found == challenge.parameters.end() ? std::string() : found->second;
   };
-  const std::string target = token_request_url(realm->second, parameter("service"),
-                                               !scope_.empty() ? scope_ : parameter("scope"), credentials_.username);
-  auto url = Url::parse(target);
+  const std::string service = parameter("service");
+  const std::string scopes = !scope_.empty() ? scope_ : parameter("scope");
+  const bool oauth = !credentials_.identity_token.empty();
+  // An identity token is an OAuth 2 refresh token (docker login's IdentityToken, or what a cloud
+  // CLI writes into config.json): exchanged by POST to the realm, distribution's OAuth spec.
+  // Otherwise GET with the basic credentials, if any, distribution's token spec.
+  auto url = Url::parse(oauth ? realm->second
+                              : token_request_url(realm->second, service, scopes, credentials_.username));
   if (!url) return std::move(url).error().context("token realm");
   std::map<std::string, std::string> headers;
-  if (!credentials_.username.empty())
+  RequestBody form;
+  if (oauth) {
+    form.bytes = oauth_refresh_form(service, scopes, credentials_.identity_token);
+    form.content_type = "application/x-www-form-urlencoded";
+  } else if (!credentials_.username.empty()) {
     headers["Authorization"] = "Basic " + base64_encode(credentials_.username + ":" + credentials_.password);
+  }
   // The token server is another endpoint: no Authorization of ours unless basic credentials.
   const std::string saved = std::move(authorization_);
   authorization_.clear();
-  auto response = send_once("GET", *url, headers, nullptr, nullptr, false);
+  auto response = send_once(oauth ? "POST" : "GET", *url, headers, oauth ? &form : nullptr, nullptr, false);
   if (!response) return std::move(response).error().context("get token from " + url->host);
-  // A token server refuses the credentials themselves this way; a scope it will not grant is left
-  // out of the token instead, and the registry refuses the request it was for.
+  // A token server refuses the credentials themselves this way (OAuth: 400 invalid_grant, or 401);
+  // a scope it will not grant is left out of the token instead, and the registry refuses the
+  // request it was for.
+  const std::string answered = " (the token server " + url->host + " answered " + std::to_string(response->status) + ")";
+  if (oauth && (response->status == 400 || response->status == 401 || response->status == 403))
+    return Error::invalid("unauthorized: the identity token was refused" + answered);
   if (response->status == 401 || response->status == 403) {
-    if (!credentials_.username.empty())
-      return Error::invalid("unauthorized: incorrect username or password (the token server " + url->host +
-                            " answered " + std::to_string(response->status) + ")");
-    return Error::unavailable("unauthorized: authentication required by " + endpoint_.host + " (the token server " +
-                              url->host + " answered " + std::to_string(response->status) + ")");
+    if (!credentials_.username.empty()) return Error::invalid("unauthorized: incorrect username or password" + answered);
+    return Error::unavailable("unauthorized: authentication required by " + endpoint_.host + answered);
   }
   if (response->status != 200) {
     return Error::unavailable("token server " + url->host + " answered " + std::to_string(response->status));
@@ -416,6 +427,16 @@ std::string token_request_url(const std::string& realm, const std::string& servi
     if (!scope.empty()) add("scope", scope);
   if (!account.empty()) add("account", account);
   return url;
+}
+
+std::string oauth_refresh_form(const std::string& service, const std::string& scopes, const std::string& refresh_token) {
+  std::string scope;
+  for (const std::string& entry : split(scopes, ' '))
+    if (!entry.empty()) scope += (scope.empty() ? "" : " ") + entry;
+  std::string form = "grant_type=refresh_token&refresh_token=" + percent_encode(refresh_token) +
+                     "&service=" + percent_encode(service) + "&client_id=gocker";
+  if (!scope.empty()) form += "&scope=" + percent_encode(scope);
+  return form;
 }
 
 AuthChallenge parse_auth_challenge(std::string_view header) {

@@ -17,6 +17,9 @@
 //                                                &account=<user> (with basic credentials when we
 //                                                have some, as docker's client does), take "token"
 //                                                (or "access_token") and send Authorization: Bearer T
+//                                                With an identity token (an OAuth 2 refresh token):
+//                                                POST URL with the form oauth_refresh_form() makes,
+//                                                and take "access_token" (or "token") the same way
 // The token is kept for this client's later requests.
 //
 // Redirects (a blob store behind the registry) are followed for GET and HEAD, up to five, without
@@ -119,6 +122,11 @@ AuthChallenge parse_auth_challenge(std::string_view header);
 // is a user; each value percent-encoded.
 std::string token_request_url(const std::string& realm, const std::string& service, const std::string& scopes,
                               const std::string& account);
+
+// The form body that exchanges an OAuth 2 refresh token for an access token (distribution's OAuth
+// spec): grant_type=refresh_token, the token, service, client_id=gocker and the scopes as one
+// space-separated scope value; each value percent-encoded.
+std::string oauth_refresh_form(const std::string& service, const std::string& scopes, const std::string& refresh_token);
 
 // Base64 (standard alphabet, padded) and its inverse, which also takes the URL-safe alphabet and
 // missing padding (Docker sends X-Registry-Auth base64url-encoded).

@@ -3,7 +3,10 @@
 
   GET /token?service=S&scope=repository:NAME:ACTIONS[&scope=...]   (Authorization: Basic, optional)
 
-answers {"token": JWT, "expires_in": N, "issued_at": ...} (or "access_token", see --token-field),
+  POST /token   grant_type=refresh_token&refresh_token=R&service=S&client_id=C&scope=A B   (OAuth 2)
+
+answers {"token": JWT, "expires_in": N, "issued_at": ...} (or "access_token", see --token-field;
+always "access_token" for a POST),
 a JWT signed RS256 with a key made at start; its self-signed certificate is written to --cert-out
 (the registry's rootcertbundle) and rides in the JWT header's x5c, which is how distribution 2.8
 finds the key: it checks the x5c leaf against the bundle, then the signature with the leaf's key.
@@ -13,11 +16,12 @@ Who gets what:
   a reader with the right password       pull on every repository
   a scoped user (NAME:PASSWORD:PREFIX)   pull and push under PREFIX/ only
   no Authorization (anonymous)           pull on repositories under --public only, nothing else
-  a wrong password or an unknown user    401, no token
+  a refresh token given by --refresh-token the account it names, as with its password
+  a wrong password or an unknown user    401, no token (an unknown refresh token: 400 invalid_grant)
 Whatever a scope asks beyond that is left out of the token (the registry then refuses the
 request), as real token servers do. Each request is logged as one JSON line to --log:
-{"account" (whom the Basic credentials named), "account_parameter" (the query's account),
-"scopes", "granted", "status"}, so a test can count tokens and read what was asked.
+{"account" (whom the Basic credentials or the refresh token named), "account_parameter" (the
+query's account), "grant_type" (a POST's), "scopes", "granted", "status"}, so a test can count tokens and read what was asked.
 
 The server is ready once it listens; the certificate is written before that.
 """
@@ -68,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # the JSON lines in --log say what happened
         pass
 
-    def answer(self, status, document, account, scopes, granted):
+    def answer(self, status, document, account, scopes, granted, grant_type=""):
         body = json.dumps(document).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -79,8 +83,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         options = self.server.options
         account_parameter = parse_qs(urlsplit(self.path).query).get("account", [""])[0]
-        line = {"account": account, "account_parameter": account_parameter, "scopes": scopes, "granted": granted,
-                "status": status}
+        line = {"account": account, "account_parameter": account_parameter, "grant_type": grant_type, "scopes": scopes,
+                "granted": granted, "status": status}
         with self.server.log_lock, open(options.log, "a") as log:
             log.write(json.dumps(line) + "\n")
 
@@ -102,7 +106,6 @@ class Handler(BaseHTTPRequestHandler):
         return user, False
 
     def do_GET(self):
-        options = self.server.options
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         scopes = query.get("scope", [])
@@ -111,11 +114,29 @@ class Handler(BaseHTTPRequestHandler):
         account, refused = self.authenticate()
         if refused:
             return self.answer(401, {"details": "incorrect username or password"}, account, scopes, [])
-        if query.get("service", [""])[0] != options.service:
-            return self.answer(400, {"details": "unknown service"}, account, scopes, [])
+        self.grant(account, query.get("service", [""])[0], scopes, self.server.options.token_field, "")
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        form = parse_qs(self.rfile.read(length).decode())
+        scopes = form.get("scope", [])
+        grant_type = form.get("grant_type", [""])[0]
+        if urlsplit(self.path).path != "/token":
+            return self.answer(404, {"details": "not found"}, "", scopes, [], grant_type)
+        if grant_type != "refresh_token" or not form.get("client_id", [""])[0]:
+            return self.answer(400, {"error": "unsupported_grant_type"}, "", scopes, [], grant_type)
+        account = self.server.refresh_tokens.get(form.get("refresh_token", [""])[0])
+        if account is None:
+            return self.answer(400, {"error": "invalid_grant"}, "", scopes, [], grant_type)
+        self.grant(account, form.get("service", [""])[0], scopes, "access_token", grant_type)
+
+    def grant(self, account, service, scopes, token_field, grant_type):
+        options = self.server.options
+        if service != options.service:
+            return self.answer(400, {"details": "unknown service"}, account, scopes, [], grant_type)
         granted = []
         for text in scopes:
-            for scope in text.split(" "):  # a client may join several scopes with spaces
+            for scope in text.split(" "):  # one value may carry several, separated by spaces
                 parsed = parse_scope(scope)
                 if parsed is None or parsed[0] != "repository":
                     continue
@@ -135,11 +156,11 @@ class Handler(BaseHTTPRequestHandler):
         token = jwt.encode(claims, self.server.key, algorithm="RS256", headers={"x5c": [self.server.x5c]})
         document = {"expires_in": options.expires_in,
                     "issued_at": datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat()}
-        if options.token_field in ("token", "both"):
+        if token_field in ("token", "both"):
             document["token"] = token
-        if options.token_field in ("access_token", "both"):
+        if token_field in ("access_token", "both"):
             document["access_token"] = token
-        self.answer(200, document, account, scopes, granted)
+        self.answer(200, document, account, scopes, granted, grant_type)
 
 
 def main():
@@ -153,6 +174,8 @@ def main():
     parser.add_argument("--reader", action="append", default=[], help="NAME:PASSWORD of a pull-only user")
     parser.add_argument("--scoped-user", action="append", default=[],
                         help="NAME:PASSWORD:PREFIX, a user with pull and push under PREFIX/ only")
+    parser.add_argument("--refresh-token", action="append", default=[],
+                        help="TOKEN:ACCOUNT, an OAuth refresh token standing for ACCOUNT (a --user, --reader or --scoped-user)")
     parser.add_argument("--public", action="append", default=[], help="a repository prefix anonymous users may pull")
     parser.add_argument("--expires-in", type=int, default=300)
     parser.add_argument("--token-field", choices=["token", "access_token", "both"], default="token")
@@ -176,6 +199,7 @@ def main():
         name, password, prefix = user.split(":", 2)
         server.accounts[name] = (password, lambda repository, prefix=prefix:
                                  {"pull", "push"} if repository.startswith(prefix + "/") else set())
+    server.refresh_tokens = {token: account for token, account in (entry.rsplit(":", 1) for entry in options.refresh_token)}
     server.log_lock = threading.Lock()
     print("listening on " + options.listen, flush=True)
     server.serve_forever()

@@ -92,6 +92,29 @@ TEST_CASE("credentials are saved 0600 in docker's format, found, sent, and forgo
   CHECK_FALSE(*again);
 }
 
+TEST_CASE("an identity token in config.json is found and sent, with or without an auth entry") {
+  TempConfig config;
+  std::ofstream(config.path()) << R"({"auths": {"registry.example": {"auth": ")" << base64_encode("00000000-0000:")
+                               << R"(", "identitytoken": "refresh-1"}, "other.example": {"identitytoken": "refresh-2"}}})";
+  CredentialStore store(config.path());
+  auto found = store.find("registry.example");
+  REQUIRE(found.has_value());
+  CHECK(found->username == "00000000-0000");
+  CHECK(found->password.empty());
+  CHECK(found->identity_token == "refresh-1");
+  auto header = nlohmann::json::parse(*base64_decode(registry_auth_header(store, "registry.example/me/app:1")));
+  CHECK(header["identitytoken"] == "refresh-1");
+  CHECK(header["username"] == "00000000-0000");
+  auto bare = store.find("other.example");
+  REQUIRE(bare.has_value());
+  CHECK(bare->username.empty());
+  CHECK(bare->identity_token == "refresh-2");
+  // Saved with a password: no identity token in the header.
+  REQUIRE(store.save("registry.example", RegistryLogin{"alice", "pw"}));
+  header = nlohmann::json::parse(*base64_decode(registry_auth_header(store, "registry.example/me/app:1")));
+  CHECK_FALSE(header.contains("identitytoken"));
+}
+
 TEST_CASE("a config.json that is not a JSON object is an error, not overwritten") {
   TempConfig config;
   std::ofstream(config.path()) << "[1, 2";

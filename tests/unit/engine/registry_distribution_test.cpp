@@ -36,6 +36,13 @@ TEST_CASE("a token request: one scope parameter per scope, account with a user, 
         "https://auth.example/token?client=x&account=a%20b");
 }
 
+TEST_CASE("an identity token is exchanged with a form: grant_type=refresh_token, the scopes in one value") {
+  CHECK(oauth_refresh_form("registry.example", "repository:me/app:pull,push repository:me/base:pull", "r/t+1") ==
+        "grant_type=refresh_token&refresh_token=r%2Ft%2B1&service=registry.example&client_id=gocker"
+        "&scope=repository%3Ame%2Fapp%3Apull%2Cpush%20repository%3Ame%2Fbase%3Apull");
+  CHECK(oauth_refresh_form("svc", "", "t") == "grant_type=refresh_token&refresh_token=t&service=svc&client_id=gocker");
+}
+
 TEST_CASE("base64 round trip; X-Registry-Auth in base64url without padding") {
   CHECK(base64_encode("user:pass") == "dXNlcjpwYXNz");
   CHECK(base64_decode("dXNlcjpwYXNz") == std::optional<std::string>("user:pass"));

@@ -158,7 +158,17 @@ int login(const GlobalOptions& global, LoginFlags flags) {
   nlohmann::json body{{"username", flags.username}, {"password", flags.password}, {"serveraddress", server}};
   auto answered = client->call_expecting_success(Method::Post, api_target("/auth", {}), &body);
   if (!answered) return fail(answered.error());
-  if (auto saved = store->save(server, RegistryLogin{flags.username, flags.password}); !saved) return fail(saved.error());
+  // As the docker CLI: a refresh token the registry's token server gave is kept instead of the
+  // password.
+  RegistryLogin login{flags.username, flags.password};
+  if (auto reply = nlohmann::json::parse(answered->body, nullptr, false); reply.is_object())
+    if (auto token = reply.find("IdentityToken"); token != reply.end() && token->is_string()) {
+      if (std::string value = token->get<std::string>(); !value.empty()) {
+        login.password.clear();
+        login.identity_token = std::move(value);
+      }
+    }
+  if (auto saved = store->save(server, login); !saved) return fail(saved.error());
   std::cout << "Login Succeeded" << std::endl;
   return 0;
 }

@@ -93,6 +93,7 @@ Outcome<void> CredentialStore::save(const std::string& server, const RegistryLog
   if (!config) return config.error();
   if (!(*config)["auths"].is_object()) (*config)["auths"] = nlohmann::json::object();
   (*config)["auths"][server] = {{"auth", base64_encode(login.username + ":" + login.password)}};
+  if (!login.identity_token.empty()) (*config)["auths"][server]["identitytoken"] = login.identity_token;
   return write_config(path_, *config);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Registry credentials saved by `gockerctl login`, in Docker's config.json format ("auths":
-// {server: {"auth": base64("user:password")}}), at $GOCKER_CONFIG/config.json or
+// {server: {"auth": base64("user:password")}}, or {"auth": base64("user:"), "identitytoken": T}
+// when the login gave a refresh token), at $GOCKER_CONFIG/config.json or
 // ~/.gocker/config.json (mode 0600, replaced atomically). The daemon never stores them: each
 // pull and push sends the registry's entry in its X-Registry-Auth header, as the docker CLI does.
 #include <optional>

@@ -363,8 +363,9 @@ Status RegistryHttp::answer_challenge(const std::string& www_authenticate) {
   // An identity token is an OAuth 2 refresh token (docker login's IdentityToken, or what a cloud
   // CLI writes into config.json): exchanged by POST to the realm, distribution's OAuth spec.
   // Otherwise GET with the basic credentials, if any, distribution's token spec.
+  const bool offline = ask_refresh_token_ && !credentials_.username.empty();
   auto url = Url::parse(oauth ? realm->second
-                              : token_request_url(realm->second, service, scopes, credentials_.username));
+                              : token_request_url(realm->second, service, scopes, credentials_.username, offline));
   if (!url) return std::move(url).error().context("token realm");
   std::map<std::string, std::string> headers;
   RequestBody form;
@@ -407,12 +408,14 @@ Status RegistryHttp::answer_challenge(const std::string& www_authenticate) {
     authorization_ = saved;
     return Error::unavailable("token server " + url->host + " sent no token");
   }
+  if (auto refresh = document.find("refresh_token"); offline && refresh != document.end() && refresh->is_string())
+    refresh_token_ = refresh->get<std::string>();
   authorization_ = "Bearer " + token;
   return ok();
 }
 
 std::string token_request_url(const std::string& realm, const std::string& service, const std::string& scopes,
-                              const std::string& account) {
+                              const std::string& account, bool offline) {
   std::string url = realm;
   char separator = url.find('?') == std::string::npos ? '?' : '&';
   auto add = [&url, &separator](std::string_view name, std::string_view value) {
@@ -426,6 +429,10 @@ std::string token_request_url(const std::string& realm, const std::string& servi
   for (const std::string& scope : split(scopes, ' '))
     if (!scope.empty()) add("scope", scope);
   if (!account.empty()) add("account", account);
+  if (offline) {
+    add("offline_token", "true");
+    add("client_id", "gocker");
+  }
   return url;
 }
 

@@ -98,6 +98,11 @@ class RegistryHttp {
   const std::string& authorization() const { return authorization_; }
   void set_authorization(std::string value) { authorization_ = std::move(value); }
 
+  // Login (dockerd's behaviour): token requests made with a password also ask for a refresh token
+  // (offline_token=true&client_id=gocker); the one a token server sent is refresh_token() after.
+  void ask_for_refresh_token() { ask_refresh_token_ = true; }
+  const std::string& refresh_token() const { return refresh_token_; }
+
  private:
   struct Url;
   Result<HttpResult> send_once(std::string_view method, const Url& url, const std::map<std::string, std::string>& headers,
@@ -108,6 +113,8 @@ class RegistryHttp {
   RegistryCredentials credentials_;
   std::string scope_;
   std::string authorization_;  // the Authorization header value once a challenge was answered
+  bool ask_refresh_token_ = false;
+  std::string refresh_token_;
 };
 
 // Parses a WWW-Authenticate value: the scheme ("bearer", "basic", lowercased) and its parameters.
@@ -118,10 +125,11 @@ struct AuthChallenge {
 AuthChallenge parse_auth_challenge(std::string_view header);
 
 // The token request for a bearer challenge: `realm` with service, one scope parameter per
-// space-separated entry of `scopes` (the token spec's form for several), and account when there
-// is a user; each value percent-encoded.
+// space-separated entry of `scopes` (the token spec's form for several), account when there is a
+// user, and offline_token=true&client_id=gocker when `offline` (a refresh token is wanted); each
+// value percent-encoded.
 std::string token_request_url(const std::string& realm, const std::string& service, const std::string& scopes,
-                              const std::string& account);
+                              const std::string& account, bool offline = false);
 
 // The form body that exchanges an OAuth 2 refresh token for an access token (distribution's OAuth
 // spec): grant_type=refresh_token, the token, service, client_id=gocker and the scopes as one

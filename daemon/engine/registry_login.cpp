@@ -1,6 +1,9 @@
 // POST /auth (docker login): the daemon tries the credentials against the registry itself, on
 // the registry workers, since that takes a round trip or two to it (and to its token server).
 // Nothing is stored: the client keeps the credentials and sends them with each pull and push.
+// As dockerd, a login with a password asks a token server for a refresh token too; when one comes
+// back, the job's stream carries it as its only line, {"IdentityToken": "..."}, which POST /auth
+// answers with, and clients save it instead of the password.
 #include <string>
 #include <string_view>
 
@@ -37,14 +40,16 @@ Result<std::shared_ptr<Engine::ProgressJob>> EngineImpl::check_login(const Login
     return Error::invalid("login needs a username and a password");
   RegistryService& service = registry();
   RegistryCredentials credentials{options.username, options.password, options.identity_token};
-  auto job = [&service, host = *host, credentials](ProgressWriter&) -> Status {
+  auto job = [&service, host = *host, credentials](ProgressWriter& progress) -> Status {
     RegistryHttp http(service.endpoint(host), credentials, "");
+    http.ask_for_refresh_token();
     const std::string what = "login to " + host;
     auto answer = http.send("GET", "/v2/");
     if (!answer) return std::move(answer).error().context(what);
     if (answer->status == 401) return Error::invalid(what + ": unauthorized: incorrect username or password");
     if (answer->status / 100 != 2)
       return Error::unavailable(what + ": the registry answered " + std::to_string(answer->status) + " to GET /v2/");
+    if (!http.refresh_token().empty()) progress.message({{"IdentityToken", http.refresh_token()}});
     return ok();
   };
   return service.start(executor_, std::move(job));

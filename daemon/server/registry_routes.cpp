@@ -66,10 +66,16 @@ engine::Task<Reply> login(const RequestContext& context) {
   options.server_address = text("serveraddress");
   auto job = context.engine.check_login(options);
   if (!job) co_return error_response(job.error());
-  while (!(co_await (*job)->read()).empty()) {
-  }
+  std::string stream;
+  for (std::string piece; !(piece = co_await (*job)->read()).empty();) stream += piece;
   if (Status outcome = (*job)->outcome(); !outcome) co_return error_response(outcome.error());
-  co_return json_response(http::status::ok, nlohmann::json{{"Status", "Login Succeeded"}, {"IdentityToken", ""}});
+  // The job's one line, when the token server gave a refresh token: {"IdentityToken": "..."}.
+  std::string identity_token;
+  if (auto line = nlohmann::json::parse(stream, nullptr, false); line.is_object())
+    if (auto found = line.find("IdentityToken"); found != line.end() && found->is_string())
+      identity_token = found->get<std::string>();
+  co_return json_response(http::status::ok,
+                          nlohmann::json{{"Status", "Login Succeeded"}, {"IdentityToken", identity_token}});
 }
 
 engine::Task<Reply> push_image(const RequestContext& context) {

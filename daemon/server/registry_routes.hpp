@@ -12,7 +12,8 @@ engine::Task<Reply> pull_image(const RequestContext& context);
 engine::Task<Reply> push_image(const RequestContext& context);
 
 // POST /auth: Docker's AuthConfig (username, password, serveraddress; or identitytoken) checked
-// with the registry; {"Status": "Login Succeeded", "IdentityToken": ""} when it accepts them.
+// with the registry; {"Status": "Login Succeeded", "IdentityToken": T} when it accepts them, T the
+// refresh token a token server gave for the password ("" when none).
 engine::Task<Reply> login(const RequestContext& context);
 
 // Streams a registry job's progress: the 200 head goes out with the first message, so a job that

@@ -15,8 +15,9 @@
 // repository of the registry with one token for both (and uploads them when the token has no pull
 // there); a token without push (reader) is a clean refusal, not a loop; an identity token (OAuth
 // refresh token) in config.json is exchanged by POST, for gockerctl and the docker CLI; logout
-// makes the next push fail again; a token server that answers "access_token" only works too; and
-// the docker CLI's login, push and pull through gockerd.
+// makes the next push fail again; against a token server that answers "access_token" only and
+// gives refresh tokens, login keeps the refresh token instead of the password (gockerctl and the
+// docker CLI alike) and pushes use it; and the docker CLI's login, push and pull through gockerd.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -39,19 +40,20 @@ constexpr const char* kIssuer = "gocker-test-token-issuer";
 // A token server and the registry that trusts it.
 class TokenRegistry {
  public:
-  // `token_field`: what the token server's answer calls the token ("token", "access_token", "both").
-  TokenRegistry(const std::string& dir, int registry_port, int token_port, const std::string& token_field = "token")
+  // `extra_arguments`: more of the token server's options (--token-field, --offline-tokens).
+  TokenRegistry(const std::string& dir, int registry_port, int token_port,
+                const std::vector<std::string>& extra_arguments = {})
       : host_("127.0.0.1:" + std::to_string(registry_port)), log_path_(dir + "/tokens.log") {
     fs::create_directories(dir);
     const std::string listen = "127.0.0.1:" + std::to_string(token_port);
     const std::string certificate = dir + "/token-signer.pem";
-    token_server_ = std::make_unique<BackgroundServer>(
-        std::vector<std::string>{"/usr/bin/python3", std::string(GOCKER_SOURCE_DIR) + "/tests/tools/registry_token_server.py",
-                                 "--listen", listen, "--cert-out", certificate, "--log", log_path_, "--issuer", kIssuer,
-                                 "--service", kService, "--user", "alice:s3cret", "--reader", "reader:r3ad", "--scoped-user", "bob:b0b:bob",
-                                 "--refresh-token", "refresh-alice:alice",
-                                 "--public", "public", "--token-field", token_field},
-        dir + "/token-server.log", "127.0.0.1", token_port);
+    std::vector<std::string> argv = {
+        "/usr/bin/python3", std::string(GOCKER_SOURCE_DIR) + "/tests/tools/registry_token_server.py",
+        "--listen", listen, "--cert-out", certificate, "--log", log_path_, "--issuer", kIssuer, "--service", kService,
+        "--user", "alice:s3cret", "--reader", "reader:r3ad", "--scoped-user", "bob:b0b:bob",
+        "--refresh-token", "refresh-alice:alice", "--public", "public"};
+    argv.insert(argv.end(), extra_arguments.begin(), extra_arguments.end());
+    token_server_ = std::make_unique<BackgroundServer>(std::move(argv), dir + "/token-server.log", "127.0.0.1", token_port);
     if (!token_server_->wait_listening()) {
       error_ = "the token server did not start: " + read_file(dir + "/token-server.log").value_or("(no log)");
       return;
@@ -413,21 +415,54 @@ TEST_CASE("an identity token (an OAuth refresh token) in config.json is exchange
   CHECK_MESSAGE(docker_pushed.exit_code == 0, docker_pushed.describe());
 }
 
-TEST_CASE("a token server that answers access_token (OAuth 2 style) only") {
+TEST_CASE("an OAuth-style token server (access_token only, a refresh token at login): the login keeps that token") {
   auto& daemon = daemon_under_test();
   REQUIRE_MESSAGE(daemon.started(), daemon.start_error());
-  TokenRegistry registry(daemon.temp_dir() + "/access-token-auth", 5004, 5005, "access_token");
+  TokenRegistry registry(daemon.temp_dir() + "/access-token-auth", 5004, 5005,
+                         {"--token-field", "access_token", "--offline-tokens"});
   REQUIRE_MESSAGE(registry.error().empty(), registry.error());
   const std::string image = registry.host() + "/private/oauth:1";
   REQUIRE(daemon.gockerctl({"tag", "busybox", image}).exit_code == 0);
   auto logged_in = ctl({"login", "-u", "alice", "--password-stdin", registry.host()}, "oauth-config", "s3cret\n");
   REQUIRE_MESSAGE(logged_in.exit_code == 0, logged_in.describe());
+  // As the docker CLI does: the refresh token is saved, the password is not.
+  auto saved = nlohmann::json::parse(read_file(daemon.temp_dir() + "/oauth-config/config.json").value_or(""), nullptr, false);
+  REQUIRE(saved.is_object());
+  const auto& entry = saved["auths"][registry.host()];
+  CHECK(entry["auth"] == "YWxpY2U6");  // base64 of "alice:"
+  REQUIRE(entry["identitytoken"].is_string());
+  CHECK(entry["identitytoken"].get<std::string>().rfind("refresh-", 0) == 0);
+
+  size_t mark = registry.token_requests().size();
   auto pushed = ctl({"push", image}, "oauth-config");
   REQUIRE_MESSAGE(pushed.exit_code == 0, pushed.describe());
+  auto asked = registry.token_requests_since(mark);
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0]["grant_type"] == "refresh_token");
+  CHECK(asked[0]["account"] == "alice");
   REQUIRE(daemon.gockerctl({"rmi", image}).exit_code == 0);
   auto pulled = ctl({"pull", image}, "oauth-config");
   REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.describe());
   CHECK(image_id(image) == image_id("busybox"));
+
+  if (docker_cli_path().empty()) {
+    MESSAGE("SKIPPED PART: no docker CLI on this machine; its login against an OAuth token server was not exercised");
+    return;
+  }
+  const std::string docker_config = daemon.temp_dir() + "/oauth-docker-config";
+  const Env docker_env = {{"DOCKER_HOST", daemon.host()}, {"DOCKER_CONFIG", docker_config}};
+  auto docker_login = run_command({docker_cli_path(), "login", "-u", "alice", "--password-stdin", registry.host()},
+                                  CommandOptions{"s3cret\n", docker_env});
+  REQUIRE_MESSAGE(docker_login.exit_code == 0, docker_login.describe());
+  auto docker_saved = nlohmann::json::parse(read_file(docker_config + "/config.json").value_or(""), nullptr, false);
+  REQUIRE(docker_saved.is_object());
+  CHECK_MESSAGE(docker_saved["auths"][registry.host()]["identitytoken"].is_string(), docker_saved.dump());
+  mark = registry.token_requests().size();
+  auto docker_pushed = run_command({docker_cli_path(), "push", image}, CommandOptions{std::nullopt, docker_env});
+  CHECK_MESSAGE(docker_pushed.exit_code == 0, docker_pushed.describe());
+  auto docker_asked = registry.token_requests_since(mark);
+  REQUIRE(!docker_asked.empty());
+  CHECK(docker_asked[0]["grant_type"] == "refresh_token");
 }
 
 TEST_CASE("docker login, push and pull through gockerd against the token-authenticated registry") {

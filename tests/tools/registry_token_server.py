@@ -16,7 +16,9 @@ Who gets what:
   a reader with the right password       pull on every repository
   a scoped user (NAME:PASSWORD:PREFIX)   pull and push under PREFIX/ only
   no Authorization (anonymous)           pull on repositories under --public only, nothing else
-  a refresh token given by --refresh-token the account it names, as with its password
+  a refresh token given by --refresh-token the account it names, as with its password (and with
+                                         --offline-tokens, a GET with credentials and offline_token=true
+                                         gets a new refresh_token for its account besides the token)
   a wrong password or an unknown user    401, no token (an unknown refresh token: 400 invalid_grant)
 Whatever a scope asks beyond that is left out of the token (the registry then refuses the
 request), as real token servers do. Each request is logged as one JSON line to --log:
@@ -114,7 +116,11 @@ class Handler(BaseHTTPRequestHandler):
         account, refused = self.authenticate()
         if refused:
             return self.answer(401, {"details": "incorrect username or password"}, account, scopes, [])
-        self.grant(account, query.get("service", [""])[0], scopes, self.server.options.token_field, "")
+        refresh_token = ""
+        if account and self.server.options.offline_tokens and query.get("offline_token", [""])[0] == "true":
+            refresh_token = "refresh-" + secrets.token_hex(8)
+            self.server.refresh_tokens[refresh_token] = account
+        self.grant(account, query.get("service", [""])[0], scopes, self.server.options.token_field, "", refresh_token)
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
@@ -130,7 +136,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(400, {"error": "invalid_grant"}, "", scopes, [], grant_type)
         self.grant(account, form.get("service", [""])[0], scopes, "access_token", grant_type)
 
-    def grant(self, account, service, scopes, token_field, grant_type):
+    def grant(self, account, service, scopes, token_field, grant_type, refresh_token=""):
         options = self.server.options
         if service != options.service:
             return self.answer(400, {"details": "unknown service"}, account, scopes, [], grant_type)
@@ -160,6 +166,8 @@ class Handler(BaseHTTPRequestHandler):
             document["token"] = token
         if token_field in ("access_token", "both"):
             document["access_token"] = token
+        if refresh_token:
+            document["refresh_token"] = refresh_token
         self.answer(200, document, account, scopes, granted, grant_type)
 
 
@@ -176,6 +184,8 @@ def main():
                         help="NAME:PASSWORD:PREFIX, a user with pull and push under PREFIX/ only")
     parser.add_argument("--refresh-token", action="append", default=[],
                         help="TOKEN:ACCOUNT, an OAuth refresh token standing for ACCOUNT (a --user, --reader or --scoped-user)")
+    parser.add_argument("--offline-tokens", action="store_true",
+                        help="answer a GET with offline_token=true and credentials with a new refresh_token too")
     parser.add_argument("--public", action="append", default=[], help="a repository prefix anonymous users may pull")
     parser.add_argument("--expires-in", type=int, default=300)
     parser.add_argument("--token-field", choices=["token", "access_token", "both"], default="token")

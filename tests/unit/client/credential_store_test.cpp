@@ -109,6 +109,12 @@ TEST_CASE("an identity token in config.json is found and sent, with or without a
   REQUIRE(bare.has_value());
   CHECK(bare->username.empty());
   CHECK(bare->identity_token == "refresh-2");
+  // Saved with a refresh token (a login that got one): docker's form, the user without a password.
+  REQUIRE(store.save("token.example", RegistryLogin{"carol", "", "refresh-3"}));
+  auto saved = nlohmann::json::parse(slurp(config.path()));
+  CHECK(saved["auths"]["token.example"]["auth"] == base64_encode("carol:"));
+  CHECK(saved["auths"]["token.example"]["identitytoken"] == "refresh-3");
+  CHECK(store.find("token.example")->identity_token == "refresh-3");
   // Saved with a password: no identity token in the header.
   REQUIRE(store.save("registry.example", RegistryLogin{"alice", "pw"}));
   header = nlohmann::json::parse(*base64_decode(registry_auth_header(store, "registry.example/me/app:1")));

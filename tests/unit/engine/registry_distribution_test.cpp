@@ -34,6 +34,9 @@ TEST_CASE("a token request: one scope parameter per scope, account with a user, 
   // A realm with a query of its own; no service, no scope (login).
   CHECK(token_request_url("https://auth.example/token?client=x", "", "", "a b") ==
         "https://auth.example/token?client=x&account=a%20b");
+  // A login asks for a refresh token too.
+  CHECK(token_request_url("https://auth.example/token", "svc", "", "alice", true) ==
+        "https://auth.example/token?service=svc&account=alice&offline_token=true&client_id=gocker");
 }
 
 TEST_CASE("an identity token is exchanged with a form: grant_type=refresh_token, the scopes in one value") {

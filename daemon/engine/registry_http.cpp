@@ -359,11 +359,12 @@ Status RegistryHttp::answer_challenge(const std::string& www_authenticate) {
   };
   const std::string service = parameter("service");
   const std::string scopes = !scope_.empty() ? scope_ : parameter("scope");
-  const bool oauth = !credentials_.identity_token.empty();
   // An identity token is an OAuth 2 refresh token (docker login's IdentityToken, or what a cloud
   // CLI writes into config.json): exchanged by POST to the realm, distribution's OAuth spec.
-  // Otherwise GET with the basic credentials, if any, distribution's token spec.
-  const bool offline = ask_refresh_token_ && !credentials_.username.empty();
+  // Otherwise GET with the basic credentials, if any, distribution's token spec; a login also asks
+  // for a refresh token then.
+  const bool oauth = !credentials_.identity_token.empty();
+  const bool offline = !oauth && ask_refresh_token_ && !credentials_.username.empty();
   auto url = Url::parse(oauth ? realm->second
                               : token_request_url(realm->second, service, scopes, credentials_.username, offline));
   if (!url) return std::move(url).error().context("token realm");

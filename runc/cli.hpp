@@ -66,6 +66,7 @@ struct ExecOptions {
   std::vector<std::string> env;
   std::string user;  // uid[:gid]
   std::string pid_file;
+  std::string console_socket;  // -t: where the pty master goes (SCM_RIGHTS), as with create
   bool detach = false;
   bool tty = false;
 };

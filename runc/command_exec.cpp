@@ -55,7 +55,7 @@ Result<runtime::ExecSpec> exec_spec(const LoadedContainer& container, const Exec
     if (options.args.empty()) return Error::invalid("exec: no command given");
     spec.process = bundle_spec->process;
     spec.process.args = options.args;
-    spec.process.terminal = false;
+    spec.process.terminal = options.tty;
     if (!options.cwd.empty()) spec.process.cwd = options.cwd;
     for (const std::string& variable : options.env) spec.process.env.push_back(variable);
     if (!options.user.empty()) {
@@ -69,10 +69,15 @@ Result<runtime::ExecSpec> exec_spec(const LoadedContainer& container, const Exec
     }
   }
   spec.process.security = bundle_spec->process.security;
-  if (spec.process.terminal) return Error::invalid("exec: a terminal (-t) is not supported by gocker-runc yet");
+  // runc's rules and words: a detached terminal needs somebody to take the master.
+  if (spec.process.terminal && options.detach && options.console_socket.empty())
+    return Error::invalid("cannot allocate tty if runc will detach without setting console socket");
+  if (!spec.process.terminal && !options.console_socket.empty())
+    return Error::invalid("cannot use console socket if runc will not detach or allocate tty");
   spec.container_init = container.state.processes.init;
   spec.cgroup_paths = container.state.processes.cgroup_paths;
-  spec.open_stdin = !options.detach;
+  // In the foreground stdin is relayed, unless the console socket's owner serves the terminal.
+  spec.open_stdin = !options.detach && options.console_socket.empty();
   return spec;
 }
 
@@ -157,6 +162,11 @@ int run_exec(const GlobalOptions& global, const ExecOptions& options) {
   monitor.exec_id = exec_id;
   monitor.state_dir = state_dir;
   if (!options.detach) monitor.attach_socket = state_dir + "/attach.sock";
+  if (!options.console_socket.empty()) monitor.console_socket = std::filesystem::absolute(options.console_socket).string();
+  // Detached, as runc: the process writes to our stdio itself and, once it runs, belongs to the
+  // subreaper that waits for it (conmon, the containerd shim), which reads its exit status.
+  monitor.inherit_stdio = options.detach;
+  monitor.hand_off_init = options.detach;
   auto pending = runtime::spawn_exec_monitor(monitor, *spec);
   if (!pending) return fail(pending.error().message);
   if (!options.pid_file.empty()) {

@@ -91,6 +91,9 @@ Result<Created> create_container(const GlobalOptions& global, const CreateOption
   monitor.control_socket = monitor.state_dir + "/" + runtime::kControlSocketFile;
   monitor.console_socket = options.console_socket.empty() ? "" : absolute_path(options.console_socket);
   monitor.inherit_stdio = true;
+  // create and run -d end before the container does: as with runc, whoever reaps our orphans (an
+  // engine's conmon or shim, a subreaper) gets the init once it runs, and with it the exit status.
+  monitor.hand_off_init = detached;
   monitor.preserved_fds = options.preserve_fds;
   log_debug("spawning " + monitor.monitor_binary + " for " + options.id);
   auto pending = runtime::spawn_monitor(monitor);

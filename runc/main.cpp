@@ -112,7 +112,9 @@ int main(int argc, char** argv) {
   ExecOptions exec_options;
   CLI::App* exec = app.add_subcommand("exec", "run one more process in a running container");
   exec->add_flag("-d,--detach", exec_options.detach, "do not wait for the process; leave it running");
-  exec->add_flag("-t,--tty", exec_options.tty, "a terminal for the process (not supported yet)");
+  exec->add_flag("-t,--tty", exec_options.tty, "a terminal for the process");
+  exec->add_option("--console-socket", exec_options.console_socket,
+                   "path to an AF_UNIX socket which will receive the pty master (with -t)");
   exec->add_option("-p,--process", exec_options.process_file, "a JSON file with the OCI process to run");
   exec->add_option("--cwd", exec_options.cwd, "the working directory inside the container");
   exec->add_option("-e,--env", exec_options.env, "an environment variable KEY=VALUE (repeatable)");
@@ -125,7 +127,6 @@ int main(int argc, char** argv) {
     exec_options.args = exec->remaining();
     command = [&] {
       if (check_id("exec", exec_options.id)) return kExitFailure;
-      if (exec_options.tty) return fail("exec --tty is not supported by gocker-runc yet");
       return run_exec(global, exec_options);
     };
   });

@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/unique_fd.hpp"
@@ -77,6 +78,12 @@ void run_container_init(const InitContext& context) {
   //    /proc while it is still there (the container's is read-only at /proc/sys once mounted).
   if (auto status = write_sysctls(spec.sysctl); !status) fail(sync_socket, "set sysctls", status.error());
 
+  // A "cgroup" mount binds the container's own cgroups (cgroup_mount.hpp), which it reads from
+  // /proc/self/cgroup: then the wait of step 4 comes first, giving up the overlap for this config.
+  const bool mounts_cgroup = std::any_of(spec.mounts.begin(), spec.mounts.end(),
+                                         [](const OciMount& mount) { return mount.type == "cgroup"; });
+  if (mounts_cgroup) expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
+
   // 1. Filesystem. Device nodes get their exact modes, so no umask while creating them.
   ::umask(0);
   if (spec.has_namespace(NamespaceType::Mount)) {
@@ -121,7 +128,7 @@ void run_container_init(const InitContext& context) {
   //    we build the filesystem (the two overlap: that is a few milliseconds of every start); the
   //    mounts' kernel memory is charged to the monitor's cgroup, while every process and byte of
   //    the command is accounted and limited, because nothing forks or execs before this point.
-  expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
+  if (!mounts_cgroup) expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
 
   // 5. Privileges (process_setup.hpp: shared with exec'd processes), while still root; seccomp
   //    goes last, just before execve (see the capabilities/seccomp issue).
@@ -137,6 +144,7 @@ void run_container_init(const InitContext& context) {
   // created and the start fails with 127/126. So the init reports ready and the error after go.
   auto executable =
       resolve_executable(spec.process.args[0], path_from_env(spec.process.env), probe_file);
+  if (!executable && context.lookup_fails_create) fail_exec(executable.error(), sync_socket);
 
   if (auto status = sync::send_message(sync_socket, sync::MessageType::kReady); !status) ::_exit(1);
   expect_message(sync_socket, sync::MessageType::kGo, "wait for go");

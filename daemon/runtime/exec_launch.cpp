@@ -16,7 +16,8 @@ namespace {
 
 // posix_spawn: the threaded daemon's fork+exec without copying its page tables and with only
 // async-signal-safe steps in between (as spawn_monitor() does for container monitors).
-Result<pid_t> spawn_process(const std::string& binary, std::vector<std::string> arguments, int control_fd) {
+Result<pid_t> spawn_process(const std::string& binary, std::vector<std::string> arguments, int control_fd,
+                            bool inherit_stdio) {
   posix_spawnattr_t attributes;
   posix_spawn_file_actions_t actions;
   ::posix_spawnattr_init(&attributes);
@@ -27,9 +28,11 @@ Result<pid_t> spawn_process(const std::string& binary, std::vector<std::string> 
   sigfillset(&signals);
   ::posix_spawnattr_setsigdefault(&attributes, &signals);
   ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  if (!inherit_stdio) {
+    ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  }
   ::posix_spawn_file_actions_adddup2(&actions, control_fd, kMonitorControlFd);
   std::vector<char*> argv;
   for (std::string& argument : arguments) argv.push_back(argument.data());
@@ -58,7 +61,8 @@ Result<PendingStart> spawn_exec_monitor(const ExecMonitorOptions& options, const
   }
   // Queued before the spawn: the monitor reads it first thing.
   GOCKER_TRY(sync::send_message(control.get(), sync::MessageType::kExecSpec, encode_exec_spec(spec)));
-  auto pid = spawn_process(options.monitor_binary, build_exec_monitor_argv(options), monitor_end.get());
+  auto pid = spawn_process(options.monitor_binary, build_exec_monitor_argv(options), monitor_end.get(),
+                           options.inherit_stdio);
   if (!pid) return std::move(pid).error();
   monitor_end.reset();
   int status = 0;

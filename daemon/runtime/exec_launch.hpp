@@ -25,6 +25,12 @@ struct ExecMonitorOptions {
   std::string exec_id;
   std::string state_dir;      // monitor.json and exit.json of this exec
   std::string attach_socket;  // may be empty (detached exec: output is discarded)
+  // gocker-runc (runc's exec): a terminal's master goes to this socket; the process's stdio is
+  // the spawner's own (no pipes); the process is left to the adopting subreaper once it runs
+  // (MonitorOptions has the same three).
+  std::string console_socket;
+  bool inherit_stdio = false;
+  bool hand_off_init = false;
 };
 
 // Blocks until the process is ready to execve or its setup failed (then nothing is left running).

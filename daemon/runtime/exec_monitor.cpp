@@ -121,6 +121,15 @@ int Monitor::run_exec(const ExecSpec& exec) {
   child_stdout.reset();
   child_stderr.reset();
   container_pidfd->reset();
+  if (options_.inherit_stdio) {
+    // As in run(): the spawner's stdio is the process's now; a reader waiting for its end must
+    // not wait for us too.
+    int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd : {0, 1, 2}) {
+      if (null_fd >= 0) ::dup3(null_fd, fd, 0);
+    }
+    if (null_fd > 2) ::close(null_fd);
+  }
 
   if (auto status = wait_for_init_ready(); !status) {
     kill_init_and_wait();
@@ -172,7 +181,7 @@ int exec_monitor_main(int argc, char** argv) {
   // Paths are taken relative to the spawner's directory, which the monitor does not keep.
   char cwd[4096];
   if (::getcwd(cwd, sizeof cwd)) {
-    for (std::string* path : {&options->state_dir, &options->attach_socket}) {
+    for (std::string* path : {&options->state_dir, &options->attach_socket, &options->console_socket}) {
       if (!path->empty() && path->front() != '/') *path = std::string(cwd) + "/" + *path;
     }
   }
@@ -185,6 +194,9 @@ int exec_monitor_main(int argc, char** argv) {
   monitor_options.bundle_dir = options->state_dir;
   monitor_options.state_dir = options->state_dir;
   monitor_options.attach_socket = options->attach_socket;
+  monitor_options.console_socket = options->console_socket;
+  monitor_options.inherit_stdio = options->inherit_stdio;
+  monitor_options.hand_off_init = options->hand_off_init;
   Monitor monitor(std::move(monitor_options), std::move(control));
   return monitor.run_exec(*exec);
 }

@@ -20,6 +20,7 @@
 #include "runtime/namespace_join.hpp"
 #include "runtime/process_title.hpp"
 #include "runtime/sys/syscalls.hpp"
+#include "runtime/unix_socket.hpp"
 
 namespace gocker::runtime {
 namespace {
@@ -144,21 +145,10 @@ Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, Uniqu
 
 Status Monitor::listen_attach_socket() {
   if (options_.attach_socket.empty()) return ok();
-  struct sockaddr_un address {};
-  address.sun_family = AF_UNIX;
-  if (options_.attach_socket.size() >= sizeof(address.sun_path)) {
-    return Error::invalid("attach socket path " + gocker::quoted(options_.attach_socket) + ": longer than " +
-                          std::to_string(sizeof(address.sun_path) - 1) + " bytes");
-  }
-  std::memcpy(address.sun_path, options_.attach_socket.c_str(), options_.attach_socket.size());
-  listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!listener_) return Error::from_errno(errno, "create attach socket");
-  ::unlink(options_.attach_socket.c_str());  // a stale socket from a previous start of this container
-  if (::bind(listener_.get(), reinterpret_cast<struct sockaddr*>(&address), sizeof address) != 0) {
-    return Error::from_errno(errno, "bind attach socket " + gocker::quoted(options_.attach_socket));
-  }
-  ::chmod(options_.attach_socket.c_str(), 0600);
-  if (::listen(listener_.get(), 16) != 0) return Error::from_errno(errno, "listen on attach socket");
+  // A stale socket from a previous start of this container is replaced.
+  auto listener = listen_unix(options_.attach_socket, SOCK_STREAM | SOCK_NONBLOCK, 16);
+  if (!listener) return std::move(listener).error().context("attach socket");
+  listener_ = std::move(*listener);
   return ok();
 }
 
@@ -187,7 +177,7 @@ Status Monitor::clone_init(const UniqueFd& child_stdin, const UniqueFd& child_st
       if (fd >= 0) ::close(fd);
     }
     InitContext context{&spec_, options_.container_id, child_sync.get(), child_stdin.get(), child_stdout.get(),
-                        child_stderr.get(), options_.preserved_fds};
+                        child_stderr.get(), options_.preserved_fds, is_standalone()};
     run_container_init(context);
   }
   init_pid_ = pid;

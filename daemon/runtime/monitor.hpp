@@ -85,6 +85,9 @@ class Monitor {
   void watch(int fd, uint32_t events);
   void unwatch(int fd);
   void on_signal();
+  // waitpid for every exited child, except an init being handed off (hand_off_init): that one
+  // stays a zombie for its next parent.
+  void reap_children();
   void on_control();
   void on_sync();
   void on_output(OutputStream& stream);
@@ -136,6 +139,9 @@ class Monitor {
   std::map<int, Client> clients_;
   Phase phase_ = Phase::kWaitingForGo;
   bool done_ = false;
+  // Decided at go: options_.hand_off_init and a subreaper (not PID 1) adopted the monitor. The
+  // monitor then exits once the command runs, without reaping the init or touching its cgroup.
+  bool hand_off_ = false;
 };
 
 }  // namespace gocker::runtime

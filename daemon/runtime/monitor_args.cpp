@@ -24,6 +24,7 @@ std::vector<std::string> build_monitor_argv(const MonitorOptions& options) {
   if (!options.control_socket.empty()) argv.insert(argv.end(), {"--control-socket", options.control_socket});
   if (!options.console_socket.empty()) argv.insert(argv.end(), {"--console-socket", options.console_socket});
   if (options.inherit_stdio) argv.insert(argv.end(), {"--inherit-stdio", "1"});
+  if (options.hand_off_init) argv.insert(argv.end(), {"--hand-off", "1"});
   if (options.preserved_fds > 0) argv.insert(argv.end(), {"--preserve-fds", std::to_string(options.preserved_fds)});
   return argv;
 }
@@ -50,6 +51,8 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
       options.console_socket = value;
     } else if (flag == "--inherit-stdio") {
       options.inherit_stdio = value == "1";
+    } else if (flag == "--hand-off") {
+      options.hand_off_init = value == "1";
     } else if (flag == "--preserve-fds") {
       auto count = parse_preserved_fds(value);
       if (!count) return std::move(count).error();
@@ -65,8 +68,12 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
 }
 
 std::vector<std::string> build_exec_monitor_argv(const ExecMonitorOptions& options) {
-  return {"gocker-monitor", kExecMode,         "--id",        options.container_id, "--exec-id",
-          options.exec_id,  "--state-dir",     options.state_dir, "--attach",        options.attach_socket};
+  std::vector<std::string> argv = {"gocker-monitor", kExecMode,     "--id",        options.container_id, "--exec-id",
+                                   options.exec_id,  "--state-dir", options.state_dir, "--attach",   options.attach_socket};
+  if (!options.console_socket.empty()) argv.insert(argv.end(), {"--console-socket", options.console_socket});
+  if (options.inherit_stdio) argv.insert(argv.end(), {"--inherit-stdio", "1"});
+  if (options.hand_off_init) argv.insert(argv.end(), {"--hand-off", "1"});
+  return argv;
 }
 
 Result<ExecMonitorOptions> parse_exec_monitor_argv(const std::vector<std::string>& arguments) {
@@ -84,6 +91,12 @@ Result<ExecMonitorOptions> parse_exec_monitor_argv(const std::vector<std::string
       options.state_dir = value;
     } else if (flag == "--attach") {
       options.attach_socket = value;
+    } else if (flag == "--console-socket") {
+      options.console_socket = value;
+    } else if (flag == "--inherit-stdio") {
+      options.inherit_stdio = value == "1";
+    } else if (flag == "--hand-off") {
+      options.hand_off_init = value == "1";
     } else {
       return Error::invalid("exec monitor arguments: unknown flag " + gocker::quoted(flag));
     }

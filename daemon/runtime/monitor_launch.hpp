@@ -43,6 +43,10 @@ struct MonitorOptions {
   std::string console_socket;  // terminal: the pty master goes there (SCM_RIGHTS), not to the log
   bool inherit_stdio = false;  // the container's fds 0-2 are the spawner's (no pipes, no log)
   int preserved_fds = 0;       // the spawner's fds 3..3+N-1 become the container's 3..3+N-1
+  // Standalone: once the command runs, leave the init to the subreaper that adopted the monitor
+  // (an engine's conmon or containerd shim: they reap it and read its exit status, as with runc).
+  // Without such a subreaper (adopted by PID 1) the monitor keeps serving as without the flag.
+  bool hand_off_init = false;
 };
 
 // What the monitor reported once the init was ready to exec.

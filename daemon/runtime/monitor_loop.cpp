@@ -96,10 +96,24 @@ void Monitor::on_signal() {
   struct signalfd_siginfo info;
   while (::read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
   }
+  reap_children();
+}
+
+void Monitor::reap_children() {
   // As a subreaper we reap whatever was reparented to us, not only the init.
-  int status = 0;
-  pid_t pid;
-  while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+  while (true) {
+    pid_t pid = -1;
+    if (hand_off_ && phase_ == Phase::kStarting) {
+      // Whether the command started is not known yet; if it did, its exit status belongs to the
+      // engine that adopts the init, so look before reaping (WNOWAIT) and leave the init be.
+      siginfo_t info {};
+      if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
+      if (info.si_pid == init_pid_) return;
+      pid = info.si_pid;
+    }
+    int status = 0;
+    pid = ::waitpid(pid, &status, WNOHANG);
+    if (pid <= 0) return;
     if (pid == init_pid_) {
       init_wait_status_ = status;
       init_pidfd_.reset();
@@ -114,6 +128,8 @@ void Monitor::on_control() {
     // A failed send means the init is gone; the sync EOF and its exit decide what the daemon is told.
     (void)sync::send_message(sync_.get(), sync::MessageType::kGo);
     phase_ = Phase::kStarting;
+    // PID 1 of the host may not reap anything; only an adopting subreaper is expecting the init.
+    hand_off_ = options_.hand_off_init && ::getppid() != 1;
     // A container starts once: from here on it is no longer "created" (standalone.hpp).
     close_control_socket();
     return;
@@ -148,6 +164,9 @@ void Monitor::on_sync() {
     }
     if (control_) (void)sync::send_message(control_.get(), sync::MessageType::kStarted);
     phase_ = Phase::kRunning;
+    // Handed off: the init (maybe a zombie already) is reparented to our subreaper as we exit;
+    // exit status and cgroup are the engine's and `delete`'s from here on.
+    if (hand_off_) done_ = true;
     return;
   }
   sync::SetupError error;
@@ -162,6 +181,8 @@ void Monitor::on_sync() {
   // means the exit status is already there.
   start_error_ = std::move(error);
   phase_ = Phase::kRunning;
+  // An init that already exited was left unreaped while the start's outcome was open.
+  if (hand_off_) reap_children();
 }
 
 void Monitor::on_output(OutputStream& stream) {

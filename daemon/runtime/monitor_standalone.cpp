@@ -11,26 +11,14 @@
 #include "base/strings.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/standalone.hpp"
+#include "runtime/unix_socket.hpp"
 
 namespace gocker::runtime {
 
 Status Monitor::listen_control_socket() {
-  struct sockaddr_un address {};
-  address.sun_family = AF_UNIX;
-  const std::string& path = options_.control_socket;
-  if (path.size() >= sizeof(address.sun_path)) {
-    return Error::invalid("control socket path " + gocker::quoted(path) + ": longer than " +
-                          std::to_string(sizeof(address.sun_path) - 1) + " bytes");
-  }
-  std::memcpy(address.sun_path, path.c_str(), path.size());
-  control_listener_.reset(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!control_listener_) return Error::from_errno(errno, "create control socket");
-  ::unlink(path.c_str());
-  if (::bind(control_listener_.get(), reinterpret_cast<struct sockaddr*>(&address), sizeof address) != 0) {
-    return Error::from_errno(errno, "bind control socket " + gocker::quoted(path));
-  }
-  ::chmod(path.c_str(), 0600);
-  if (::listen(control_listener_.get(), 4) != 0) return Error::from_errno(errno, "listen on control socket");
+  auto listener = listen_unix(options_.control_socket, SOCK_SEQPACKET | SOCK_NONBLOCK, 4);
+  if (!listener) return std::move(listener).error().context("control socket");
+  control_listener_ = std::move(*listener);
   return ok();
 }
 

@@ -1,5 +1,6 @@
 #include "runtime/mount_apply.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/cgroup_mount.hpp"
 #include "runtime/file_util.hpp"
 #include "runtime/sys/syscalls.hpp"
 
@@ -88,7 +90,10 @@ Result<std::pair<UniqueFd, std::string>> ensure_parent(int root_fd, const std::s
   return std::pair<UniqueFd, std::string>{std::move(*parent), path.substr(slash + 1)};
 }
 
+Status apply_cgroup_mount(int root_fd, const MountStep& step);
+
 Status apply_mount(int root_fd, const MountStep& step) {
+  if (step.fstype == "cgroup" && !step.is_bind()) return apply_cgroup_mount(root_fd, step);
   TargetKind kind = TargetKind::kDirectory;
   if (step.is_bind()) {
     struct stat source_stat {};
@@ -160,6 +165,54 @@ Status apply_readonly(int root_fd, const MountStep& step) {
   auto mounted = open_in_root(root_fd, step.target);
   if (!mounted) return std::move(mounted).error();
   return do_mount("", fd_path(*mounted), step.target, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, "");
+}
+
+// A "cgroup" mount (cgroup_mount.hpp): the container's own cgroup in each hierarchy, bound from
+// the host's tree with the mount's flags; on a v1 or hybrid host inside a tmpfs, as the host has.
+Status apply_cgroup_mount(int root_fd, const MountStep& step) {
+  const std::string cgroup_root = "/sys/fs/cgroup";
+  auto mountinfo = read_file("/proc/self/mountinfo");
+  if (!mountinfo) return std::move(mountinfo).error();
+  auto self_cgroup = read_file("/proc/self/cgroup");
+  if (!self_cgroup) return std::move(self_cgroup).error();
+  auto plan = plan_cgroup_mount(*mountinfo, *self_cgroup, cgroup_root);
+  if (!plan) return std::move(plan).error();
+  const unsigned long flags = step.options.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+  auto bind = [&](const std::string& source, const std::string& target) -> Status {
+    auto opened = ensure_target(root_fd, target, TargetKind::kDirectory);
+    if (!opened) return std::move(opened).error();
+    GOCKER_TRY(do_mount(source, fd_path(*opened), target, "", MS_BIND, ""));
+    auto mounted = open_in_root(root_fd, target);
+    if (!mounted) return std::move(mounted).error();
+    return do_mount("", fd_path(*mounted), target, "", MS_BIND | MS_REMOUNT | flags, "");
+  };
+  if (plan->unified_root) return bind(plan->binds.front().source, step.target);
+
+  auto target = ensure_target(root_fd, step.target, TargetKind::kDirectory);
+  if (!target) return std::move(target).error();
+  // Filled while writable; the mount's own flags (ro) come with a remount once it is complete.
+  GOCKER_TRY(do_mount("tmpfs", fd_path(*target), step.target, "tmpfs", flags & ~MS_RDONLY, "mode=755"));
+  for (const CgroupBind& hierarchy : plan->binds) GOCKER_TRY(bind(hierarchy.source, step.target + "/" + hierarchy.name));
+  // The host's links between co-mounted controllers ("cpu -> cpu,cpuacct"): names only, nothing
+  // that leads elsewhere.
+  auto mounted = open_in_root(root_fd, step.target);
+  if (!mounted) return std::move(mounted).error();
+  if (DIR* directory = ::opendir(cgroup_root.c_str())) {
+    while (struct dirent* entry = ::readdir(directory)) {
+      if (entry->d_type != DT_LNK) continue;
+      char link[256];
+      const ssize_t length = ::readlinkat(::dirfd(directory), entry->d_name, link, sizeof link - 1);
+      if (length <= 0 || std::string_view(link, static_cast<size_t>(length)).find('/') != std::string_view::npos) continue;
+      link[length] = '\0';
+      if (::symlinkat(link, mounted->get(), entry->d_name) != 0 && errno != EEXIST) {
+        ::closedir(directory);
+        return Error::from_errno(errno, "create symlink " + gocker::quoted(step.target + "/" + entry->d_name));
+      }
+    }
+    ::closedir(directory);
+  }
+  if (!(flags & MS_RDONLY)) return ok();
+  return do_mount("", fd_path(*mounted), step.target, "", MS_REMOUNT | flags, "mode=755");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "runtime/unix_socket.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <cstring>
@@ -11,15 +13,32 @@
 namespace gocker::runtime {
 namespace {
 
-Result<sockaddr_un> unix_address(const std::string& path) {
+// sockaddr_un holds 107 bytes of path. A longer one goes through an O_PATH fd of its directory,
+// which `directory` keeps open while the address is used.
+struct UnixAddress {
   sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(address.sun_path)) {
-    return Error::invalid("socket path " + gocker::quoted(path) + ": longer than " +
-                          std::to_string(sizeof(address.sun_path) - 1) + " bytes");
+  UniqueFd directory;
+};
+
+Result<UnixAddress> unix_address(const std::string& path) {
+  UnixAddress result;
+  result.address.sun_family = AF_UNIX;
+  std::string usable = path;
+  if (usable.size() >= sizeof(result.address.sun_path)) {
+    const size_t slash = path.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+      const std::string directory = path.substr(0, slash);
+      result.directory.reset(::open(directory.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!result.directory) return Error::from_errno(errno, "open socket directory " + gocker::quoted(directory));
+      usable = "/proc/self/fd/" + std::to_string(result.directory.get()) + path.substr(slash);
+    }
   }
-  std::memcpy(address.sun_path, path.c_str(), path.size());
-  return address;
+  if (usable.size() >= sizeof(result.address.sun_path)) {
+    return Error::invalid("socket path " + gocker::quoted(path) + ": longer than " +
+                          std::to_string(sizeof(result.address.sun_path) - 1) + " bytes");
+  }
+  std::memcpy(result.address.sun_path, usable.c_str(), usable.size());
+  return result;
 }
 
 }  // namespace
@@ -29,9 +48,25 @@ Result<UniqueFd> connect_unix(const std::string& path, int type) {
   if (!address) return std::move(address).error();
   UniqueFd fd{::socket(AF_UNIX, type | SOCK_CLOEXEC, 0)};
   if (!fd) return Error::from_errno(errno, "create socket");
-  if (retry_eintr([&] { return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&*address), sizeof *address); }) != 0) {
+  if (retry_eintr([&] {
+        return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&address->address), sizeof address->address);
+      }) != 0) {
     return Error::from_errno(errno, "connect to " + gocker::quoted(path));
   }
+  return fd;
+}
+
+Result<UniqueFd> listen_unix(const std::string& path, int type, int backlog) {
+  auto address = unix_address(path);
+  if (!address) return std::move(address).error();
+  UniqueFd fd{::socket(AF_UNIX, type | SOCK_CLOEXEC, 0)};
+  if (!fd) return Error::from_errno(errno, "create socket");
+  ::unlink(path.c_str());
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address->address), sizeof address->address) != 0) {
+    return Error::from_errno(errno, "bind socket " + gocker::quoted(path));
+  }
+  ::chmod(path.c_str(), 0600);
+  if (::listen(fd.get(), backlog) != 0) return Error::from_errno(errno, "listen on socket " + gocker::quoted(path));
   return fd;
 }
 

@@ -13,9 +13,15 @@
 
 namespace gocker::runtime {
 
-// A socket of `type` (SOCK_STREAM, SOCK_SEQPACKET) connected to `path`; InvalidArgument for a path
-// too long for sockaddr_un.
+// A socket of `type` (SOCK_STREAM, SOCK_SEQPACKET) connected to `path`. A path too long for
+// sockaddr_un (108 bytes; engines keep state under long roots, e.g. dockerd's
+// <exec-root>/runtime-runc/moby/<64 hex id>/) is reached through its directory's fd:
+// "/proc/self/fd/N/name".
 Result<UniqueFd> connect_unix(const std::string& path, int type);
+
+// A listening socket of `type` (flags such as SOCK_NONBLOCK included) bound to `path`, mode 0600;
+// a stale socket there is replaced. Long paths as for connect_unix.
+Result<UniqueFd> listen_unix(const std::string& path, int type, int backlog);
 
 // sendmsg of `parts` with `fd` attached (none when fd < 0). MSG_NOSIGNAL (a peer that died gives
 // EPIPE, it does not kill the sender); EINTR is retried. -1 with errno on failure, as sendmsg.

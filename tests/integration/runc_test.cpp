@@ -340,7 +340,8 @@ TEST_CASE("exec: a process in the container's namespaces and cgroup, its stdio r
 
   // The process is in the container's cgroup: ps sees it next to the init.
   const std::string pid_file = bundle.dir + "/exec.pid";
-  REQUIRE(bundle.runc({"exec", "-d", "--pid-file", pid_file, bundle.id, "sleep", "50"}).exit_code == 0);
+  // Detached, the process has our stdio (as with runc): files, not pipes that it would hold open.
+  REQUIRE(run_to_files(bundle.command({"exec", "-d", "--pid-file", pid_file, bundle.id, "sleep", "50"}), out, err) == 0);
   std::ifstream pid_in(pid_file);
   int exec_pid = 0;
   pid_in >> exec_pid;
@@ -527,4 +528,135 @@ TEST_CASE("hooks: prestart, poststart and poststop run in order with the state o
   CHECK(contains(read_file(err).value_or(""), "prestart hook: hook \\\"/bin/false\\\": exit status 1"));
   CHECK_FALSE(path_exists(refused.root + "/" + refused.id));
   CHECK(cgroup_parent_dirs(refused.cgroup_path).empty());
+}
+
+namespace {
+
+// Receives the pty master a runtime sends to a console socket (SCM_RIGHTS); -1 on failure.
+int receive_pty_master(int listener) {
+  int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (connection < 0) return -1;
+  char name[256];
+  struct iovec part = {name, sizeof name};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr message {};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  int master = -1;
+  if (::recvmsg(connection, &message, MSG_CMSG_CLOEXEC) > 0) {
+    struct cmsghdr* header = CMSG_FIRSTHDR(&message);
+    if (header != nullptr && header->cmsg_type == SCM_RIGHTS) std::memcpy(&master, CMSG_DATA(header), sizeof master);
+  }
+  ::close(connection);
+  return master;
+}
+
+// Everything the terminal shows until it hangs up (or 10 s pass).
+std::string read_terminal(int master) {
+  std::string output;
+  auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline) {
+    struct pollfd readable = {master, POLLIN, 0};
+    if (::poll(&readable, 1, detail::remaining_ms(deadline)) <= 0) break;
+    char buffer[256];
+    ssize_t count = ::read(master, buffer, sizeof buffer);
+    if (count <= 0) break;  // EIO: the terminal hung up
+    output.append(buffer, static_cast<size_t>(count));
+  }
+  return output;
+}
+
+int listen_on(const std::string& path) {
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  struct sockaddr_un address {};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  return listener;
+}
+
+}  // namespace
+
+TEST_CASE("exec -t hands the pty master to --console-socket; exec -d gives the process the caller's stdio") {
+  Bundle bundle({"sleep", "100"});
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"run", "-d", "-b", bundle.dir, bundle.id}), out, err) == 0);
+
+  // As conmon and containerd's shim run it: detached, a terminal, the master to their socket.
+  const std::string socket_path = bundle.dir + "/console.sock";
+  int listener = listen_on(socket_path);
+  const std::string pid_file = bundle.dir + "/exec-tty.pid";
+  REQUIRE(run_to_files(bundle.command({"exec", "-d", "-t", "--console-socket", socket_path, "--pid-file", pid_file,
+                                       bundle.id, "sh", "-c", "tty; echo done"}),
+                       out, err) == 0);
+  int master = receive_pty_master(listener);
+  ::close(listener);
+  REQUIRE(master >= 0);
+  std::string shown = read_terminal(master);
+  ::close(master);
+  CHECK_MESSAGE(contains(shown, "/dev/pts/"), shown);
+  CHECK_MESSAGE(contains(shown, "done"), shown);
+
+  // Detached without a terminal the process writes to our stdout and stderr itself.
+  const std::string exec_out = bundle.dir + "/exec-out", exec_err = bundle.dir + "/exec-err";
+  const std::string plain_pid_file = bundle.dir + "/exec-plain.pid";
+  REQUIRE(run_to_files(bundle.command({"exec", "-d", "--pid-file", plain_pid_file, bundle.id, "sh", "-c",
+                                       "echo to-stdout; echo to-stderr >&2"}),
+                       exec_out, exec_err) == 0);
+  int exec_pid = std::atoi(read_file(plain_pid_file).value_or("0").c_str());
+  CHECK(exec_pid > 0);
+  CHECK(wait_gone(exec_pid));
+  CHECK(read_file(exec_out) == "to-stdout\n");
+  CHECK(read_file(exec_err) == "to-stderr\n");
+
+  auto no_socket = bundle.runc({"exec", "-d", "-t", bundle.id, "true"});
+  CHECK(no_socket.exit_code == 1);
+  CHECK(contains(no_socket.err, "cannot allocate tty if runc will detach without setting console socket"));
+  auto no_tty = bundle.runc({"exec", "--console-socket", socket_path, bundle.id, "true"});
+  CHECK(no_tty.exit_code == 1);
+  CHECK(contains(no_tty.err, "cannot use console socket if runc will not detach or allocate tty"));
+  REQUIRE(bundle.runc({"delete", "--force", bundle.id}).exit_code == 0);
+}
+
+TEST_CASE("a cgroup mount shows the container its own cgroups, read-only") {
+  Bundle bundle({"sh", "-c",
+                 "cat /sys/fs/cgroup/" + std::string(is_cgroup_v2_host() ? "" : "pids/") +
+                     "cgroup.procs > /io/procs; ls /sys/fs/cgroup > /io/ls; "
+                     "mkdir /sys/fs/cgroup/x 2>/dev/null; echo $? > /io/mkdir"});
+  json config = json::parse(read_file(bundle.dir + "/config.json").value_or(""));
+  config["mounts"].push_back({{"destination", "/sys/fs/cgroup"},
+                              {"type", "cgroup"},
+                              {"source", "cgroup"},
+                              {"options", {"nosuid", "noexec", "nodev", "relatime", "ro"}}});
+  write_text(bundle.dir + "/config.json", config.dump(1));
+  auto mounts_before = mount_points();
+  auto ran = run_command(bundle.command({"run", "-b", bundle.dir, bundle.id}));
+  REQUIRE_MESSAGE(ran.exit_code == 0, ran.describe());
+  // Its own cgroup is the root it sees: only its own processes (its PID 1, sh, and cat).
+  std::vector<std::string> procs = split_lines(read_file(bundle.io + "/procs").value_or(""));
+  CHECK_MESSAGE(std::find(procs.begin(), procs.end(), "1") != procs.end(), read_file(bundle.io + "/procs").value_or(""));
+  CHECK(procs.size() <= 3);
+  if (!is_cgroup_v2_host()) CHECK(contains(read_file(bundle.io + "/ls").value_or(""), "memory"));
+  CHECK(trim(read_file(bundle.io + "/mkdir").value_or("")) != "0");
+  CHECK(mount_points() == mounts_before);
+  CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
+}
+
+TEST_CASE("a --root too long for a unix socket path (dockerd's) still creates, starts and deletes") {
+  Bundle bundle({"sleep", "100"});
+  bundle.root = world().temp + "/" + std::string(110, 'r');
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"create", "-b", bundle.dir, bundle.id}), out, err) == 0);
+  CHECK(bundle.state()["status"] == "created");
+  auto started = bundle.runc({"start", bundle.id});
+  CHECK_MESSAGE(started.exit_code == 0, started.describe());
+  CHECK(bundle.state()["status"] == "running");
+  auto ran = bundle.runc({"exec", bundle.id, "echo", "exec works"});
+  CHECK_MESSAGE(ran.out == "exec works\n", ran.describe());
+  REQUIRE(bundle.runc({"delete", "--force", bundle.id}).exit_code == 0);
+  CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
 }

@@ -4,7 +4,10 @@
 #   scripts/install-deps.sh          build dependencies (what scripts/quickstart.sh needs)
 #   scripts/install-deps.sh --test   plus the test suite's extras: the docker CLI, python3-docker and
 #                                    skopeo (tests drive gockerd with them and check its image
-#                                    archives with skopeo; dockerd itself is never started),
+#                                    archives with skopeo; apt never starts dockerd, see
+#                                    policy-rc.d below), podman and conmon (oci_engines_test runs
+#                                    podman, and a dockerd of its own, with gocker-runc as their
+#                                    runtime, inside its own namespaces),
 #                                    docker-registry and zstd (registry_test runs a registry on
 #                                    loopback inside its own network namespace; apt does not start
 #                                    the packaged service, see policy-rc.d below),
@@ -31,7 +34,7 @@ build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-de
   libnl-route-3-dev libnl-3-dev libnftables-dev nftables
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev"
 test_packages="docker.io python3 python3-docker systemd nodejs skopeo docker-registry zstd openssl
-  python3-jwt python3-cryptography"
+  python3-jwt python3-cryptography podman conmon"
 # Debian's npm, unless an npm is already there (a NodeSource nodejs bundles its own and conflicts
 # with Debian's npm package).
 command -v npm >/dev/null 2>&1 || test_packages="$test_packages npm"

@@ -31,7 +31,7 @@ void from_json(const json& j, ContainerConfig& v) {
   read_field(j, "WorkingDir", v.working_dir);
   read_field(j, "Labels", v.labels);
   read_field(j, "StopSignal", v.stop_signal);
-  if (auto it = j.find("StopTimeout"); it != j.end() && !it->is_null()) v.stop_timeout = it->get<int>();
+  if (auto it = j.find("StopTimeout"); it != j.end() && !it->is_null()) v.stop_timeout = read_integer<int>(*it, "StopTimeout");
   if (auto it = j.find("Volumes"); it != j.end() && it->is_object()) {
     for (const auto& [path, ignored] : it->items()) v.volumes.push_back(path);
   }
@@ -102,7 +102,7 @@ void from_json(const json& j, HostConfig& v) {
   read_field(j, "CpuQuota", v.cpu_quota);
   read_field(j, "CpusetCpus", v.cpuset_cpus);
   read_field(j, "CpusetMems", v.cpuset_mems);
-  if (auto it = j.find("PidsLimit"); it != j.end() && !it->is_null()) v.pids_limit = it->get<int64_t>();
+  read_field(j, "PidsLimit", v.pids_limit);
   read_field(j, "AutoRemove", v.auto_remove);
   read_field(j, "Privileged", v.privileged);
   read_field(j, "NetworkMode", v.network_mode);

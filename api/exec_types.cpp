@@ -53,7 +53,7 @@ void to_json(json& j, const ExecProcessConfig& v) {
 void from_json(const json& j, ExecInspect& v) {
   read_field(j, "ID", v.id);
   read_field(j, "Running", v.running);
-  if (auto it = j.find("ExitCode"); it != j.end() && it->is_number_integer()) v.exit_code = it->get<int>();
+  if (auto it = j.find("ExitCode"); it != j.end() && it->is_number_integer()) v.exit_code = read_integer<int>(*it, "ExitCode");
   read_field(j, "ProcessConfig", v.process_config);
   read_field(j, "OpenStdin", v.open_stdin);
   read_field(j, "OpenStderr", v.open_stderr);

@@ -105,7 +105,7 @@ void from_json(const json& j, ContainerUpdateRequest& v) {
   if (!j.is_object()) throw json::type_error::create(302, "update config must be an object", &j);
   auto optional_int = [&j](const char* key, std::optional<int64_t>& out) {
     auto it = j.find(key);
-    if (it != j.end() && !it->is_null()) out = it->get<int64_t>();
+    if (it != j.end() && !it->is_null()) out = read_integer<int64_t>(*it, key);
   };
   optional_int("Memory", v.memory);
   optional_int("MemorySwap", v.memory_swap);

@@ -13,6 +13,7 @@
 
 #include "api/stream_frame.hpp"
 #include "base/strings.hpp"
+#include "base/time_math.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/json_log.hpp"
@@ -24,7 +25,7 @@ namespace asio = boost::asio;
 namespace {
 
 LogFilter filter_for(const LogOptions& options) {
-  return LogFilter{options.stdout, options.stderr, options.since * 1'000'000'000, options.until * 1'000'000'000};
+  return LogFilter{options.stdout, options.stderr, unix_nanos_saturated(options.since), unix_nanos_saturated(options.until)};
 }
 
 std::string render(const LogEntry& entry, bool tty, bool timestamps) {

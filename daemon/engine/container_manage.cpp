@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "base/time_math.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/restart_policy.hpp"
 #include "engine/time_format.hpp"
@@ -48,7 +49,8 @@ ExitFacts exit_facts(const state::ContainerRecord& record) {
   facts.restart_count = record.restart_count;
   auto started = parse_rfc3339_nanos(record.started_at);
   auto finished = parse_rfc3339_nanos(record.finished_at);
-  if (started && finished && *finished > *started) facts.ran_for = std::chrono::nanoseconds(*finished - *started);
+  // Saturating: a zero time ("0001-01-01...", never started) reads as the earliest int64 time.
+  if (started && finished && *finished > *started) facts.ran_for = std::chrono::nanoseconds(saturating_sub(*finished, *started));
   return facts;
 }
 

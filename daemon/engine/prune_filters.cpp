@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/time_math.hpp"
 #include "engine/time_format.hpp"
 
 namespace gocker::engine {
@@ -40,7 +41,7 @@ std::optional<int64_t> parse_date(std::string_view text) {
   utc.tm_mon = std::stoi(std::string(text.substr(5, 2))) - 1;
   utc.tm_mday = std::stoi(std::string(text.substr(8, 2)));
   if (utc.tm_mon < 0 || utc.tm_mon > 11 || utc.tm_mday < 1 || utc.tm_mday > 31) return std::nullopt;
-  return static_cast<int64_t>(timegm(&utc)) * kSecond;
+  return unix_nanos_saturated(static_cast<int64_t>(timegm(&utc)));
 }
 
 // "1764756000" or "1764756000.123456789" (what the docker CLI itself sends for some filters).
@@ -57,7 +58,7 @@ std::optional<int64_t> parse_unix_seconds(std::string_view text) {
     std::from_chars(fraction.data(), fraction.data() + fraction.size(), nanos);
     for (size_t digits = fraction.size(); digits < 9; ++digits) nanos *= 10;
   }
-  return seconds * kSecond + nanos;
+  return unix_nanos_saturated(seconds, nanos);
 }
 
 bool label_present(const std::map<std::string, std::string>& labels, const std::string& wanted) {
@@ -107,7 +108,7 @@ std::optional<int64_t> parse_go_duration(std::string_view text) {
 std::optional<int64_t> parse_until_time(std::string_view text, int64_t now_nanos) {
   // dockerd reads "0" as the unix time 0, not as a zero duration.
   if (text != "0") {
-    if (auto duration = parse_go_duration(text)) return now_nanos - *duration;
+    if (auto duration = parse_go_duration(text)) return saturating_sub(now_nanos, *duration);
   }
   if (text.find('T') != std::string_view::npos) return parse_rfc3339_nanos(text);
   if (text.find('-') != std::string_view::npos) return parse_date(text);

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "base/time_math.hpp"
+
 namespace gocker::engine {
 
 int64_t now_unix_nanos() {
@@ -53,7 +55,7 @@ std::optional<int64_t> parse_rfc3339_nanos(std::string_view text) {
     for (; digits < 9; ++digits) nanos *= 10;
   }
   if (pos >= owned.size() || owned[pos] != 'Z' || pos + 1 != owned.size()) return std::nullopt;
-  return static_cast<int64_t>(timegm(&utc)) * 1'000'000'000 + nanos;
+  return unix_nanos_saturated(static_cast<int64_t>(timegm(&utc)), nanos);
 }
 
 }  // namespace gocker::engine

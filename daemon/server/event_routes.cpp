@@ -15,6 +15,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/strings.hpp"
+#include "base/time_math.hpp"
 #include "engine/time_format.hpp"
 #include "server/error_status.hpp"
 #include "server/route.hpp"
@@ -43,7 +44,7 @@ Result<std::optional<int64_t>> parse_event_time(std::string_view key, std::strin
   if (fraction.size() > 9 || fraction.find_first_not_of("0123456789") != std::string_view::npos) return invalid();
   int64_t nanos = 0;
   for (size_t digit = 0; digit < 9; ++digit) nanos = nanos * 10 + (digit < fraction.size() ? fraction[digit] - '0' : 0);
-  return std::optional<int64_t>{seconds * 1'000'000'000 + nanos};
+  return std::optional<int64_t>{unix_nanos_saturated(seconds, nanos)};
 }
 
 namespace {

@@ -5,6 +5,7 @@
 // passed so tests can check the request decoding.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -150,6 +151,11 @@ class FakeEngine : public engine::Engine {
   }
 
   void shutdown() override { shut_down = true; }
+  // Records the decoded query; the stream itself is not scripted.
+  Result<std::unique_ptr<EventStream>> subscribe_events(const EventQuery& query) override {
+    event_query = query;
+    return Error::internal("events are not supported");
+  }
 
   // What the server passed in.
   std::string created_name;
@@ -169,6 +175,7 @@ class FakeEngine : public engine::Engine {
   std::string logs_ref;
   engine::LogOptions log_options;
   bool shut_down = false;
+  std::optional<engine::Engine::EventQuery> event_query;
 
  private:
   net::any_io_executor executor_;

@@ -3,6 +3,8 @@
 // (hijack, logs, timeouts).
 #include "server/session.hpp"
 
+#include <limits>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -230,6 +232,17 @@ TEST_CASE_FIXTURE(SessionFixture, "version prefixes, unknown routes and wrong me
   auto wrong_method = request("DELETE /_ping HTTP/1.1\r\nHost: docker\r\n\r\n");
   CHECK(wrong_method.message.result() == http::status::method_not_allowed);
   CHECK(wrong_method.message[http::field::allow] == "GET, HEAD");
+}
+
+// seconds * 1e9 overflowed int64 for these (undefined behaviour; UBSan aborts in the checked build).
+TEST_CASE_FIXTURE(SessionFixture, "events: since and until beyond the years int64 nanoseconds hold saturate") {
+  auto response = request(get("/events?since=99999999999999999&until=-9999999999.5"));
+  CHECK(response.message.result() == http::status::internal_server_error);  // the fake engine has no events
+  REQUIRE(engine.event_query);
+  CHECK(engine.event_query->since_nanos == std::numeric_limits<int64_t>::max());
+  CHECK(engine.event_query->until_nanos == std::numeric_limits<int64_t>::min());
+  CHECK(request(get("/events?since=1700000000.5")).message.result() == http::status::internal_server_error);
+  CHECK(engine.event_query->since_nanos == int64_t{1700000000} * 1'000'000'000 + 500'000'000);
 }
 
 TEST_CASE_FIXTURE(SessionFixture, "a HEAD request gets the head alone, even of an error, and the connection stays in step") {

@@ -15,6 +15,7 @@
 
 #include "base/unique_fd.hpp"
 #include "runtime/exec_lookup.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/mount_apply.hpp"
 #include "runtime/mount_plan.hpp"
 #include "runtime/namespace_join.hpp"
@@ -58,6 +59,28 @@ int move_preserved_fds(int sync_socket, int count) {
   return moved_sync;
 }
 
+// Until now the init had all capabilities in its new user namespace but still the host's root ids,
+// which own the bundle: that is what let it reach a rootfs below a directory only root may search.
+// From here on it is the namespace's root, so what it creates in the container's own mounts
+// (tmpfs /dev, devpts) gets an owner the namespace can map.
+Status become_namespace_root() {
+  if (::setresgid(0, 0, 0) != 0) return Error::from_errno(errno, "setresgid to the user namespace's gid 0 (is it mapped?)");
+  if (::setresuid(0, 0, 0) != 0) return Error::from_errno(errno, "setresuid to the user namespace's uid 0 (is it mapped?)");
+  return ok();
+}
+
+// The cgroup first (hooks may look at it), then the monitor's prestart and createRuntime hooks;
+// returns the state JSON for the init's own hooks.
+std::string exchange_hooks(int sync_socket, bool cgroup_joined) {
+  if (!cgroup_joined) expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
+  if (auto status = sync::send_message(sync_socket, sync::MessageType::kRunHooks); !status) ::_exit(1);
+  auto message = sync::receive_message(sync_socket);
+  if (!message) fail(sync_socket, "wait for hooks", message.error());
+  if (!message->has_value()) ::_exit(1);
+  if ((*message)->type != sync::MessageType::kHooksDone) fail(sync_socket, "wait for hooks", Error::internal("unexpected sync message"));
+  return std::move((*message)->payload);
+}
+
 }  // namespace
 
 void run_container_init(const InitContext& context) {
@@ -69,6 +92,8 @@ void run_container_init(const InitContext& context) {
   // the container's processes from opening it or ptracing us while we set up.
   ::prctl(PR_SET_DUMPABLE, 0);
   set_process_title("gocker-init " + context.container_id.substr(0, 12));
+  // In a new user namespace nothing can be done until the monitor has written our id maps.
+  if (spec.creates_user_namespace()) expect_message(sync_socket, sync::MessageType::kIdMapped, "wait for id maps");
 
   // 0. Namespaces given by path are joined before anything else happens in them.
   if (!spec.namespace_paths.empty()) {
@@ -78,22 +103,56 @@ void run_container_init(const InitContext& context) {
   //    /proc while it is still there (the container's is read-only at /proc/sys once mounted).
   if (auto status = write_sysctls(spec.sysctl); !status) fail(sync_socket, "set sysctls", status.error());
 
+  // 1. Hostname (only meaningful in our own UTS namespace; never touch the host's), before the
+  //    filesystem: createContainer hooks see the container's.
+  if (spec.has_namespace(NamespaceType::Uts) && !spec.hostname.empty()) {
+    if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
+      fail(sync_socket, "set hostname", Error::from_errno(errno, "sethostname " + spec.hostname));
+    }
+  }
+
+  // The init runs createContainer and startContainer hooks itself; the monitor runs its own first.
+  const bool init_runs_hooks = !spec.hooks.create_container.empty() || !spec.hooks.start_container.empty();
+  std::string hook_state;
   // A "cgroup" mount binds the container's own cgroups (cgroup_mount.hpp), which it reads from
   // /proc/self/cgroup: then the wait of step 4 comes first, giving up the overlap for this config.
   const bool mounts_cgroup = std::any_of(spec.mounts.begin(), spec.mounts.end(),
                                          [](const OciMount& mount) { return mount.type == "cgroup"; });
   if (mounts_cgroup) expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
+  bool cgroup_joined = mounts_cgroup;
+  // createContainer hooks: after the monitor's, in the container's namespaces, found by paths of
+  // the runtime's filesystem, so before pivot_root (or chroot).
+  auto run_create_container_hooks = [&] {
+    if (!init_runs_hooks) return;
+    hook_state = exchange_hooks(sync_socket, cgroup_joined);
+    cgroup_joined = true;
+    mode_t building_umask = ::umask(0022);
+    if (auto status = run_hooks(spec.hooks.create_container, "createContainer", hook_state); !status) {
+      fail(sync_socket, "run hooks", status.error());
+    }
+    ::umask(building_umask);
+  };
 
-  // 1. Filesystem. Device nodes get their exact modes, so no umask while creating them.
+  // 2. Filesystem. Device nodes get their exact modes, so no umask while creating them.
   ::umask(0);
   if (spec.has_namespace(NamespaceType::Mount)) {
     // Before any mount: otherwise a shared "/" (systemd hosts) propagates our mounts to the host.
     if (auto status = make_rprivate(); !status) fail(sync_socket, "make mounts private", status.error());
     if (auto status = bind_rootfs(spec.root_path); !status) fail(sync_socket, "bind rootfs", status.error());
-    if (auto status = apply_mount_plan(spec.root_path, build_mount_plan(spec)); !status) {
-      fail(sync_socket, "mount", status.error());
+    auto root_fd = open_rootfs(spec.root_path);
+    if (!root_fd) fail(sync_socket, "bind rootfs", root_fd.error());
+    std::vector<MountStep> plan = build_mount_plan(spec);
+    std::vector<UniqueFd> bind_sources;
+    if (spec.creates_user_namespace()) {
+      auto opened = pre_open_bind_sources(plan);
+      if (!opened) fail(sync_socket, "mount", opened.error());
+      bind_sources = std::move(*opened);
+      if (auto status = become_namespace_root(); !status) fail(sync_socket, "enter user namespace", status.error());
     }
-    if (auto status = pivot_into(spec.root_path); !status) fail(sync_socket, "pivot root", status.error());
+    if (auto status = apply_mount_plan(*root_fd, plan); !status) fail(sync_socket, "mount", status.error());
+    bind_sources.clear();
+    run_create_container_hooks();
+    if (auto status = pivot_into(*root_fd); !status) fail(sync_socket, "pivot root", status.error());
     if (spec.root_readonly) {
       if (auto status = remount_root_readonly(); !status) fail(sync_socket, "remount root read-only", status.error());
     }
@@ -103,17 +162,16 @@ void run_container_init(const InitContext& context) {
         fail(sync_socket, "set rootfs propagation", status.error());
       }
     }
-  } else if (::chroot(spec.root_path.c_str()) != 0 || ::chdir("/") != 0) {
-    fail(sync_socket, "chroot", Error::from_errno(errno, "chroot to " + spec.root_path));
-  }
-  ::umask(0022);
-
-  // 2. Hostname (only meaningful in our own UTS namespace; never touch the host's).
-  if (spec.has_namespace(NamespaceType::Uts) && !spec.hostname.empty()) {
-    if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
-      fail(sync_socket, "set hostname", Error::from_errno(errno, "sethostname " + spec.hostname));
+  } else {
+    run_create_container_hooks();
+    if (::chroot(spec.root_path.c_str()) != 0 || ::chdir("/") != 0) {
+      fail(sync_socket, "chroot", Error::from_errno(errno, "chroot to " + spec.root_path));
+    }
+    if (spec.creates_user_namespace()) {
+      if (auto status = become_namespace_root(); !status) fail(sync_socket, "enter user namespace", status.error());
     }
   }
+  ::umask(0022);
 
   // 3. stdio: the pty (opened inside, after devpts is mounted) or the monitor's pipes.
   if (spec.process.terminal) {
@@ -128,7 +186,7 @@ void run_container_init(const InitContext& context) {
   //    we build the filesystem (the two overlap: that is a few milliseconds of every start); the
   //    mounts' kernel memory is charged to the monitor's cgroup, while every process and byte of
   //    the command is accounted and limited, because nothing forks or execs before this point.
-  if (!mounts_cgroup) expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
+  if (!cgroup_joined) expect_message(sync_socket, sync::MessageType::kCgroupJoined, "wait for cgroup");
 
   // 5. Privileges (process_setup.hpp: shared with exec'd processes), while still root; seccomp
   //    goes last, just before execve (see the capabilities/seccomp issue).
@@ -148,6 +206,11 @@ void run_container_init(const InitContext& context) {
 
   if (auto status = sync::send_message(sync_socket, sync::MessageType::kReady); !status) ::_exit(1);
   expect_message(sync_socket, sync::MessageType::kGo, "wait for go");
+  // startContainer hooks: part of the start, in the container (paths resolve inside it); a failure
+  // fails the start like a command that cannot be executed.
+  if (auto status = run_hooks(spec.hooks.start_container, "startContainer", hook_state); !status) {
+    fail(sync_socket, "run hooks", status.error());
+  }
 
   if (!executable) fail_exec(executable.error(), sync_socket);
 

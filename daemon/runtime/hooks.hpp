@@ -5,8 +5,12 @@
 //                            place) and before it reports ready: a failure fails the create
 //   poststart                the monitor, right after the command was exec'd (a failure is
 //                            only logged: the container runs)
+//   createContainer          the init, in the container's namespaces once its mounts are made and
+//                            before pivot_root, after prestart and createRuntime (it asks the
+//                            monitor for those first): a failure fails the create
+//   startContainer           the init, after start and before execve (paths inside the container):
+//                            a failure fails the start
 //   poststop                 gocker-runc delete, once the container is gone
-// createContainer and startContainer (run inside the container's namespaces) are not run yet.
 #include <sys/types.h>
 
 #include <map>

@@ -15,20 +15,29 @@
 #include "base/strings.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/file_util.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/monitor_args.hpp"
 #include "runtime/monitor_state.hpp"
 #include "runtime/namespace_join.hpp"
 #include "runtime/process_title.hpp"
 #include "runtime/sys/syscalls.hpp"
 #include "runtime/unix_socket.hpp"
+#include "runtime/user_namespace.hpp"
 
 namespace gocker::runtime {
 namespace {
+
+// What an unmapped id shows as (the kernel's default overflowuid): the owner of an inode for a
+// container user that the namespace's maps leave out.
+constexpr uint32_t kOverflowId = 65534;
 
 uint64_t clone_flags_for(const OciSpec& spec) {
   uint64_t flags = 0;
   // Namespaces with a path are joined (namespace_join.hpp), not created.
   auto creates = [&spec](NamespaceType type) { return spec.has_namespace(type) && !spec.joins_namespace(type); };
+  // With CLONE_NEWUSER in the same call, every namespace created here belongs to the new user
+  // namespace, so the container's root has its capabilities over them (and nothing else).
+  if (creates(NamespaceType::User)) flags |= CLONE_NEWUSER;
   if (creates(NamespaceType::Pid)) flags |= CLONE_NEWPID;
   if (creates(NamespaceType::Mount)) flags |= CLONE_NEWNS;
   if (creates(NamespaceType::Uts)) flags |= CLONE_NEWUTS;
@@ -113,7 +122,13 @@ Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, Uniqu
     }
     return ok();
   }
-  const OciUser& user = spec_.process.user;
+  // In a user namespace the container's user is a different id on the host, which owns the inode.
+  uid_t owner_uid = spec_.process.user.uid;
+  gid_t owner_gid = spec_.process.user.gid;
+  if (spec_.creates_user_namespace()) {
+    owner_uid = host_id_for(spec_.uid_mappings, owner_uid).value_or(kOverflowId);
+    owner_gid = host_id_for(spec_.gid_mappings, owner_gid).value_or(kOverflowId);
+  }
   auto out = make_pipe("stdout");
   if (!out) return std::move(out).error();
   auto err = make_pipe("stderr");
@@ -121,7 +136,7 @@ Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, Uniqu
   // The container's user must be able to reopen its stdio through /dev/stdout (/proc/self/fd/1),
   // which checks the pipe inode's owner like a file's.
   for (int fd : {out->write_end.get(), err->write_end.get()}) {
-    if (::fchown(fd, user.uid, user.gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
+    if (::fchown(fd, owner_uid, owner_gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
   }
   GOCKER_TRY(set_nonblocking(out->read_end.get()));
   GOCKER_TRY(set_nonblocking(err->read_end.get()));
@@ -132,7 +147,7 @@ Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, Uniqu
   if (spec_.open_stdin) {
     auto in = make_pipe("stdin");
     if (!in) return std::move(in).error();
-    if (::fchown(in->read_end.get(), user.uid, user.gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
+    if (::fchown(in->read_end.get(), owner_uid, owner_gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
     GOCKER_TRY(set_nonblocking(in->write_end.get()));
     stdin_ = std::move(in->write_end);
     child_stdin = std::move(in->read_end);
@@ -185,6 +200,12 @@ Status Monitor::clone_init(const UniqueFd& child_stdin, const UniqueFd& child_st
   return ok();
 }
 
+Status Monitor::map_init_ids() {
+  if (!spec_.creates_user_namespace()) return ok();
+  GOCKER_TRY(write_id_maps(init_pid_, spec_.uid_mappings, spec_.gid_mappings));
+  return sync::send_message(sync_.get(), sync::MessageType::kIdMapped);
+}
+
 void Monitor::kill_init_and_wait() {
   if (init_pid_ <= 0 || init_wait_status_) return;
   sys::pidfd_send_signal(init_pidfd_.get(), SIGKILL);
@@ -192,6 +213,17 @@ void Monitor::kill_init_and_wait() {
   while (::waitpid(init_pid_, &status, 0) < 0 && errno == EINTR) {
   }
   init_wait_status_ = status;
+}
+
+Status Monitor::run_create_hooks() {
+  // The container exists (namespaces, mounts, cgroup) and its command has not run; a failing hook
+  // fails the create.
+  if (create_hooks_ran_) return ok();
+  create_hooks_ran_ = true;
+  if (spec_.hooks.prestart.empty() && spec_.hooks.create_runtime.empty()) return ok();
+  std::string state = hook_state_json(options_.container_id, "created", init_pid_, options_.bundle_dir, spec_.annotations);
+  GOCKER_TRY(run_hooks(spec_.hooks.prestart, "prestart", state));
+  return run_hooks(spec_.hooks.create_runtime, "createRuntime", state);
 }
 
 Status Monitor::wait_for_init_ready() {
@@ -213,6 +245,12 @@ Status Monitor::wait_for_init_ready() {
           if (!stdin_) return Error::from_errno(errno, "dup pty master");
         }
         stdout_.emplace(OutputStream{std::move(received.fd), JsonLogSplitter("stdout"), attach::MessageType::kStdout});
+        break;
+      }
+      case sync::MessageType::kRunHooks: {
+        GOCKER_TRY(run_create_hooks());
+        std::string state = hook_state_json(options_.container_id, "created", init_pid_, options_.bundle_dir, spec_.annotations);
+        GOCKER_TRY(sync::send_message(sync_.get(), sync::MessageType::kHooksDone, state));
         break;
       }
       case sync::MessageType::kReady: return ok();
@@ -244,10 +282,6 @@ int Monitor::run() {
     return 1;
   }
   spec_ = std::move(*spec);
-  if (spec_.has_namespace(NamespaceType::User)) {
-    fail_step("load config", Error::invalid("user namespaces are not supported"));
-    return 1;
-  }
   UniqueFd child_stdin, child_stdout, child_stderr, child_sync;
   // Cleanup comes before the report: when spawn_monitor() sees the error, nothing is left.
   auto fail_before_clone = [&](const char* step, const Error& error) {
@@ -303,6 +337,7 @@ int Monitor::run() {
     }
     return 1;
   };
+  if (auto status = map_init_ids(); !status) return fail_after_clone("write id maps", status.error());
   // The init builds the container's filesystem meanwhile and waits for kCgroupJoined before it
   // changes user or execs (container_init.cpp, step 4).
   if (auto status = setup_cgroup(); !status) return fail_after_clone("create cgroup", status.error());
@@ -318,17 +353,7 @@ int Monitor::run() {
     return fail_after_clone("start init", status.error());
   }
   if (auto status = wait_for_init_ready(); !status) return fail_after_clone(nullptr, status.error());
-  // prestart and createRuntime (hooks.hpp): the container exists (namespaces, mounts, cgroup) and
-  // its command has not run; a failing hook fails the create.
-  if (!spec_.hooks.prestart.empty() || !spec_.hooks.create_runtime.empty()) {
-    std::string state = hook_state_json(options_.container_id, "created", init_pid_, options_.bundle_dir, spec_.annotations);
-    if (auto status = run_hooks(spec_.hooks.prestart, "prestart", state); !status) {
-      return fail_after_clone("run hooks", status.error());
-    }
-    if (auto status = run_hooks(spec_.hooks.create_runtime, "createRuntime", state); !status) {
-      return fail_after_clone("run hooks", status.error());
-    }
-  }
+  if (auto status = run_create_hooks(); !status) return fail_after_clone("run hooks", status.error());
   if (is_standalone()) {
     // Bound before ready is reported: a `start` right after `create` returns must find it.
     if (auto status = listen_control_socket(); !status) return fail_after_clone("listen on control socket", status.error());

@@ -66,6 +66,11 @@ class Monitor {
   Status listen_attach_socket();
   Status clone_init(const UniqueFd& child_stdin, const UniqueFd& child_stdout, const UniqueFd& child_stderr,
                     UniqueFd& child_sync);
+  // A new user namespace: the init's uid/gid maps, then kIdMapped (it waits for them first).
+  Status map_init_ids();
+  // prestart and createRuntime, once: when the init asks (kRunHooks, before its createContainer
+  // hooks) or else once it is ready.
+  Status run_create_hooks();
   Status wait_for_init_ready();
   Status report_ready();
   void kill_init_and_wait();
@@ -117,6 +122,7 @@ class Monitor {
   UniqueFd sync_;
   UniqueFd init_pidfd_;
   pid_t init_pid_ = 0;
+  bool create_hooks_ran_ = false;
   std::optional<int> init_wait_status_;
   std::optional<int> exec_exit_code_;  // set when execve (or the lookup before it) failed
   std::string error_message_;          // why the command did not start, for exit.json

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -30,6 +31,25 @@ Status do_mount(const std::string& source, const std::string& mount_point, const
                                         gocker::quoted(data) + ")");
   }
   return ok();
+}
+
+// A bind remount (ro, nosuid, ...) of `mount_point`. In a user namespace the flags a mount came with
+// from a more privileged namespace (nosuid, nodev, noexec, atime: a host /tmp's, a volume's) are
+// locked, and a remount that would clear one fails with EPERM; the retry keeps those the mount has.
+Status bind_remount(const std::string& mount_point, const std::string& shown_target, unsigned long flags) {
+  Status first = do_mount("", mount_point, shown_target, "", flags, "");
+  if (first || first.error().sys_errno != EPERM) return first;
+  struct statvfs current {};
+  if (::statvfs(mount_point.c_str(), &current) != 0) return first;
+  static constexpr std::pair<unsigned long, unsigned long> kLockable[] = {
+      {ST_NOSUID, MS_NOSUID}, {ST_NODEV, MS_NODEV}, {ST_NOEXEC, MS_NOEXEC}, {ST_NOATIME, MS_NOATIME},
+      {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}, {ST_RDONLY, MS_RDONLY}};
+  unsigned long kept = flags;
+  for (auto [statvfs_flag, mount_flag] : kLockable) {
+    if (current.f_flag & statvfs_flag) kept |= mount_flag;
+  }
+  if (kept == flags) return first;
+  return do_mount("", mount_point, shown_target, "", kept, "");
 }
 
 // Opens `path` (absolute, inside the container) below root_fd as an O_PATH fd. "/" and ".." can
@@ -95,9 +115,10 @@ Status apply_cgroup_mount(int root_fd, const MountStep& step);
 Status apply_mount(int root_fd, const MountStep& step) {
   if (step.fstype == "cgroup" && !step.is_bind()) return apply_cgroup_mount(root_fd, step);
   TargetKind kind = TargetKind::kDirectory;
+  std::string source = step.source_fd >= 0 ? "/proc/self/fd/" + std::to_string(step.source_fd) : step.source;
   if (step.is_bind()) {
     struct stat source_stat {};
-    if (::stat(step.source.c_str(), &source_stat) != 0) {
+    if (::stat(source.c_str(), &source_stat) != 0) {
       return Error::from_errno(errno, "bind mount source " + gocker::quoted(step.source));
     }
     if (!S_ISDIR(source_stat.st_mode)) kind = TargetKind::kFile;
@@ -107,7 +128,7 @@ Status apply_mount(int root_fd, const MountStep& step) {
   const MountOptions& options = step.options;
   if (step.is_bind()) {
     // A bind ignores all other flags; they are applied with a remount of the new mount below.
-    GOCKER_TRY(do_mount(step.source, fd_path(*target), step.target, "", options.flags & (MS_BIND | MS_REC), ""));
+    GOCKER_TRY(do_mount(source, fd_path(*target), step.target, "", options.flags & (MS_BIND | MS_REC), ""));
   } else {
     GOCKER_TRY(do_mount(step.source, fd_path(*target), step.target, step.fstype, options.flags, options.data));
   }
@@ -117,18 +138,39 @@ Status apply_mount(int root_fd, const MountStep& step) {
   if (!mounted) return std::move(mounted).error();
   if (step.needs_bind_remount()) {
     unsigned long flags = MS_BIND | MS_REMOUNT | (options.flags & ~(MS_BIND | MS_REC | MS_REMOUNT));
-    GOCKER_TRY(do_mount("", fd_path(*mounted), step.target, "", flags, ""));
+    GOCKER_TRY(bind_remount(fd_path(*mounted), step.target, flags));
   }
   if (options.propagation != 0) GOCKER_TRY(do_mount("", fd_path(*mounted), step.target, "", options.propagation, ""));
   return ok();
+}
+
+Status bind_host_device(int parent_fd, const std::string& name, const MountStep& step) {
+  struct stat host {};
+  if (::stat(step.target.c_str(), &host) != 0) {
+    return Error::from_errno(errno, "create device " + gocker::quoted(step.target) +
+                                        " (mknod is not permitted, and the host has no node to bind)");
+  }
+  if ((host.st_mode & S_IFMT) != step.device_type ||
+      (step.device_type != S_IFIFO && host.st_rdev != makedev(step.device_major, step.device_minor))) {
+    return Error::invalid("create device " + gocker::quoted(step.target) +
+                          ": mknod is not permitted, and the host's node at that path is another device");
+  }
+  UniqueFd placeholder{::openat(parent_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0000)};
+  if (!placeholder && errno != EEXIST) return Error::from_errno(errno, "create device " + gocker::quoted(step.target));
+  UniqueFd target{::openat(parent_fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC)};
+  if (!target) return Error::from_errno(errno, "open device placeholder " + gocker::quoted(step.target));
+  return do_mount(step.target, fd_path(target), step.target, "", MS_BIND, "");
 }
 
 Status apply_device(int root_fd, const MountStep& step) {
   auto parent = ensure_parent(root_fd, step.target);
   if (!parent) return std::move(parent).error();
   dev_t device = makedev(step.device_major, step.device_minor);
-  if (::mknodat(parent->first.get(), parent->second.c_str(), step.device_type | step.device_mode, device) != 0 &&
-      errno != EEXIST) {
+  if (::mknodat(parent->first.get(), parent->second.c_str(), step.device_type | step.device_mode, device) != 0) {
+    if (errno == EEXIST) return ok();
+    // A user namespace never may create device nodes: the host's node at the same path is bound in
+    // instead (as runc does). Its owner and mode are the host's, so there is nothing to chown.
+    if (errno == EPERM) return bind_host_device(parent->first.get(), parent->second, step);
     return Error::from_errno(errno, "create device " + gocker::quoted(step.target));
   }
   if ((step.device_uid != 0 || step.device_gid != 0) &&
@@ -164,7 +206,7 @@ Status apply_readonly(int root_fd, const MountStep& step) {
   GOCKER_TRY(do_mount(fd_path(*target), fd_path(*target), step.target, "", MS_BIND | MS_REC, ""));
   auto mounted = open_in_root(root_fd, step.target);
   if (!mounted) return std::move(mounted).error();
-  return do_mount("", fd_path(*mounted), step.target, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, "");
+  return bind_remount(fd_path(*mounted), step.target, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC);
 }
 
 // A "cgroup" mount (cgroup_mount.hpp): the container's own cgroup in each hierarchy, bound from
@@ -221,9 +263,25 @@ Status make_rprivate() { return do_mount("", "/", "/", "", MS_REC | MS_PRIVATE, 
 
 Status bind_rootfs(const std::string& root) { return do_mount(root, root, root, "", MS_BIND | MS_REC, ""); }
 
-Status apply_mount_plan(const std::string& root, const std::vector<MountStep>& plan) {
-  UniqueFd root_fd{::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
+Result<std::vector<UniqueFd>> pre_open_bind_sources(std::vector<MountStep>& plan) {
+  std::vector<UniqueFd> opened;
+  for (MountStep& step : plan) {
+    if (step.kind != MountStepKind::kMount || !step.is_bind()) continue;
+    UniqueFd source{::open(step.source.c_str(), O_PATH | O_CLOEXEC)};
+    if (!source) return Error::from_errno(errno, "bind mount source " + gocker::quoted(step.source));
+    step.source_fd = source.get();
+    opened.push_back(std::move(source));
+  }
+  return opened;
+}
+
+Result<UniqueFd> open_rootfs(const std::string& root) {
+  UniqueFd root_fd{::open(root.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC)};
   if (!root_fd) return Error::from_errno(errno, "open rootfs " + gocker::quoted(root));
+  return root_fd;
+}
+
+Status apply_mount_plan(const UniqueFd& root_fd, const std::vector<MountStep>& plan) {
   for (const MountStep& step : plan) {
     switch (step.kind) {
       case MountStepKind::kMount: GOCKER_TRY(apply_mount(root_fd.get(), step)); break;
@@ -236,13 +294,11 @@ Status apply_mount_plan(const std::string& root, const std::vector<MountStep>& p
   return ok();
 }
 
-Status pivot_into(const std::string& root) {
+Status pivot_into(const UniqueFd& root_fd) {
   // runc's trick: pivot_root(".", ".") stacks the old root on top of the new one at "/", so no
   // put_old directory is needed inside the image; unmounting "." then removes the old root.
-  UniqueFd root_fd{::open(root.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC)};
-  if (!root_fd) return Error::from_errno(errno, "open rootfs " + gocker::quoted(root));
-  if (::fchdir(root_fd.get()) != 0) return Error::from_errno(errno, "chdir to rootfs " + gocker::quoted(root));
-  if (sys::pivot_root(".", ".") != 0) return Error::from_errno(errno, "pivot_root to " + gocker::quoted(root));
+  if (::fchdir(root_fd.get()) != 0) return Error::from_errno(errno, "chdir to rootfs");
+  if (sys::pivot_root(".", ".") != 0) return Error::from_errno(errno, "pivot_root to rootfs");
   if (::umount2(".", MNT_DETACH) != 0) return Error::from_errno(errno, "unmount old root");
   if (::chdir("/") != 0) return Error::from_errno(errno, "chdir to new root");
   return ok();
@@ -250,6 +306,6 @@ Status pivot_into(const std::string& root) {
 
 Status set_root_propagation(unsigned long propagation) { return do_mount("", "/", "/", "", propagation, ""); }
 
-Status remount_root_readonly() { return do_mount("", "/", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, ""); }
+Status remount_root_readonly() { return bind_remount("/", "/", MS_BIND | MS_REMOUNT | MS_RDONLY); }
 
 }  // namespace gocker::runtime

@@ -42,6 +42,8 @@ struct MountStep {
   mode_t device_type = S_IFCHR;  // S_IFCHR, S_IFBLK or S_IFIFO
   uid_t device_uid = 0;
   gid_t device_gid = 0;
+  // A bind's source opened beforehand (pre_open_bind_sources), or -1: the mount goes through it.
+  int source_fd = -1;
 
   bool is_bind() const;
   // A bind mount ignores every flag but MS_BIND|MS_REC on the first call; ro, nosuid, ... need a

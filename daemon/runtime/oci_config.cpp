@@ -97,6 +97,41 @@ Status parse_resources(ConfigReader& reader, const json& resources, CgroupLimits
   return ok();
 }
 
+Status parse_id_mappings(ConfigReader& reader, const json& linux_section, const char* key, std::vector<IdMapping>& out) {
+  const json* mappings = reader.object_field(linux_section, key);
+  if (!mappings) return ok();
+  std::string where = std::string("linux.") + key;
+  if (!mappings->is_array()) return Error::invalid("config.json field " + where + ": must be an array");
+  for (const json& entry : *mappings) {
+    if (!entry.is_object()) return Error::invalid("config.json field " + where + ": entries must be objects");
+    std::optional<uint32_t> container_id, host_id, size;
+    GOCKER_TRY(reader.integer_field(entry, "containerID", where + "[]", container_id));
+    GOCKER_TRY(reader.integer_field(entry, "hostID", where + "[]", host_id));
+    GOCKER_TRY(reader.integer_field(entry, "size", where + "[]", size));
+    if (!container_id || !host_id || !size) {
+      return Error::invalid("config.json " + where + "[]: containerID, hostID and size are required");
+    }
+    out.push_back({*container_id, *host_id, *size});
+  }
+  return check_id_mappings(out, "config.json field " + where);
+}
+
+// A new user namespace needs both maps (the kernel leaves every id unmapped otherwise); maps with
+// no namespace to apply them to are a mistake worth naming, as runc does.
+Status check_user_namespace(const OciSpec& spec) {
+  bool has_mappings = !spec.uid_mappings.empty() || !spec.gid_mappings.empty();
+  if (spec.creates_user_namespace()) {
+    if (spec.uid_mappings.empty() || spec.gid_mappings.empty()) {
+      return Error::invalid("config.json: a new user namespace needs linux.uidMappings and linux.gidMappings");
+    }
+  } else if (has_mappings) {
+    return Error::invalid(spec.has_namespace(NamespaceType::User)
+                              ? "config.json: linux.uidMappings/gidMappings given for a user namespace that is joined by path"
+                              : "config.json: linux.uidMappings/gidMappings given without a user namespace");
+  }
+  return ok();
+}
+
 Status parse_linux(ConfigReader& reader, const json& linux_section, OciSpec& out) {
   if (const json* namespaces = reader.object_field(linux_section, "namespaces")) {
     if (!namespaces->is_array()) return Error::invalid("config.json field linux.namespaces: must be an array");
@@ -113,6 +148,9 @@ Status parse_linux(ConfigReader& reader, const json& linux_section, OciSpec& out
       if (!path.empty()) out.namespace_paths.push_back({*parsed, path});
     }
   }
+  GOCKER_TRY(parse_id_mappings(reader, linux_section, "uidMappings", out.uid_mappings));
+  GOCKER_TRY(parse_id_mappings(reader, linux_section, "gidMappings", out.gid_mappings));
+  GOCKER_TRY(check_user_namespace(out));
   GOCKER_TRY(reader.string_field(linux_section, "cgroupsPath", "linux", out.cgroups_path));
   // cgroupfs-style paths are written absolute ("/gocker/<id>") but mean "below each hierarchy's root".
   while (!out.cgroups_path.empty() && out.cgroups_path.front() == '/') out.cgroups_path.erase(0, 1);

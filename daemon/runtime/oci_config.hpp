@@ -19,6 +19,7 @@
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/security/security_config.hpp"
+#include "runtime/user_namespace.hpp"
 
 namespace gocker::runtime {
 
@@ -85,6 +86,10 @@ struct OciSpec {
   OciHooks hooks;
   std::map<std::string, std::string> sysctl;  // linux.sysctl
   std::vector<OciDevice> devices;             // linux.devices
+  // linux.uidMappings/gidMappings: set exactly when the container gets a new user namespace.
+  std::vector<IdMapping> uid_mappings;
+  std::vector<IdMapping> gid_mappings;
+  bool creates_user_namespace() const { return has_namespace(NamespaceType::User) && !joins_namespace(NamespaceType::User); }
 
   bool has_namespace(NamespaceType type) const;
 };

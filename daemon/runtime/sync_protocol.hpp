@@ -14,6 +14,9 @@
 //                              read bundle/config.json, create cgroup,
 //                              socketpair "sync", stdio pipes,
 //                              clone3(CLONE_NEW*) ─────────────────▶ (waits)
+//                              [new user namespace: write the init's
+//                               gid_map and uid_map]
+//                              ── kIdMapped ──────────────────────▶  [user namespace only]
 //                              add init pid to cgroup
 //                              ── kCgroupJoined ──────────────────▶  make / rprivate, bind rootfs,
 //                                                                    mounts, pivot_root, hostname,
@@ -60,6 +63,12 @@ enum class MessageType : uint8_t {
   kError = 6,
   // daemon -> exec monitor, the first message of `gocker-monitor exec` (payload: runtime/exec_spec.hpp)
   kExecSpec = 7,
+  // monitor -> init, first of all when the init is in a new user namespace: its maps are written
+  kIdMapped = 8,
+  // init -> monitor, with createContainer/startContainer hooks: mounts are done, run prestart and
+  // createRuntime now; monitor -> init: done (payload: the state JSON the init's hooks read)
+  kRunHooks = 9,
+  kHooksDone = 10,
 };
 
 inline constexpr size_t kMaxMessageSize = 64 * 1024;

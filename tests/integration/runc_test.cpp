@@ -659,4 +659,128 @@ TEST_CASE("a --root too long for a unix socket path (dockerd's) still creates, s
   CHECK_MESSAGE(ran.out == "exec works\n", ran.describe());
   REQUIRE(bundle.runc({"delete", "--force", bundle.id}).exit_code == 0);
   CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+
+TEST_CASE("a user namespace: the container's root is an unprivileged host id, even with the bundle below a 0700 dir") {
+  Bundle bundle({"sh", "-c",
+                 "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map | tr -s ' '; stat -c %u /bin/busybox; "
+                 "echo made > /io/made; echo x > /dev/null && head -c 4 /dev/urandom | wc -c; "
+                 "touch /bin/owned-by-host-root 2>/dev/null || echo rootfs-write-refused"});
+  std::ifstream in(bundle.dir + "/config.json");
+  json config = json::parse(in);
+  config["linux"]["namespaces"].push_back({{"type", "user"}});
+  config["linux"]["uidMappings"] = json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}});
+  config["linux"]["gidMappings"] = json::array({{{"containerID", 0}, {"hostID", 200000}, {"size", 65536}}});
+  write_text(bundle.dir + "/config.json", config.dump());
+  // The rootfs sits below the world's temp dir (mkdtemp: 0700, root's): host id 100000 could not
+  // search it; the init reaches the rootfs before it takes that id.
+  struct stat temp_stat {};
+  REQUIRE(::stat(world().temp.c_str(), &temp_stat) == 0);
+  REQUIRE((temp_stat.st_mode & 0777) == 0700);
+  // Mount targets are made by the container's root, which may not write to the host root's image:
+  // /io must be there already (a userns-remapped engine gives the rootfs to the container's root).
+  ::mkdir((world().rootfs + "/io").c_str(), 0755);
+  REQUIRE(::chmod(bundle.io.c_str(), 0777) == 0);  // host id 100000 writes there
+
+  auto ran = bundle.runc({"run", "-b", bundle.dir, bundle.id});
+  INFO(ran.describe());
+  REQUIRE(ran.exit_code == 0);
+  CHECK(ran.out ==
+        "0\n0\n"
+        " 0 100000 65536\n 0 200000 65536\n"
+        "65534\n"  // the image's files belong to the host's root, which the namespace does not map
+        "4\n"
+        "rootfs-write-refused\n");
+  struct stat made {};
+  REQUIRE(::stat((bundle.io + "/made").c_str(), &made) == 0);
+  CHECK(made.st_uid == 100000);
+  CHECK(made.st_gid == 200000);
+  CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
+}
+
+TEST_CASE("user namespace configs that cannot work are refused with the field named") {
+  Bundle bundle({"true"});
+  std::ifstream in(bundle.dir + "/config.json");
+  json base = json::parse(in);
+  struct Case {
+    const char* what;
+    json uid_mappings;
+    json gid_mappings;
+    bool with_namespace;
+    const char* expected;
+  };
+  json one_range = json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}});
+  json overlapping = json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 10}},
+                                  {{"containerID", 5}, {"hostID", 300000}, {"size", 10}}});
+  for (const Case& test : std::vector<Case>{
+           {"no gid map", one_range, json(), true, "needs linux.uidMappings and linux.gidMappings"},
+           {"maps without the namespace", one_range, one_range, false, "without a user namespace"},
+           {"overlapping ranges", overlapping, one_range, true, "linux.uidMappings[1]: overlaps range 0"},
+       }) {
+    INFO(test.what);
+    json config = base;
+    if (test.with_namespace) config["linux"]["namespaces"].push_back({{"type", "user"}});
+    if (!test.uid_mappings.is_null()) config["linux"]["uidMappings"] = test.uid_mappings;
+    if (!test.gid_mappings.is_null()) config["linux"]["gidMappings"] = test.gid_mappings;
+    write_text(bundle.dir + "/config.json", config.dump());
+    auto created = bundle.runc({"create", "-b", bundle.dir, bundle.id});
+    CHECK(created.exit_code == 1);
+    CHECK_MESSAGE(created.err.find(test.expected) != std::string::npos, created.err);
+    CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+  }
+}
+
+TEST_CASE("hooks: createContainer runs in the container's namespaces before pivot_root, startContainer inside it at start") {
+  World& w = world();
+  // The bundle made next gets this io dir (see Bundle): host hooks write there, the container's
+  // startContainer hook writes to the same dir as /io.
+  std::string io = w.temp + "/b" + std::to_string(w.bundles + 1) + "/io";
+  auto hook = [](const std::string& name, const std::string& dir) {
+    return json{{"path", "/bin/sh"},
+                {"args", {"sh", "-c", "cat > " + dir + "/" + name + ".json; echo " + name + " $(hostname) >> " + dir + "/order"}},
+                {"timeout", 10}};
+  };
+  json hooks = {{"prestart", {hook("prestart", io)}},
+                {"createRuntime", {hook("createRuntime", io)}},
+                {"createContainer", {hook("createContainer", io)}},
+                {"startContainer", {hook("startContainer", "/io")}}};
+  Bundle bundle({"sh", "-c", "echo command $(hostname) >> /io/order"}, /*terminal=*/false, hooks);
+  REQUIRE(bundle.io == io);
+  char host_name[256] = {};
+  REQUIRE(::gethostname(host_name, sizeof host_name - 1) == 0);
+  std::string host(host_name);
+
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE_MESSAGE(run_to_files(bundle.command({"create", "-b", bundle.dir, bundle.id}), out, err) == 0,
+                  read_file(err).value_or(""));
+  int pid = bundle.state()["pid"].get<int>();
+  // prestart and createRuntime run in the runtime's namespaces, createContainer in the container's
+  // (its UTS namespace already has the container's hostname).
+  std::string created = "prestart " + host + "\ncreateRuntime " + host + "\ncreateContainer runc-test\n";
+  CHECK(read_file(io + "/order").value_or("") == created);
+  REQUIRE(bundle.runc({"start", bundle.id}).exit_code == 0);
+  CHECK(wait_gone(pid));
+  CHECK(read_file(io + "/order").value_or("") == created + "startContainer runc-test\ncommand runc-test\n");
+  for (const char* name : {"createContainer", "startContainer"}) {
+    json state = json::parse(read_file(io + "/" + name + ".json").value_or(""), nullptr, false);
+    REQUIRE_MESSAGE(state.is_object(), name);
+    CHECK(state["id"] == bundle.id);
+    CHECK(state["pid"] == pid);
+    CHECK(state["bundle"] == bundle.dir);
+  }
+  REQUIRE(bundle.runc({"delete", bundle.id}).exit_code == 0);
+
+  // A failing createContainer hook fails the create; a failing startContainer hook fails the start.
+  Bundle refused_create({"true"}, false, {{"createContainer", {{{"path", "/bin/false"}}}}});
+  CHECK(run_to_files(refused_create.command({"create", "-b", refused_create.dir, refused_create.id}), out, err) == 1);
+  CHECK(contains(read_file(err).value_or(""), "createContainer hook: hook \\\"/bin/false\\\": exit status 1"));
+  CHECK_FALSE(path_exists(refused_create.root + "/" + refused_create.id));
+  CHECK(cgroup_parent_dirs(refused_create.cgroup_path).empty());
+
+  Bundle refused_start({"sh", "-c", "echo ran > /io/ran"}, false, {{"startContainer", {{{"path", "/bin/false"}}}}});
+  REQUIRE(run_to_files(refused_start.command({"create", "-b", refused_start.dir, refused_start.id}), out, err) == 0);
+  auto started = refused_start.runc({"start", refused_start.id});
+  CHECK(started.exit_code == 1);
+  CHECK_MESSAGE(contains(started.err, "startContainer hook"), started.err);
+  CHECK_FALSE(path_exists(refused_start.io + "/ran"));
+  (void)refused_start.runc({"delete", "--force", refused_start.id});
 }

@@ -57,11 +57,14 @@ Result<std::optional<Message>> receive_message(int socket) {
   message.msg_control = control;
   message.msg_controllen = sizeof control;
   ssize_t received = retry_eintr([&] { return ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC); });
-  if (received < 0) {
-    // ECONNRESET: the peer closed with our message unread; for us that is the same as EOF.
-    if (errno == ECONNRESET) return std::optional<Message>{};
-    return Error::from_errno(errno, "receive sync message");
+  // ECONNRESET: the peer closed with a message of ours unread (an init that failed before it read
+  // kCgroupJoined). The kernel reports that error once, before the messages still queued for us:
+  // the peer's last words (its kError) come with the next read, then EOF.
+  if (received < 0 && errno == ECONNRESET) {
+    received = retry_eintr([&] { return ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC); });
+    if (received < 0 && errno == ECONNRESET) return std::optional<Message>{};
   }
+  if (received < 0) return Error::from_errno(errno, "receive sync message");
   if (received == 0) return std::optional<Message>{};
   UniqueFd passed;
   for (struct cmsghdr* header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {

@@ -659,6 +659,7 @@ TEST_CASE("a --root too long for a unix socket path (dockerd's) still creates, s
   CHECK_MESSAGE(ran.out == "exec works\n", ran.describe());
   REQUIRE(bundle.runc({"delete", "--force", bundle.id}).exit_code == 0);
   CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+}
 
 TEST_CASE("a user namespace: the container's root is an unprivileged host id, even with the bundle below a 0700 dir") {
   Bundle bundle({"sh", "-c",

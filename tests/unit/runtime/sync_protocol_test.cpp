@@ -45,6 +45,27 @@ TEST_CASE("sync messages keep their boundaries, carry fds, and EOF reads as null
   CHECK_FALSE(eof->has_value());
 }
 
+TEST_CASE("a peer that closes with our message unread still has its last message read before EOF") {
+  // The init's case: the monitor's kCgroupJoined sits unread when the init reports a mount error
+  // and exits. The kernel then reports ECONNRESET once, ahead of the queued report.
+  int pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0);
+  UniqueFd monitor{pair[0]}, init{pair[1]};
+  REQUIRE(sync::send_message(monitor.get(), sync::MessageType::kCgroupJoined));
+  sync::SetupError report{"mount", 2, "mount: no such file"};
+  REQUIRE(sync::send_message(init.get(), sync::MessageType::kError, sync::encode_setup_error(report)));
+  init.reset();
+
+  auto last_words = sync::receive_message(monitor.get());
+  REQUIRE(last_words);
+  REQUIRE(last_words->has_value());
+  CHECK((*last_words)->type == sync::MessageType::kError);
+  CHECK(sync::decode_setup_error((*last_words)->payload).message == "mount: no such file");
+  auto eof = sync::receive_message(monitor.get());
+  REQUIRE(eof);
+  CHECK_FALSE(eof->has_value());
+}
+
 TEST_CASE("setup errors travel as {step, errno, message} and rebuild an Error") {
   sync::SetupError sent{"mount", ENOENT, "mount: mount \"/x\" on \"/y\": No such file or directory"};
   sync::SetupError received = sync::decode_setup_error(sync::encode_setup_error(sent));

@@ -32,6 +32,8 @@ struct Container {
 
   bool starting = false;
   bool removing = false;
+  // Removed, and out of the registry; a wait that found it a moment before is answered at once.
+  bool destroyed = false;
   bool paused = false;  // cgroup frozen by pause; the record's status stays "running"
   UniqueFd init_pidfd;  // signals go to the container's PID 1 through this
   std::unique_ptr<boost::asio::posix::stream_descriptor> monitor_watch;  // readable when the monitor exits

@@ -105,6 +105,14 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
     index_.remove(id);
     containers_.erase(id);
   }
+  {
+    // A wait?condition=removed that found the container before it left the registry, but
+    // registered after the waiters were taken above, is woken here; later ones see `destroyed`.
+    std::lock_guard lock(container->mutex);
+    container->destroyed = true;
+    for (auto& waiter : container->removal_waiters) waiters.push_back(std::move(waiter));
+    container->removal_waiters.clear();
+  }
   refresh_hosts_files(neighbours);
   forget_execs(id);
   remove_anonymous_volumes(anonymous_volumes);

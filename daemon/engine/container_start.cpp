@@ -1,5 +1,8 @@
 #include <unistd.h>
 
+#include <csignal>
+#include <optional>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -15,6 +18,9 @@
 #include "runtime/monitor_launch.hpp"
 
 namespace gocker::engine {
+
+namespace asio = boost::asio;
+
 namespace {
 
 // An image without /etc/passwd or /etc/group is fine: numeric users need neither.
@@ -183,10 +189,19 @@ Task<Status> EngineImpl::start_container(std::string ref) {
   if (auto started = pending->go(); !started) {
     auto error = std::move(started).error();
     if (error.sys_errno == ENOENT || error.sys_errno == EACCES) error.kind = ErrorKind::InvalidArgument;
+    // The command never ran and the init is on its way out (SIGKILL makes sure). Answer once its
+    // exit is recorded, as dockerd does: a client that reads the failure and then removes the
+    // container (docker run, then docker rm) must not find it still "running".
+    std::optional<Notifier<api::WaitResponse>> exited;
     {
       std::lock_guard lock(container->mutex);
       container->record.error = error.message;
+      if (container->is_running()) {
+        exited = add_exit_waiter(*container);
+        (void)runtime::send_signal(container->init_pidfd, SIGKILL);
+      }
     }
+    if (exited) co_await exited->channel().async_receive(asio::as_tuple(asio::use_awaitable));
     co_return std::move(error).context(what);
   }
   spdlog::debug("started container {} (pid {})", short_id, processes.init.pid);

@@ -181,6 +181,12 @@ Result<std::shared_ptr<ExitWaiter>> EngineImpl::watch_exit(const std::string& re
   if (!found) return std::move(found).error();
   auto container = std::move(found).value();
   std::lock_guard lock(container->mutex);
+  if (container->destroyed) {
+    // Found a moment before it left the registry: removed, so it will not exit again.
+    if (condition != WaitCondition::Removed) return Error::not_found("No such container: " + ref);
+    return std::shared_ptr<ExitWaiter>(
+        std::make_shared<ExitWaiterImpl>(api::WaitResponse{container->record.exit_code, std::nullopt}));
+  }
   switch (condition) {
     case WaitCondition::NotRunning:
       if (!container->is_running() && !container->starting)

@@ -84,8 +84,12 @@ engine::Task<std::unique_ptr<engine::Engine::Upload>> receive_upload(engine::Eng
     co_return nullptr;
   }
   BodyReceived received = co_await receive_body(client, std::move(buffered_input), head, (*upload)->fd(), stall_timeout);
+  if (received.stalled || !received.status) {
+    // The upload's unnamed file is closed before the client hears of the failure: by then nothing
+    // of it is on disk or held open.
+    upload->reset();
+  }
   if (received.stalled) {
-    // The upload's unnamed file goes with `upload`: nothing of it stays on disk.
     spdlog::info("{} {}: {}", std::string(head.method_string()), std::string(head.target()), received.status.error().message);
     co_await send_final_response(
         client, json_response(http::status::request_timeout, api::error_body(received.status.error().message)), server_version);

@@ -302,6 +302,40 @@ TEST_CASE("published ports: 127.0.0.1 and the bridge address, conflicts refused,
   CHECK(daemon.gockerctl({"rm", "-f", again}).exit_code == 0);
 }
 
+TEST_CASE("published port forms: ranges, an address to bind, -P for the image's exposed ports") {
+  Daemon& daemon = shared_daemon();
+  REQUIRE_DAEMON(daemon);
+  const std::string serve_three =
+      "mkdir -p /w && echo ranged > /w/index.html && httpd -p 80 -h /w && httpd -p 81 -h /w && exec httpd -f -p 82 -h /w";
+  const std::string ranged = run_detached(daemon, {"-p", "18100-18102:80-82", "busybox", "sh", "-c", serve_three});
+  for (int port : {18100, 18101, 18102}) CHECK_MESSAGE(http_get("127.0.0.1", port) == "ranged", port);
+  json ranged_ports = inspect(daemon, {"inspect", ranged})["NetworkSettings"]["Ports"];
+  CHECK(ranged_ports["81/tcp"][0]["HostPort"] == "18101");
+
+  // ip:hostPort:containerPort answers on that address only.
+  const std::string bound = run_detached(daemon, {"-p", "127.0.0.1:18110:80", "busybox", "sh", "-c", serve_three});
+  CHECK(http_get("127.0.0.1", 18110) == "ranged");
+  CHECK(http_get("172.17.0.1", 18110, 500ms) == "");
+  CHECK(inspect(daemon, {"inspect", bound})["NetworkSettings"]["Ports"]["80/tcp"][0]["HostIp"] == "127.0.0.1");
+
+  // -P publishes what the image exposes (an image committed with EXPOSE, and --expose) to free ports.
+  REQUIRE(daemon.gockerctl({"run", "--name", "exposer", "busybox", "true"}).exit_code == 0);
+  auto committed = daemon.gockerctl({"commit", "-c", "EXPOSE 80", "exposer", "exposing:1"});
+  REQUIRE_MESSAGE(committed.exit_code == 0, committed.describe());
+  const std::string all = run_detached(daemon, {"-P", "--expose", "81", "exposing:1", "sh", "-c", serve_three});
+  json all_ports = inspect(daemon, {"inspect", all})["NetworkSettings"]["Ports"];
+  for (const char* port : {"80/tcp", "81/tcp"}) {
+    INFO(port << " in " << all_ports.dump());
+    REQUIRE(all_ports[port].is_array());
+    std::string host_port = all_ports[port][0]["HostPort"];
+    CHECK(http_get("127.0.0.1", std::stoi(host_port)) == "ranged");
+  }
+  CHECK(all_ports["82/tcp"].is_null());  // neither exposed nor published
+  for (const std::string& id : {ranged, bound, all}) CHECK(daemon.gockerctl({"rm", "-f", id}).exit_code == 0);
+  CHECK(daemon.gockerctl({"rm", "exposer"}).exit_code == 0);
+  CHECK(daemon.gockerctl({"rmi", "exposing:1"}).exit_code == 0);
+}
+
 #ifdef GOCKER_UDP_ECHO_BIN
 TEST_CASE("a published UDP port answers on 127.0.0.1 and on the bridge address") {
   Daemon& daemon = shared_daemon();

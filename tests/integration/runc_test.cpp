@@ -435,101 +435,6 @@ TEST_CASE("--preserve-fds passes the caller's fds on as 3, 4, ...") {
   ::close(second[0]);
 }
 
-TEST_CASE("--console-socket receives the pty master of a terminal container") {
-  Bundle bundle({"sh", "-c", "tty; stty size"}, /*terminal=*/true);
-  std::string socket_path = bundle.dir + "/console.sock";
-  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(listener >= 0);
-  struct sockaddr_un address {};
-  address.sun_family = AF_UNIX;
-  std::strncpy(address.sun_path, socket_path.c_str(), sizeof(address.sun_path) - 1);
-  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  REQUIRE(::listen(listener, 1) == 0);
-  auto no_socket = bundle.runc({"create", "-b", bundle.dir, bundle.id});
-  CHECK(no_socket.exit_code == 1);
-  CHECK(contains(no_socket.err, "cannot allocate tty if runc will detach without setting console socket"));
-
-  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
-  REQUIRE(run_to_files(bundle.command({"create", "--console-socket", socket_path, "-b", bundle.dir, bundle.id}), out,
-                       err) == 0);
-  int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  REQUIRE(connection >= 0);
-  char name[256];
-  struct iovec part = {name, sizeof name};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  struct msghdr message {};
-  message.msg_iov = &part;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  REQUIRE(::recvmsg(connection, &message, MSG_CMSG_CLOEXEC) > 0);
-  struct cmsghdr* header = CMSG_FIRSTHDR(&message);
-  REQUIRE(header != nullptr);
-  REQUIRE(header->cmsg_type == SCM_RIGHTS);
-  int master = -1;
-  std::memcpy(&master, CMSG_DATA(header), sizeof master);
-  ::close(connection);
-  ::close(listener);
-
-  REQUIRE(bundle.runc({"start", bundle.id}).exit_code == 0);
-  std::string output;
-  auto deadline = Clock::now() + 10s;
-  while (Clock::now() < deadline) {
-    struct pollfd readable = {master, POLLIN, 0};
-    if (::poll(&readable, 1, detail::remaining_ms(deadline)) <= 0) break;
-    char buffer[256];
-    ssize_t count = ::read(master, buffer, sizeof buffer);
-    if (count <= 0) break;  // EIO: the terminal hung up
-    output.append(buffer, static_cast<size_t>(count));
-  }
-  ::close(master);
-  CHECK(contains(output, "/dev/pts/0"));
-  int pid = 0;
-  (void)pid;
-  auto deleted = bundle.runc({"delete", "-f", bundle.id});
-  CHECK(deleted.exit_code == 0);
-  CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
-}
-
-TEST_CASE("hooks: prestart, poststart and poststop run in order with the state on stdin") {
-  World& w = world();
-  std::string hook_dir = w.temp + "/hooks" + std::to_string(w.bundles + 1);
-  ::mkdir(hook_dir.c_str(), 0755);
-  auto hook = [&](const std::string& name) {
-    return json{{"path", "/bin/sh"},
-                {"args", {"sh", "-c", "cat > " + hook_dir + "/" + name + ".json; echo " + name + " >> " + hook_dir + "/order"}},
-                {"timeout", 10}};
-  };
-  json hooks = {{"prestart", {hook("prestart")}}, {"poststart", {hook("poststart")}}, {"poststop", {hook("poststop")}}};
-  Bundle bundle({"true"}, /*terminal=*/false, hooks);
-  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
-  REQUIRE(run_to_files(bundle.command({"create", "-b", bundle.dir, bundle.id}), out, err) == 0);
-  int pid = bundle.state()["pid"].get<int>();
-  CHECK(read_file(hook_dir + "/order") == "prestart\n");
-  REQUIRE(bundle.runc({"start", bundle.id}).exit_code == 0);
-  CHECK(read_file(hook_dir + "/order") == "prestart\npoststart\n");
-  CHECK(wait_gone(pid));
-  REQUIRE(bundle.runc({"delete", bundle.id}).exit_code == 0);
-  CHECK(read_file(hook_dir + "/order") == "prestart\npoststart\npoststop\n");
-  for (auto [name, status] : {std::pair{"prestart", "created"}, std::pair{"poststart", "running"}, std::pair{"poststop", "stopped"}}) {
-    json state = json::parse(read_file(hook_dir + "/" + name + ".json").value_or(""), nullptr, false);
-    REQUIRE_MESSAGE(state.is_object(), name);
-    CHECK(state["id"] == bundle.id);
-    CHECK(state["status"] == status);
-    CHECK(state["pid"] == pid);
-    CHECK(state["bundle"] == bundle.dir);
-    CHECK(state["annotations"]["org.example.key"] == "value");
-  }
-
-  // A failing prestart hook fails the create and leaves nothing behind.
-  json failing = {{"prestart", {{{"path", "/bin/false"}}}}};
-  Bundle refused({"true"}, false, failing);
-  CHECK(run_to_files(refused.command({"create", "-b", refused.dir, refused.id}), out, err) == 1);
-  CHECK(contains(read_file(err).value_or(""), "prestart hook: hook \\\"/bin/false\\\": exit status 1"));
-  CHECK_FALSE(path_exists(refused.root + "/" + refused.id));
-  CHECK(cgroup_parent_dirs(refused.cgroup_path).empty());
-}
-
 namespace {
 
 // Receives the pty master a runtime sends to a console socket (SCM_RIGHTS); -1 on failure.
@@ -580,6 +485,76 @@ int listen_on(const std::string& path) {
 }
 
 }  // namespace
+
+TEST_CASE("--console-socket receives the pty master of a terminal container") {
+  Bundle bundle({"sh", "-c", "tty; stty size"}, /*terminal=*/true);
+  std::string socket_path = bundle.dir + "/console.sock";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  struct sockaddr_un address {};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof(address.sun_path) - 1);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  auto no_socket = bundle.runc({"create", "-b", bundle.dir, bundle.id});
+  CHECK(no_socket.exit_code == 1);
+  CHECK(contains(no_socket.err, "cannot allocate tty if runc will detach without setting console socket"));
+
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"create", "--console-socket", socket_path, "-b", bundle.dir, bundle.id}), out,
+                       err) == 0);
+  int master = receive_pty_master(listener);
+  REQUIRE(master >= 0);
+  ::close(listener);
+
+  REQUIRE(bundle.runc({"start", bundle.id}).exit_code == 0);
+  std::string output = read_terminal(master);
+  ::close(master);
+  CHECK(contains(output, "/dev/pts/0"));
+  auto deleted = bundle.runc({"delete", "-f", bundle.id});
+  CHECK(deleted.exit_code == 0);
+  CHECK_FALSE(path_exists(bundle.root + "/" + bundle.id));
+}
+
+TEST_CASE("hooks: prestart, poststart and poststop run in order with the state on stdin") {
+  World& w = world();
+  std::string hook_dir = w.temp + "/hooks" + std::to_string(w.bundles + 1);
+  ::mkdir(hook_dir.c_str(), 0755);
+  auto hook = [&](const std::string& name) {
+    return json{{"path", "/bin/sh"},
+                {"args", {"sh", "-c", "cat > " + hook_dir + "/" + name + ".json; echo " + name + " >> " + hook_dir + "/order"}},
+                {"timeout", 10}};
+  };
+  json hooks = {{"prestart", {hook("prestart")}}, {"poststart", {hook("poststart")}}, {"poststop", {hook("poststop")}}};
+  Bundle bundle({"true"}, /*terminal=*/false, hooks);
+  std::string out = bundle.dir + "/out", err = bundle.dir + "/err";
+  REQUIRE(run_to_files(bundle.command({"create", "-b", bundle.dir, bundle.id}), out, err) == 0);
+  int pid = bundle.state()["pid"].get<int>();
+  CHECK(read_file(hook_dir + "/order") == "prestart\n");
+  REQUIRE(bundle.runc({"start", bundle.id}).exit_code == 0);
+  CHECK(read_file(hook_dir + "/order") == "prestart\npoststart\n");
+  CHECK(wait_gone(pid));
+  REQUIRE(bundle.runc({"delete", bundle.id}).exit_code == 0);
+  CHECK(read_file(hook_dir + "/order") == "prestart\npoststart\npoststop\n");
+  for (auto [name, status] : {std::pair{"prestart", "created"}, std::pair{"poststart", "running"}, std::pair{"poststop", "stopped"}}) {
+    json state = json::parse(read_file(hook_dir + "/" + name + ".json").value_or(""), nullptr, false);
+    REQUIRE_MESSAGE(state.is_object(), name);
+    CHECK(state["id"] == bundle.id);
+    CHECK(state["status"] == status);
+    CHECK(state["pid"] == pid);
+    CHECK(state["bundle"] == bundle.dir);
+    CHECK(state["annotations"]["org.example.key"] == "value");
+  }
+
+  // A failing prestart hook fails the create and leaves nothing behind.
+  json failing = {{"prestart", {{{"path", "/bin/false"}}}}};
+  Bundle refused({"true"}, false, failing);
+  CHECK(run_to_files(refused.command({"create", "-b", refused.dir, refused.id}), out, err) == 1);
+  CHECK(contains(read_file(err).value_or(""), "prestart hook: hook \\\"/bin/false\\\": exit status 1"));
+  CHECK_FALSE(path_exists(refused.root + "/" + refused.id));
+  CHECK(cgroup_parent_dirs(refused.cgroup_path).empty());
+}
+
 
 TEST_CASE("exec -t hands the pty master to --console-socket; exec -d gives the process the caller's stdio") {
   Bundle bundle({"sleep", "100"});

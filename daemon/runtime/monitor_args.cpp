@@ -14,6 +14,31 @@ Result<int> parse_preserved_fds(const std::string& value) {
   return count;
 }
 
+// The flags a container's and an exec's monitor share: where the process's stdio goes (a console
+// socket for its pty master, or the caller's own fds) and whether the process is handed to the
+// caller's subreaper (gocker-runc for other engines).
+void append_process_io_flags(std::vector<std::string>& argv, const std::string& console_socket, bool inherit_stdio,
+                             bool hand_off) {
+  if (!console_socket.empty()) argv.insert(argv.end(), {"--console-socket", console_socket});
+  if (inherit_stdio) argv.insert(argv.end(), {"--inherit-stdio", "1"});
+  if (hand_off) argv.insert(argv.end(), {"--hand-off", "1"});
+}
+
+// True when `flag` is one of those (its value stored).
+bool parse_process_io_flag(const std::string& flag, const std::string& value, std::string& console_socket,
+                           bool& inherit_stdio, bool& hand_off) {
+  if (flag == "--console-socket") {
+    console_socket = value;
+  } else if (flag == "--inherit-stdio") {
+    inherit_stdio = value == "1";
+  } else if (flag == "--hand-off") {
+    hand_off = value == "1";
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> build_monitor_argv(const MonitorOptions& options) {
@@ -22,9 +47,7 @@ std::vector<std::string> build_monitor_argv(const MonitorOptions& options) {
                                    "--attach",       options.attach_socket};
   // Standalone mode only (gocker-runc); the daemon's monitors keep the short command line.
   if (!options.control_socket.empty()) argv.insert(argv.end(), {"--control-socket", options.control_socket});
-  if (!options.console_socket.empty()) argv.insert(argv.end(), {"--console-socket", options.console_socket});
-  if (options.inherit_stdio) argv.insert(argv.end(), {"--inherit-stdio", "1"});
-  if (options.hand_off_init) argv.insert(argv.end(), {"--hand-off", "1"});
+  append_process_io_flags(argv, options.console_socket, options.inherit_stdio, options.hand_off_init);
   if (options.preserved_fds > 0) argv.insert(argv.end(), {"--preserve-fds", std::to_string(options.preserved_fds)});
   return argv;
 }
@@ -47,12 +70,7 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
       options.attach_socket = value;
     } else if (flag == "--control-socket") {
       options.control_socket = value;
-    } else if (flag == "--console-socket") {
-      options.console_socket = value;
-    } else if (flag == "--inherit-stdio") {
-      options.inherit_stdio = value == "1";
-    } else if (flag == "--hand-off") {
-      options.hand_off_init = value == "1";
+    } else if (parse_process_io_flag(flag, value, options.console_socket, options.inherit_stdio, options.hand_off_init)) {
     } else if (flag == "--preserve-fds") {
       auto count = parse_preserved_fds(value);
       if (!count) return std::move(count).error();
@@ -70,9 +88,7 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
 std::vector<std::string> build_exec_monitor_argv(const ExecMonitorOptions& options) {
   std::vector<std::string> argv = {"gocker-monitor", kExecMode,     "--id",        options.container_id, "--exec-id",
                                    options.exec_id,  "--state-dir", options.state_dir, "--attach",   options.attach_socket};
-  if (!options.console_socket.empty()) argv.insert(argv.end(), {"--console-socket", options.console_socket});
-  if (options.inherit_stdio) argv.insert(argv.end(), {"--inherit-stdio", "1"});
-  if (options.hand_off_init) argv.insert(argv.end(), {"--hand-off", "1"});
+  append_process_io_flags(argv, options.console_socket, options.inherit_stdio, options.hand_off_init);
   return argv;
 }
 
@@ -91,12 +107,7 @@ Result<ExecMonitorOptions> parse_exec_monitor_argv(const std::vector<std::string
       options.state_dir = value;
     } else if (flag == "--attach") {
       options.attach_socket = value;
-    } else if (flag == "--console-socket") {
-      options.console_socket = value;
-    } else if (flag == "--inherit-stdio") {
-      options.inherit_stdio = value == "1";
-    } else if (flag == "--hand-off") {
-      options.hand_off_init = value == "1";
+    } else if (parse_process_io_flag(flag, value, options.console_socket, options.inherit_stdio, options.hand_off_init)) {
     } else {
       return Error::invalid("exec monitor arguments: unknown flag " + gocker::quoted(flag));
     }

@@ -59,7 +59,8 @@ int move_preserved_fds(int sync_socket, int count) {
   return moved_sync;
 }
 
-// Until now the init had all capabilities in its new user namespace but still the host's root ids,
+// Until now the init had all capabilities in its user namespace (new, or joined by the monitor's
+// joiner: namespace_join.hpp) but still the host's root ids,
 // which own the bundle: that is what let it reach a rootfs below a directory only root may search.
 // From here on it is the namespace's root, so what it creates in the container's own mounts
 // (tmpfs /dev, devpts) gets an owner the namespace can map.
@@ -143,7 +144,7 @@ void run_container_init(const InitContext& context) {
     if (!root_fd) fail(sync_socket, "bind rootfs", root_fd.error());
     std::vector<MountStep> plan = build_mount_plan(spec);
     std::vector<UniqueFd> bind_sources;
-    if (spec.creates_user_namespace()) {
+    if (spec.has_namespace(NamespaceType::User)) {
       auto opened = pre_open_bind_sources(plan);
       if (!opened) fail(sync_socket, "mount", opened.error());
       bind_sources = std::move(*opened);
@@ -167,7 +168,7 @@ void run_container_init(const InitContext& context) {
     if (::chroot(spec.root_path.c_str()) != 0 || ::chdir("/") != 0) {
       fail(sync_socket, "chroot", Error::from_errno(errno, "chroot to " + spec.root_path));
     }
-    if (spec.creates_user_namespace()) {
+    if (spec.has_namespace(NamespaceType::User)) {
       if (auto status = become_namespace_root(); !status) fail(sync_socket, "enter user namespace", status.error());
     }
   }

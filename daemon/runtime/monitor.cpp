@@ -47,6 +47,27 @@ uint64_t clone_flags_for(const OciSpec& spec) {
   return flags;
 }
 
+// The path of a user namespace the config joins, or null.
+const std::string* joined_user_namespace(const OciSpec& spec) {
+  for (const auto& [type, path] : spec.namespace_paths) {
+    if (type == NamespaceType::User) return &path;
+  }
+  return nullptr;
+}
+
+// Mappings given with a joined user namespace describe it; different ones are a config mistake.
+Status check_joined_mappings(const std::vector<IdMapping>& configured, const std::vector<IdMapping>& actual,
+                             const char* field, const std::string& path) {
+  if (configured.empty() || same_id_mappings(configured, actual)) return ok();
+  std::string shown = format_id_map(actual);
+  while (!shown.empty() && shown.back() == '\n') shown.pop_back();
+  for (char& c : shown) {
+    if (c == '\n') c = ',';
+  }
+  return Error::invalid("config.json field " + std::string(field) + ": does not match the user namespace " +
+                        gocker::quoted(path) + " it joins (that namespace maps " + gocker::quoted(shown) + ")");
+}
+
 Status set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return Error::from_errno(errno, "set O_NONBLOCK");
@@ -123,6 +144,8 @@ Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, Uniqu
     return ok();
   }
   // In a user namespace the container's user is a different id on the host, which owns the inode.
+  // A joined namespace's maps are known once the init is in it: chown_joined_stdio does it then.
+  const bool owner_after_clone = spec_.joins_namespace(NamespaceType::User);
   uid_t owner_uid = spec_.process.user.uid;
   gid_t owner_gid = spec_.process.user.gid;
   if (spec_.creates_user_namespace()) {
@@ -136,7 +159,7 @@ Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, Uniqu
   // The container's user must be able to reopen its stdio through /dev/stdout (/proc/self/fd/1),
   // which checks the pipe inode's owner like a file's.
   for (int fd : {out->write_end.get(), err->write_end.get()}) {
-    if (::fchown(fd, owner_uid, owner_gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
+    if (!owner_after_clone && ::fchown(fd, owner_uid, owner_gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
   }
   GOCKER_TRY(set_nonblocking(out->read_end.get()));
   GOCKER_TRY(set_nonblocking(err->read_end.get()));
@@ -147,7 +170,9 @@ Status Monitor::setup_stdio(UniqueFd& child_stdin, UniqueFd& child_stdout, Uniqu
   if (spec_.open_stdin) {
     auto in = make_pipe("stdin");
     if (!in) return std::move(in).error();
-    if (::fchown(in->read_end.get(), owner_uid, owner_gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
+    if (!owner_after_clone && ::fchown(in->read_end.get(), owner_uid, owner_gid) != 0) {
+      return Error::from_errno(errno, "chown stdio pipe");
+    }
     GOCKER_TRY(set_nonblocking(in->write_end.get()));
     stdin_ = std::move(in->write_end);
     child_stdin = std::move(in->read_end);
@@ -178,12 +203,20 @@ Status Monitor::clone_init(const UniqueFd& child_stdin, const UniqueFd& child_st
 
   GOCKER_TRY(join_pid_namespace_for_children(spec_));
   int pidfd = -1;
-  struct clone_args args {};
-  args.flags = clone_flags_for(spec_) | CLONE_PIDFD;
-  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
-  pid_t pid = sys::clone3(&args);
-  if (pid < 0) return Error::from_errno(errno, "clone container init");
+  UniqueFd joined_pidfd;
+  pid_t pid = -1;
+  if (const std::string* user_namespace = joined_user_namespace(spec_)) {
+    auto cloned = clone_in_user_namespace(*user_namespace, clone_flags_for(spec_), joined_pidfd);
+    if (!cloned) return std::move(cloned).error();
+    pid = *cloned;
+  } else {
+    struct clone_args args {};
+    args.flags = clone_flags_for(spec_) | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    pid = sys::clone3(&args);
+    if (pid < 0) return Error::from_errno(errno, "clone container init");
+  }
   if (pid == 0) {
     // The init: drop the monitor's own ends first, so none of them lives on in the container
     // (they are CLOEXEC too, this just makes it independent of the exec).
@@ -196,11 +229,32 @@ Status Monitor::clone_init(const UniqueFd& child_stdin, const UniqueFd& child_st
     run_container_init(context);
   }
   init_pid_ = pid;
-  init_pidfd_.reset(pidfd);
+  if (joined_pidfd) {
+    init_pidfd_ = std::move(joined_pidfd);
+  } else {
+    init_pidfd_.reset(pidfd);
+  }
   return ok();
 }
 
 Status Monitor::map_init_ids() {
+  if (const std::string* user_namespace = joined_user_namespace(spec_)) {
+    // Nothing to write: the joined namespace has its maps. Mappings in the config must be those.
+    auto uid_map = read_id_map(init_pid_, "uid_map");
+    if (!uid_map) return std::move(uid_map).error();
+    auto gid_map = read_id_map(init_pid_, "gid_map");
+    if (!gid_map) return std::move(gid_map).error();
+    GOCKER_TRY(check_joined_mappings(spec_.uid_mappings, *uid_map, "linux.uidMappings", *user_namespace));
+    GOCKER_TRY(check_joined_mappings(spec_.gid_mappings, *gid_map, "linux.gidMappings", *user_namespace));
+    if (spec_.process.terminal || options_.inherit_stdio) return ok();
+    // The stdio pipes setup_stdio left to the host's root (see there).
+    uid_t owner_uid = host_id_for(*uid_map, spec_.process.user.uid).value_or(kOverflowId);
+    gid_t owner_gid = host_id_for(*gid_map, spec_.process.user.gid).value_or(kOverflowId);
+    for (int fd : {stdout_ ? stdout_->fd.get() : -1, stderr_ ? stderr_->fd.get() : -1, stdin_.get()}) {
+      if (fd >= 0 && ::fchown(fd, owner_uid, owner_gid) != 0) return Error::from_errno(errno, "chown stdio pipe");
+    }
+    return ok();
+  }
   if (!spec_.creates_user_namespace()) return ok();
   GOCKER_TRY(write_id_maps(init_pid_, spec_.uid_mappings, spec_.gid_mappings));
   return sync::send_message(sync_.get(), sync::MessageType::kIdMapped);
@@ -337,7 +391,7 @@ int Monitor::run() {
     }
     return 1;
   };
-  if (auto status = map_init_ids(); !status) return fail_after_clone("write id maps", status.error());
+  if (auto status = map_init_ids(); !status) return fail_after_clone("set up id maps", status.error());
   // The init builds the container's filesystem meanwhile and waits for kCgroupJoined before it
   // changes user or execs (container_init.cpp, step 4).
   if (auto status = setup_cgroup(); !status) return fail_after_clone("create cgroup", status.error());

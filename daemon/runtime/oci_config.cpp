@@ -124,10 +124,10 @@ Status check_user_namespace(const OciSpec& spec) {
     if (spec.uid_mappings.empty() || spec.gid_mappings.empty()) {
       return Error::invalid("config.json: a new user namespace needs linux.uidMappings and linux.gidMappings");
     }
-  } else if (has_mappings) {
-    return Error::invalid(spec.has_namespace(NamespaceType::User)
-                              ? "config.json: linux.uidMappings/gidMappings given for a user namespace that is joined by path"
-                              : "config.json: linux.uidMappings/gidMappings given without a user namespace");
+  } else if (has_mappings && !spec.has_namespace(NamespaceType::User)) {
+    // (With a user namespace joined by path they must match its maps: checked at start, when the
+    // namespace is entered.)
+    return Error::invalid("config.json: linux.uidMappings/gidMappings given without a user namespace");
   }
   return ok();
 }

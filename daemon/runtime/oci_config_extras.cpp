@@ -29,6 +29,52 @@ Status parse_memory_extras(ConfigReader& reader, const json& document, CgroupLim
   return ok();
 }
 
+// One linux.resources.blockIO device list: weightDevice (weights) or a throttle list (rates).
+Status parse_block_io_devices(ConfigReader& reader, const json& block_io, const char* key, bool is_throttle,
+                              std::vector<BlockIoDevice>& out) {
+  const json* list = reader.object_field(block_io, key);
+  if (!list) return ok();
+  const std::string where = std::string("linux.resources.blockIO.") + key;
+  if (!list->is_array()) return Error::invalid("config.json field " + where + ": must be an array");
+  for (const json& entry : *list) {
+    if (!entry.is_object()) return Error::invalid("config.json field " + where + ": entries must be objects");
+    std::optional<int64_t> major, minor;
+    std::optional<uint64_t> rate;
+    BlockIoDevice device;
+    GOCKER_TRY(reader.integer_field(entry, "major", where + "[]", major));
+    GOCKER_TRY(reader.integer_field(entry, "minor", where + "[]", minor));
+    if (!major || !minor) return Error::invalid("config.json " + where + "[]: major and minor are required");
+    device.major = *major;
+    device.minor = *minor;
+    if (is_throttle) {
+      GOCKER_TRY(reader.integer_field(entry, "rate", where + "[]", rate));
+      if (!rate) return Error::invalid("config.json " + where + "[]: rate is required");
+      device.rate = *rate;
+    } else {
+      GOCKER_TRY(reader.integer_field(entry, "weight", where + "[]", device.weight));
+      GOCKER_TRY(reader.integer_field(entry, "leafWeight", where + "[]", device.leaf_weight));
+    }
+    out.push_back(device);
+  }
+  return ok();
+}
+
+Status parse_block_io(ConfigReader& reader, const json& document, BlockIoLimits& out) {
+  const json* linux_section = reader.object_field(document, "linux");
+  const json* resources = linux_section ? reader.object_field(*linux_section, "resources") : nullptr;
+  const json* block_io = resources ? reader.object_field(*resources, "blockIO") : nullptr;
+  if (!block_io) return ok();
+  if (!block_io->is_object()) return Error::invalid("config.json field linux.resources.blockIO: must be an object");
+  GOCKER_TRY(reader.integer_field(*block_io, "weight", "linux.resources.blockIO", out.weight));
+  GOCKER_TRY(reader.integer_field(*block_io, "leafWeight", "linux.resources.blockIO", out.leaf_weight));
+  GOCKER_TRY(parse_block_io_devices(reader, *block_io, "weightDevice", false, out.weight_devices));
+  GOCKER_TRY(parse_block_io_devices(reader, *block_io, "throttleReadBpsDevice", true, out.throttle_read_bps));
+  GOCKER_TRY(parse_block_io_devices(reader, *block_io, "throttleWriteBpsDevice", true, out.throttle_write_bps));
+  GOCKER_TRY(parse_block_io_devices(reader, *block_io, "throttleReadIOPSDevice", true, out.throttle_read_iops));
+  GOCKER_TRY(parse_block_io_devices(reader, *block_io, "throttleWriteIOPSDevice", true, out.throttle_write_iops));
+  return ok();
+}
+
 Status parse_rootfs_propagation(ConfigReader& reader, const json& document, OciSpec& spec) {
   const json* linux_section = reader.object_field(document, "linux");
   if (!linux_section) return ok();
@@ -91,6 +137,7 @@ bool OciSpec::joins_namespace(NamespaceType type) const {
 Status parse_config_extras(const json& document, OciSpec& spec) {
   ConfigReader reader;
   GOCKER_TRY(parse_memory_extras(reader, document, spec.resources));
+  GOCKER_TRY(parse_block_io(reader, document, spec.resources.block_io));
   GOCKER_TRY(parse_rootfs_propagation(reader, document, spec));
   GOCKER_TRY(parse_hooks(reader, document, spec.hooks));
   auto annotations = document.find("annotations");

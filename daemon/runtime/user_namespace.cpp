@@ -4,7 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <sstream>
+#include <tuple>
 
+#include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 
 namespace gocker::runtime {
@@ -62,6 +66,51 @@ Status check_id_mappings(const std::vector<IdMapping>& mappings, const std::stri
     }
   }
   return ok();
+}
+
+Result<std::vector<IdMapping>> parse_id_map(std::string_view text, const std::string& what) {
+  std::vector<IdMapping> mappings;
+  std::istringstream lines{std::string(text)};
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    uint64_t container_id = 0, host_id = 0, size = 0;
+    if (!(fields >> container_id)) continue;  // a blank line
+    std::string rest;
+    if (!(fields >> host_id >> size) || (fields >> rest) || container_id > UINT32_MAX || host_id > UINT32_MAX ||
+        size > UINT32_MAX) {
+      return Error::internal(what + ": unexpected line " + gocker::quoted(line));
+    }
+    mappings.push_back({static_cast<uint32_t>(container_id), static_cast<uint32_t>(host_id), static_cast<uint32_t>(size)});
+  }
+  return mappings;
+}
+
+bool same_id_mappings(std::vector<IdMapping> a, std::vector<IdMapping> b) {
+  auto order = [](const IdMapping& x, const IdMapping& y) {
+    return std::tie(x.container_id, x.host_id, x.size) < std::tie(y.container_id, y.host_id, y.size);
+  };
+  std::sort(a.begin(), a.end(), order);
+  std::sort(b.begin(), b.end(), order);
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const IdMapping& x, const IdMapping& y) {
+    return x.container_id == y.container_id && x.host_id == y.host_id && x.size == y.size;
+  });
+}
+
+Result<std::vector<IdMapping>> read_id_map(pid_t pid, const char* file) {
+  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+  UniqueFd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (!fd) return Error::from_errno(errno, "open " + path);
+  std::string text;
+  char buffer[4096];
+  while (true) {
+    ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return Error::from_errno(errno, "read " + path);
+    if (got == 0) break;
+    text.append(buffer, static_cast<size_t>(got));
+  }
+  return parse_id_map(text, "read " + path);
 }
 
 Status write_id_maps(pid_t pid, const std::vector<IdMapping>& uid_mappings, const std::vector<IdMapping>& gid_mappings) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -27,6 +28,14 @@ std::string format_id_map(const std::vector<IdMapping>& mappings);
 // Overlapping ranges, empty ranges and ranges wrapping past 2^32 are refused here rather than by the
 // kernel's bare EINVAL. `what` names the field in the message ("linux.uidMappings").
 Status check_id_mappings(const std::vector<IdMapping>& mappings, const std::string& what);
+
+// The ranges of a /proc/<pid>/{uid,gid}_map as the kernel shows it (whitespace-separated numbers,
+// three a line).
+Result<std::vector<IdMapping>> parse_id_map(std::string_view text, const std::string& what);
+// Whether two lists name the same ranges, in any order.
+bool same_id_mappings(std::vector<IdMapping> a, std::vector<IdMapping> b);
+// Reads /proc/<pid>/{uid,gid}_map, as seen from the caller's user namespace.
+Result<std::vector<IdMapping>> read_id_map(pid_t pid, const char* file);
 
 // Writes gid_map then uid_map of `pid` (a child in a new user namespace that has not written its
 // own). setgroups stays "allow": a privileged writer needs no "deny", and the container's root

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <filesystem>
+#include <functional>
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -671,6 +672,67 @@ TEST_CASE("a user namespace: the container's root is an unprivileged host id, ev
   CHECK(made.st_uid == 100000);
   CHECK(made.st_gid == 200000);
   CHECK(cgroup_parent_dirs(bundle.cgroup_path).empty());
+}
+
+TEST_CASE("a user namespace joined by path: the other container's maps and host ids, its config maps checked") {
+  ::mkdir((world().rootfs + "/io").c_str(), 0755);
+  json uid_map = json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}});
+  json gid_map = json::array({{{"containerID", 0}, {"hostID", 200000}, {"size", 65536}}});
+  auto edit_config = [](const Bundle& bundle, const std::function<void(json&)>& edit) {
+    json config = json::parse(read_file(bundle.dir + "/config.json").value_or(""));
+    edit(config);
+    write_text(bundle.dir + "/config.json", config.dump());
+  };
+  // The namespace's owner: a container with a user namespace of its own, kept running.
+  Bundle owner({"sleep", "100"});
+  edit_config(owner, [&](json& config) {
+    config["linux"]["namespaces"].push_back({{"type", "user"}});
+    config["linux"]["uidMappings"] = uid_map;
+    config["linux"]["gidMappings"] = gid_map;
+  });
+  std::string out = owner.dir + "/out", err = owner.dir + "/err";
+  REQUIRE_MESSAGE(run_to_files(owner.command({"run", "-d", "-b", owner.dir, owner.id}), out, err) == 0,
+                  read_file(err).value_or(""));
+  const std::string user_namespace = "/proc/" + std::to_string(owner.state()["pid"].get<int>()) + "/ns/user";
+  char owner_link[256] = {};
+  REQUIRE(::readlink(user_namespace.c_str(), owner_link, sizeof owner_link - 1) > 0);
+
+  // Joined without mappings of its own: the joiner's root is host id 100000/200000 like the owner's.
+  Bundle joiner({"sh", "-c", "id -u; readlink /proc/self/ns/user; cat /proc/self/uid_map /proc/self/gid_map | tr -s ' '; "
+                             "echo made > /io/made"});
+  REQUIRE(::chmod(joiner.io.c_str(), 0777) == 0);
+  edit_config(joiner, [&](json& config) { config["linux"]["namespaces"].push_back({{"type", "user"}, {"path", user_namespace}}); });
+  auto ran = joiner.runc({"run", "-b", joiner.dir, joiner.id});
+  INFO(ran.describe());
+  REQUIRE(ran.exit_code == 0);
+  CHECK(ran.out == "0\n" + std::string(owner_link) + "\n 0 100000 65536\n 0 200000 65536\n");
+  struct stat made {};
+  REQUIRE(::stat((joiner.io + "/made").c_str(), &made) == 0);
+  CHECK(made.st_uid == 100000);
+  CHECK(made.st_gid == 200000);
+
+  // Mappings that describe the joined namespace are accepted; others are refused, naming the field.
+  Bundle consistent({"true"});
+  edit_config(consistent, [&](json& config) {
+    config["linux"]["namespaces"].push_back({{"type", "user"}, {"path", user_namespace}});
+    config["linux"]["uidMappings"] = uid_map;
+    config["linux"]["gidMappings"] = gid_map;
+  });
+  auto accepted = consistent.runc({"run", "-b", consistent.dir, consistent.id});
+  CHECK_MESSAGE(accepted.exit_code == 0, accepted.describe());
+  Bundle inconsistent({"true"});
+  edit_config(inconsistent, [&](json& config) {
+    config["linux"]["namespaces"].push_back({{"type", "user"}, {"path", user_namespace}});
+    config["linux"]["uidMappings"] = json::array({{{"containerID", 0}, {"hostID", 300000}, {"size", 65536}}});
+  });
+  auto refused = inconsistent.runc({"run", "-b", inconsistent.dir, inconsistent.id});
+  CHECK(refused.exit_code == 1);
+  CHECK_MESSAGE(contains(refused.err, "linux.uidMappings: does not match the user namespace"), refused.err);
+  CHECK_FALSE(path_exists(inconsistent.root + "/" + inconsistent.id));
+  CHECK(cgroup_parent_dirs(inconsistent.cgroup_path).empty());
+
+  REQUIRE(owner.runc({"delete", "--force", owner.id}).exit_code == 0);
+  for (const Bundle* bundle : {&owner, &joiner, &consistent}) CHECK(cgroup_parent_dirs(bundle->cgroup_path).empty());
 }
 
 TEST_CASE("user namespace configs that cannot work are refused with the field named") {

@@ -23,6 +23,33 @@ struct DeviceRule {
   std::string access = "rwm";
 };
 
+// One device's entry of OCI linux.resources.blockIO: a weight (weightDevice) or a throttle rate.
+struct BlockIoDevice {
+  int64_t major = 0;
+  int64_t minor = 0;
+  std::optional<uint16_t> weight{};     // weightDevice[].weight
+  std::optional<uint16_t> leaf_weight{};  // weightDevice[].leafWeight
+  uint64_t rate = 0;                    // throttle*Device[].rate (bytes or operations per second)
+};
+
+// OCI linux.resources.blockIO (oci_config_extras.cpp). A part the kernel cannot apply (no BFQ or
+// CFQ weight file, leaf weights on a kernel without CFQ, a device that does not exist) fails the
+// create: a silently dropped I/O limit is worse than a clear refusal.
+struct BlockIoLimits {
+  std::optional<uint16_t> weight;
+  std::optional<uint16_t> leaf_weight;
+  std::vector<BlockIoDevice> weight_devices;
+  std::vector<BlockIoDevice> throttle_read_bps;
+  std::vector<BlockIoDevice> throttle_write_bps;
+  std::vector<BlockIoDevice> throttle_read_iops;
+  std::vector<BlockIoDevice> throttle_write_iops;
+
+  bool empty() const {
+    return !weight && !leaf_weight && weight_devices.empty() && throttle_read_bps.empty() &&
+           throttle_write_bps.empty() && throttle_read_iops.empty() && throttle_write_iops.empty();
+  }
+};
+
 // The subset of OCI linux.resources gocker applies (values as in the runtime spec).
 struct CgroupLimits {
   std::optional<int64_t> memory_limit;   // bytes
@@ -42,6 +69,7 @@ struct CgroupLimits {
   // In order, each overriding the ones before. Enforced on v1 (the devices controller); on v2
   // device access is an eBPF program gocker does not load yet, so there it is not enforced.
   std::vector<DeviceRule> devices;
+  BlockIoLimits block_io;
 };
 
 enum class CgroupVersion { V1, V2 };

@@ -141,6 +141,78 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v1_writes(const CgroupLimits& limit
       writes.push_back({"devices", "devices.allow", line});
     }
   }
+  for (CgroupWrite& write : plan_blkio_v1_writes(limits.block_io)) writes.push_back(std::move(write));
+  return writes;
+}
+
+namespace {
+
+std::string device_number(const BlockIoDevice& device) {
+  return std::to_string(device.major) + ":" + std::to_string(device.minor);
+}
+
+}  // namespace
+
+std::vector<CgroupWrite> plan_blkio_v1_writes(const BlockIoLimits& block_io) {
+  std::vector<CgroupWrite> writes;
+  // BFQ's files first, as runc does: since Linux 5.0 CFQ (blkio.weight) is gone and BFQ is the
+  // only proportional-weight policy; both take the same [10, 1000] scale ([1, 1000] for BFQ).
+  if (block_io.weight) {
+    const std::string value = std::to_string(*block_io.weight);
+    writes.push_back({"blkio", "blkio.bfq.weight", value, false, "blkio.weight", value});
+  }
+  // Leaf weights were CFQ's alone: on a kernel without CFQ the write fails and so does the create.
+  if (block_io.leaf_weight) writes.push_back({"blkio", "blkio.leaf_weight", std::to_string(*block_io.leaf_weight)});
+  for (const BlockIoDevice& device : block_io.weight_devices) {
+    if (device.weight) {
+      const std::string value = device_number(device) + " " + std::to_string(*device.weight);
+      writes.push_back({"blkio", "blkio.bfq.weight_device", value, false, "blkio.weight_device", value});
+    }
+    if (device.leaf_weight) {
+      writes.push_back({"blkio", "blkio.leaf_weight_device", device_number(device) + " " + std::to_string(*device.leaf_weight)});
+    }
+  }
+  auto throttle = [&writes](const std::vector<BlockIoDevice>& devices, const char* file) {
+    for (const BlockIoDevice& device : devices) {
+      writes.push_back({"blkio", file, device_number(device) + " " + std::to_string(device.rate)});
+    }
+  };
+  throttle(block_io.throttle_read_bps, "blkio.throttle.read_bps_device");
+  throttle(block_io.throttle_write_bps, "blkio.throttle.write_bps_device");
+  throttle(block_io.throttle_read_iops, "blkio.throttle.read_iops_device");
+  throttle(block_io.throttle_write_iops, "blkio.throttle.write_iops_device");
+  return writes;
+}
+
+uint64_t blkio_weight_to_io_weight(uint64_t weight) {
+  weight = std::clamp<uint64_t>(weight, 10, 1000);
+  return 1 + (weight - 10) * 9999 / 990;
+}
+
+Result<std::vector<CgroupWrite>> plan_io_v2_writes(const BlockIoLimits& block_io) {
+  std::vector<CgroupWrite> writes;
+  if (block_io.leaf_weight) return Error::invalid("linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weights");
+  if (block_io.weight) {
+    writes.push_back({"io", "io.bfq.weight", std::to_string(*block_io.weight), false, "io.weight",
+                      "default " + std::to_string(blkio_weight_to_io_weight(*block_io.weight))});
+  }
+  for (const BlockIoDevice& device : block_io.weight_devices) {
+    if (device.leaf_weight) {
+      return Error::invalid("linux.resources.blockIO.weightDevice[].leafWeight: cgroup v2 has no leaf weights");
+    }
+    if (!device.weight) continue;
+    writes.push_back({"io", "io.bfq.weight", device_number(device) + " " + std::to_string(*device.weight), false,
+                      "io.weight", device_number(device) + " " + std::to_string(blkio_weight_to_io_weight(*device.weight))});
+  }
+  auto throttle = [&writes](const std::vector<BlockIoDevice>& devices, const char* key) {
+    for (const BlockIoDevice& device : devices) {
+      writes.push_back({"io", "io.max", device_number(device) + " " + key + "=" + std::to_string(device.rate)});
+    }
+  };
+  throttle(block_io.throttle_read_bps, "rbps");
+  throttle(block_io.throttle_write_bps, "wbps");
+  throttle(block_io.throttle_read_iops, "riops");
+  throttle(block_io.throttle_write_iops, "wiops");
   return writes;
 }
 
@@ -184,6 +256,9 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v2_writes(const CgroupLimits& limit
   if (!limits.cpuset_mems.empty()) writes.push_back({"cpuset", "cpuset.mems", limits.cpuset_mems});
 
   if (limits.pids_limit.has_value()) writes.push_back({"pids", "pids.max", pids_max_value(*limits.pids_limit)});
+  auto io = plan_io_v2_writes(limits.block_io);
+  if (!io) return std::move(io).error();
+  for (CgroupWrite& write : *io) writes.push_back(std::move(write));
   return writes;
 }
 

@@ -22,6 +22,10 @@ struct CgroupWrite {
   // An optional kernel feature (swap accounting): if the file does not exist the write is
   // skipped rather than failing, as Docker runs with "Memory limited without swap".
   bool skip_if_missing = false;
+  // Written instead when `file` does not exist (set in the plan, resolved when applying): the
+  // blkio/io weights live in BFQ's files (blkio.bfq.weight, io.bfq.weight) or in the older ones.
+  std::string fallback_file{};
+  std::string fallback_value{};
 
   bool operator==(const CgroupWrite&) const = default;
 };
@@ -35,6 +39,13 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v1_writes(const CgroupLimits& limit
 
 // A device rule as the v1 devices.allow/devices.deny files take it: "c 1:3 rwm", "a *:* rwm".
 std::string device_rule_line(const DeviceRule& rule);
+
+// v1 blkio writes for OCI linux.resources.blockIO (part of plan_cgroup_v1_writes).
+std::vector<CgroupWrite> plan_blkio_v1_writes(const BlockIoLimits& block_io);
+// v2 io writes (io.bfq.weight or io.weight, io.max); leaf weights do not exist in v2 and are refused.
+Result<std::vector<CgroupWrite>> plan_io_v2_writes(const BlockIoLimits& block_io);
+// OCI blkio weight [10, 1000] -> v2 io.weight [1, 10000], as runc and crun convert it.
+uint64_t blkio_weight_to_io_weight(uint64_t weight);
 
 // cgroup v2 writes (memory.max, memory.swap.max, cpu.weight, cpu.max, cpuset.*, pids.max).
 Result<std::vector<CgroupWrite>> plan_cgroup_v2_writes(const CgroupLimits& limits);

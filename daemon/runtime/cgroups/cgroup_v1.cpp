@@ -20,12 +20,12 @@ namespace gocker::runtime {
 
 namespace {
 
-// The controllers gocker puts containers in. memory, cpu, cpuset and pids carry limits; cpuacct
-// gives usage statistics; devices and freezer are joined now so device rules and pause can be
-// added without moving processes later. Other hierarchies (blkio, net_cls, name=systemd) are left
+// The controllers gocker puts containers in. memory, cpu, cpuset, pids and blkio carry limits;
+// cpuacct gives usage statistics; devices and freezer are joined now so device rules and pause
+// can be added without moving processes later. Other hierarchies (net_cls, name=systemd) are left
 // alone.
-constexpr std::array<std::string_view, 7> kV1Controllers = {"memory", "cpu",     "cpuacct", "cpuset",
-                                                             "pids",   "devices", "freezer"};
+constexpr std::array<std::string_view, 8> kV1Controllers = {"memory",  "cpu",     "cpuacct", "cpuset",
+                                                             "pids",    "devices", "freezer", "blkio"};
 
 struct Hierarchy {
   std::string dir;                       // directory name under the root, e.g. "cpu,cpuacct"
@@ -146,10 +146,24 @@ class CgroupV1Driver final : public CgroupDriver {
         return Error::unavailable(what + ": the " + write.controller + " controller is not mounted under " +
                                   gocker::quoted(root_));
       }
-      const std::string path = dir_of(*hierarchy, relative_path) + "/" + write.file;
+      const std::string dir = dir_of(*hierarchy, relative_path);
+      std::string path = dir + "/" + write.file;
+      std::string_view value = write.value;
       // Swap accounting off (no memsw file) degrades to a memory-only limit, as in Docker.
       if (write.skip_if_missing && !file_exists(path)) continue;
-      Status written = write_cgroup_file(path, write.value);
+      if (!write.fallback_file.empty() && !file_exists(path)) {
+        path = dir + "/" + write.fallback_file;
+        value = write.fallback_value;
+      }
+      // A blkio file the kernel does not provide (no BFQ or CFQ policy, CFQ's leaf weights): the
+      // limit cannot be applied, which the create must say rather than run without it.
+      if (write.controller == "blkio" && !file_exists(path)) {
+        std::string files = gocker::quoted(write.file);
+        if (!write.fallback_file.empty()) files += " nor " + gocker::quoted(write.fallback_file);
+        return Error::unavailable(what + ": this kernel has no " + files + " in " + gocker::quoted(dir) +
+                                  " (no I/O scheduler policy that provides it)");
+      }
+      Status written = write_cgroup_file(path, value);
       if (!written && write.file == "memory.limit_in_bytes" && written.error().sys_errno == EBUSY) {
         return memory_limit_below_usage_v1(std::move(written).error(), dir_of(*hierarchy, relative_path), write.value)
             .context(what);

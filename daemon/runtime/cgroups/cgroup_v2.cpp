@@ -7,6 +7,8 @@
 // not hold processes itself (writing cgroup.subtree_control then fails with EBUSY). So create()
 // enables controllers in every ancestor (root included) and never in the leaf, and add_pid() only
 // ever writes the leaf's cgroup.procs. See Documentation/admin-guide/cgroup-v2.rst.
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <string_view>
@@ -20,7 +22,7 @@ namespace gocker::runtime {
 
 namespace {
 
-constexpr std::array<std::string_view, 4> kV2Controllers = {"cpu", "cpuset", "memory", "pids"};
+constexpr std::array<std::string_view, 5> kV2Controllers = {"cpu", "cpuset", "io", "memory", "pids"};
 
 std::vector<std::string> words(std::string_view text) {
   std::vector<std::string> result;
@@ -93,8 +95,14 @@ class CgroupV2Driver final : public CgroupDriver {
     Status fits = check_memory_limit_v2(dir, limits);
     if (!fits) return std::move(fits).error().context(what);
     for (const CgroupWrite& write : *plan) {
-      const std::string path = dir + "/" + write.file;
-      Status written = write_cgroup_file(path, write.value);
+      std::string path = dir + "/" + write.file;
+      std::string_view value = write.value;
+      // io.bfq.weight exists only with BFQ; io.weight is the generic weight (its own scale).
+      if (!write.fallback_file.empty() && ::access(path.c_str(), F_OK) != 0) {
+        path = dir + "/" + write.fallback_file;
+        value = write.fallback_value;
+      }
+      Status written = write_cgroup_file(path, value);
       if (written) continue;
       if (written.error().sys_errno == ENOENT) {
         // Swap accounting off: memory-only limit, as in v1 and Docker.

@@ -64,6 +64,32 @@ TEST_CASE("oci config: namespace paths, rootfsPropagation, annotations and the r
 
 }  // namespace
 
+TEST_CASE("oci config: linux.resources.blockIO") {
+  auto parsed = parse_oci_config(R"({"process":{"args":["true"]},"root":{"path":"/r"},
+    "linux":{"resources":{"blockIO":{"weight":500,"leafWeight":300,
+      "weightDevice":[{"major":8,"minor":0,"weight":200,"leafWeight":100}],
+      "throttleReadBpsDevice":[{"major":8,"minor":0,"rate":102400}],
+      "throttleWriteIOPSDevice":[{"major":8,"minor":16,"rate":50}]}}}})",
+                                 "/b");
+  REQUIRE(parsed);
+  const BlockIoLimits& block_io = parsed->resources.block_io;
+  CHECK(block_io.weight == 500);
+  CHECK(block_io.leaf_weight == 300);
+  REQUIRE(block_io.weight_devices.size() == 1);
+  CHECK(block_io.weight_devices[0].major == 8);
+  CHECK(block_io.weight_devices[0].weight == 200);
+  CHECK(block_io.weight_devices[0].leaf_weight == 100);
+  REQUIRE(block_io.throttle_read_bps.size() == 1);
+  CHECK(block_io.throttle_read_bps[0].rate == 102400u);
+  REQUIRE(block_io.throttle_write_iops.size() == 1);
+  CHECK(block_io.throttle_write_iops[0].minor == 16);
+  CHECK(block_io.throttle_write_bps.empty());
+  auto bad = parse_oci_config(R"({"process":{"args":["true"]},"root":{"path":"/r"},
+    "linux":{"resources":{"blockIO":{"throttleReadBpsDevice":[{"major":8,"minor":0}]}}}})", "/b");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "config.json linux.resources.blockIO.throttleReadBpsDevice[]: rate is required");
+}
+
 TEST_CASE("oci config: every supported field is parsed into the plain struct") {
   auto parsed = parse_oci_config(kFullConfig, "/bundle");
   REQUIRE_MESSAGE(parsed, parsed.error().message);

@@ -253,4 +253,33 @@ TEST_CASE("v1 device rules: the config's first, then the devices every container
   CHECK(none->empty());
 }
 
+TEST_CASE("blockIO: v1 blkio files, v2 io files with the weight converted") {
+  CgroupLimits limits;
+  limits.block_io.weight = 500;
+  limits.block_io.weight_devices.push_back({8, 0, 200, std::nullopt, 0});
+  limits.block_io.throttle_read_bps.push_back({8, 0, std::nullopt, std::nullopt, 102400});
+  limits.block_io.throttle_write_iops.push_back({8, 16, std::nullopt, std::nullopt, 50});
+  CHECK(v1_plan(limits) == Writes{
+                               {"blkio", "blkio.bfq.weight", "500", false, "blkio.weight", "500"},
+                               {"blkio", "blkio.bfq.weight_device", "8:0 200", false, "blkio.weight_device", "8:0 200"},
+                               {"blkio", "blkio.throttle.read_bps_device", "8:0 102400"},
+                               {"blkio", "blkio.throttle.write_iops_device", "8:16 50"},
+                           });
+  CHECK(v2_plan(limits) == Writes{
+                               {"io", "io.bfq.weight", "500", false, "io.weight", "default 4950"},
+                               {"io", "io.bfq.weight", "8:0 200", false, "io.weight", "8:0 1920"},
+                               {"io", "io.max", "8:0 rbps=102400"},
+                               {"io", "io.max", "8:16 wiops=50"},
+                           });
+  CHECK(blkio_weight_to_io_weight(10) == 1);
+  CHECK(blkio_weight_to_io_weight(1000) == 10000);
+
+  CgroupLimits leaf;
+  leaf.block_io.leaf_weight = 300;
+  CHECK(v1_plan(leaf) == Writes{{"blkio", "blkio.leaf_weight", "300"}});
+  auto refused = plan_cgroup_v2_writes(leaf);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message == "linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weights");
+}
+
 }  // namespace gocker::runtime

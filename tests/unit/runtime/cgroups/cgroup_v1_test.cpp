@@ -34,7 +34,7 @@ TEST_CASE("v1 uses one directory per hierarchy it finds, in a fixed order") {
   CHECK(driver->paths("gocker/c1") == std::vector<std::string>{
                                           r + "/memory/gocker/c1", r + "/cpu/gocker/c1", r + "/cpuacct/gocker/c1",
                                           r + "/cpuset/gocker/c1", r + "/pids/gocker/c1", r + "/devices/gocker/c1",
-                                          r + "/freezer/gocker/c1"});
+                                          r + "/freezer/gocker/c1", r + "/blkio/gocker/c1"});
 }
 
 TEST_CASE("v1 combined cpu,cpuacct hierarchy is used once, systemd's symlinks are ignored") {
@@ -248,6 +248,41 @@ TEST_CASE("v1 destroy removes the leaf in every hierarchy, keeps the parent, and
   CHECK(destroyed.error().message.find("destroy cgroup \"gocker/c2\": remove cgroup \"" + r + "/cpu/gocker/c2\"") == 0);
   CHECK_FALSE(exists(r + "/memory/gocker/c2"));
   CHECK_FALSE(exists(r + "/pids/gocker/c2"));
+}
+
+TEST_CASE("v1 blkio: BFQ's weight file when there is one, else CFQ's; a missing one fails the limit") {
+  TempDir root;
+  const std::string& r = root.path();
+  make_separate_layout(r);
+  auto driver = make_cgroup_v1_driver(r);
+  REQUIRE(driver->create("gocker/b"));
+  const std::string dir = r + "/blkio/gocker/b";
+  kernel_populate(dir, {"blkio.bfq.weight", "blkio.throttle.read_bps_device"});
+  CgroupLimits limits;
+  limits.block_io.weight = 500;
+  limits.block_io.throttle_read_bps.push_back({254, 0, std::nullopt, std::nullopt, 1048576});
+  REQUIRE(driver->set_limits("gocker/b", limits));
+  CHECK(read_file(dir + "/blkio.bfq.weight") == "500");
+  CHECK(read_file(dir + "/blkio.throttle.read_bps_device") == "254:0 1048576");
+
+  // A CFQ kernel: blkio.weight.
+  TempDir cfq_root;
+  make_separate_layout(cfq_root.path());
+  auto cfq = make_cgroup_v1_driver(cfq_root.path());
+  REQUIRE(cfq->create("gocker/b"));
+  kernel_populate(cfq_root.path() + "/blkio/gocker/b", {"blkio.weight"});
+  CgroupLimits weight_only;
+  weight_only.block_io.weight = 300;
+  REQUIRE(cfq->set_limits("gocker/b", weight_only));
+  CHECK(read_file(cfq_root.path() + "/blkio/gocker/b/blkio.weight") == "300");
+
+  // Leaf weights were CFQ's: without the file the limit is refused, naming it.
+  CgroupLimits leaf;
+  leaf.block_io.leaf_weight = 300;
+  Status refused = driver->set_limits("gocker/b", leaf);
+  REQUIRE_FALSE(refused);
+  CHECK_MESSAGE(refused.error().message.find("this kernel has no \"blkio.leaf_weight\"") != std::string::npos,
+                refused.error().message);
 }
 
 }  // namespace

@@ -35,6 +35,16 @@ Status join_cgroup(const std::string& cgroup_path) {
   return ok();
 }
 
+// Whether `pid` is in a user namespace other than ours (setns refuses to re-enter our own).
+// Checked between opening the init's root and the pidfd liveness check, like the root itself.
+Result<bool> in_other_user_namespace(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/user";
+  struct stat theirs {}, ours {};
+  if (::stat(path.c_str(), &theirs) != 0) return Error::from_errno(errno, "stat " + quoted(path));
+  if (::stat("/proc/self/ns/user", &ours) != 0) return Error::from_errno(errno, "stat \"/proc/self/ns/user\"");
+  return theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
+}
+
 void expect_go(int sync_socket) {
   auto message = sync::receive_message(sync_socket);
   if (!message) fail(sync_socket, "wait for go", message.error());
@@ -69,6 +79,12 @@ void run_exec_process(const ExecProcessContext& context) {
   const std::string init_root = "/proc/" + std::to_string(exec.container_init.pid) + "/root";
   UniqueFd root_fd{::open(init_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
   if (!root_fd) fail(sync_socket, "open container root", Error::from_errno(errno, "open " + quoted(init_root)));
+  // A container with a user namespace of its own (created or joined) is entered through it too,
+  // so the process has the container's ids and capabilities, not the host root's.
+  int setns_flags = exec_setns_flags();
+  auto separate_user_namespace = in_other_user_namespace(exec.container_init.pid);
+  if (!separate_user_namespace) fail(sync_socket, "join namespaces", separate_user_namespace.error());
+  if (*separate_user_namespace) setns_flags |= CLONE_NEWUSER;
   if (sys::pidfd_send_signal(context.container_pidfd, 0) != 0) {
     fail(sync_socket, "open container root", Error::from_errno(errno, "the container's init is gone"));
   }
@@ -76,7 +92,7 @@ void run_exec_process(const ExecProcessContext& context) {
   // 3. The remaining namespaces, all at once through the pidfd (Linux 5.8): no /proc path a
   //    recycled pid could redirect. This process is single-threaded (a fork of the freshly exec'd
   //    static monitor), which setns(CLONE_NEWNS) requires. Then root is the init's.
-  if (::setns(context.container_pidfd, exec_setns_flags()) != 0) {
+  if (::setns(context.container_pidfd, setns_flags) != 0) {
     fail(sync_socket, "join namespaces", Error::from_errno(errno, "setns into the container's namespaces"));
   }
   if (::fchdir(root_fd.get()) != 0 || ::chroot(".") != 0) {

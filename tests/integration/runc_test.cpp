@@ -731,6 +731,10 @@ TEST_CASE("a user namespace joined by path: the other container's maps and host 
   CHECK_FALSE(path_exists(inconsistent.root + "/" + inconsistent.id));
   CHECK(cgroup_parent_dirs(inconsistent.cgroup_path).empty());
 
+  // exec enters the container's user namespace too: the container's ids, not the host root's.
+  auto exec = owner.runc({"exec", owner.id, "sh", "-c", "id -u; cat /proc/self/uid_map | tr -s ' '"});
+  CHECK_MESSAGE(exec.out == "0\n 0 100000 65536\n", exec.describe());
+
   REQUIRE(owner.runc({"delete", "--force", owner.id}).exit_code == 0);
   for (const Bundle* bundle : {&owner, &joiner, &consistent}) CHECK(cgroup_parent_dirs(bundle->cgroup_path).empty());
 }

@@ -142,7 +142,7 @@ struct V1Container {
     if (swap_accounting) kernel_populate(memory, {"memory.memsw.limit_in_bytes"});
     kernel_populate(cpu, {"cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us", "cgroup.procs"});
     kernel_populate(pids, {"pids.max", "cgroup.procs"});
-    for (const char* other : {"cpuacct", "devices", "freezer"}) {
+    for (const char* other : {"cpuacct", "devices", "freezer", "blkio"}) {
       kernel_populate(r + "/" + other + "/gocker/c1", {"cgroup.procs"});
     }
   }
@@ -254,6 +254,8 @@ TEST_CASE("v1 blkio: BFQ's weight file when there is one, else CFQ's; a missing 
   TempDir root;
   const std::string& r = root.path();
   make_separate_layout(r);
+  kernel_populate(r + "/cpuset/gocker", {"cpuset.cpus", "cpuset.mems"});
+  kernel_populate(r + "/cpuset/gocker/b", {"cpuset.cpus", "cpuset.mems"});
   auto driver = make_cgroup_v1_driver(r);
   REQUIRE(driver->create("gocker/b"));
   const std::string dir = r + "/blkio/gocker/b";
@@ -268,6 +270,8 @@ TEST_CASE("v1 blkio: BFQ's weight file when there is one, else CFQ's; a missing 
   // A CFQ kernel: blkio.weight.
   TempDir cfq_root;
   make_separate_layout(cfq_root.path());
+  kernel_populate(cfq_root.path() + "/cpuset/gocker", {"cpuset.cpus", "cpuset.mems"});
+  kernel_populate(cfq_root.path() + "/cpuset/gocker/b", {"cpuset.cpus", "cpuset.mems"});
   auto cfq = make_cgroup_v1_driver(cfq_root.path());
   REQUIRE(cfq->create("gocker/b"));
   kernel_populate(cfq_root.path() + "/blkio/gocker/b", {"blkio.weight"});

@@ -29,6 +29,11 @@ Status parse_memory_extras(ConfigReader& reader, const json& document, CgroupLim
   return ok();
 }
 
+// A weight of 0 is "not set" (dockerd writes {"weight": 0} for every container), as in runc.
+void drop_zero(std::optional<uint16_t>& weight) {
+  if (weight == 0) weight.reset();
+}
+
 // One linux.resources.blockIO device list: weightDevice (weights) or a throttle list (rates).
 Status parse_block_io_devices(ConfigReader& reader, const json& block_io, const char* key, bool is_throttle,
                               std::vector<BlockIoDevice>& out) {
@@ -53,6 +58,8 @@ Status parse_block_io_devices(ConfigReader& reader, const json& block_io, const 
     } else {
       GOCKER_TRY(reader.integer_field(entry, "weight", where + "[]", device.weight));
       GOCKER_TRY(reader.integer_field(entry, "leafWeight", where + "[]", device.leaf_weight));
+      drop_zero(device.weight);
+      drop_zero(device.leaf_weight);
     }
     out.push_back(device);
   }
@@ -67,6 +74,8 @@ Status parse_block_io(ConfigReader& reader, const json& document, BlockIoLimits&
   if (!block_io->is_object()) return Error::invalid("config.json field linux.resources.blockIO: must be an object");
   GOCKER_TRY(reader.integer_field(*block_io, "weight", "linux.resources.blockIO", out.weight));
   GOCKER_TRY(reader.integer_field(*block_io, "leafWeight", "linux.resources.blockIO", out.leaf_weight));
+  drop_zero(out.weight);
+  drop_zero(out.leaf_weight);
   GOCKER_TRY(parse_block_io_devices(reader, *block_io, "weightDevice", false, out.weight_devices));
   GOCKER_TRY(parse_block_io_devices(reader, *block_io, "throttleReadBpsDevice", true, out.throttle_read_bps));
   GOCKER_TRY(parse_block_io_devices(reader, *block_io, "throttleWriteBpsDevice", true, out.throttle_write_bps));

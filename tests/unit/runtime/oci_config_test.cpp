@@ -84,6 +84,14 @@ TEST_CASE("oci config: linux.resources.blockIO") {
   REQUIRE(block_io.throttle_write_iops.size() == 1);
   CHECK(block_io.throttle_write_iops[0].minor == 16);
   CHECK(block_io.throttle_write_bps.empty());
+  // dockerd writes a zero weight for every container: it means "not set".
+  auto zero = parse_oci_config(R"({"process":{"args":["true"]},"root":{"path":"/r"},
+    "linux":{"resources":{"blockIO":{"weight":0,"leafWeight":0,"weightDevice":[{"major":8,"minor":0,"weight":0}]}}}})",
+                               "/b");
+  REQUIRE(zero);
+  CHECK_FALSE(zero->resources.block_io.weight.has_value());
+  CHECK_FALSE(zero->resources.block_io.leaf_weight.has_value());
+  CHECK_FALSE(zero->resources.block_io.weight_devices.at(0).weight.has_value());
   auto bad = parse_oci_config(R"({"process":{"args":["true"]},"root":{"path":"/r"},
     "linux":{"resources":{"blockIO":{"throttleReadBpsDevice":[{"major":8,"minor":0}]}}}})", "/b");
   REQUIRE_FALSE(bad);

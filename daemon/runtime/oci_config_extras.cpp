@@ -84,6 +84,59 @@ Status parse_block_io(ConfigReader& reader, const json& document, BlockIoLimits&
   return ok();
 }
 
+// "2MB", "1GB", "64KB": digits and a unit, which is all a hugetlb file name may contain.
+bool is_page_size(const std::string& size) {
+  size_t digits = size.find_first_not_of("0123456789");
+  if (digits == 0 || digits == std::string::npos) return false;
+  const std::string unit = size.substr(digits);
+  return unit == "KB" || unit == "MB" || unit == "GB";
+}
+
+Status parse_hugepages_and_network(ConfigReader& reader, const json& document, CgroupLimits& out) {
+  const json* linux_section = reader.object_field(document, "linux");
+  const json* resources = linux_section ? reader.object_field(*linux_section, "resources") : nullptr;
+  if (!resources) return ok();
+  if (const json* hugepages = reader.object_field(*resources, "hugepageLimits")) {
+    const std::string where = "linux.resources.hugepageLimits";
+    if (!hugepages->is_array()) return Error::invalid("config.json field " + where + ": must be an array");
+    for (const json& entry : *hugepages) {
+      if (!entry.is_object()) return Error::invalid("config.json field " + where + ": entries must be objects");
+      HugepageLimit hugepage;
+      std::optional<uint64_t> limit;
+      GOCKER_TRY(reader.string_field(entry, "pageSize", where + "[]", hugepage.page_size));
+      GOCKER_TRY(reader.integer_field(entry, "limit", where + "[]", limit));
+      if (!is_page_size(hugepage.page_size)) {
+        return Error::invalid("config.json field " + where + "[].pageSize: " + gocker::quoted(hugepage.page_size) +
+                              " is not a page size (like \"2MB\" or \"1GB\")");
+      }
+      if (!limit) return Error::invalid("config.json " + where + "[]: limit is required");
+      hugepage.limit = *limit;
+      out.hugepage_limits.push_back(std::move(hugepage));
+    }
+  }
+  if (const json* network = reader.object_field(*resources, "network")) {
+    const std::string where = "linux.resources.network";
+    if (!network->is_object()) return Error::invalid("config.json field " + where + ": must be an object");
+    GOCKER_TRY(reader.integer_field(*network, "classID", where, out.network.class_id));
+    if (const json* priorities = reader.object_field(*network, "priorities")) {
+      if (!priorities->is_array()) return Error::invalid("config.json field " + where + ".priorities: must be an array");
+      for (const json& entry : *priorities) {
+        if (!entry.is_object()) return Error::invalid("config.json field " + where + ".priorities: entries must be objects");
+        std::string name;
+        std::optional<uint32_t> priority;
+        GOCKER_TRY(reader.string_field(entry, "name", where + ".priorities[]", name));
+        GOCKER_TRY(reader.integer_field(entry, "priority", where + ".priorities[]", priority));
+        if (name.empty() || name.find_first_of(" \n/") != std::string::npos) {
+          return Error::invalid("config.json field " + where + ".priorities[].name: " + gocker::quoted(name) +
+                                " is not an interface name");
+        }
+        out.network.priorities.emplace_back(std::move(name), priority.value_or(0));
+      }
+    }
+  }
+  return ok();
+}
+
 Status parse_rootfs_propagation(ConfigReader& reader, const json& document, OciSpec& spec) {
   const json* linux_section = reader.object_field(document, "linux");
   if (!linux_section) return ok();
@@ -147,6 +200,7 @@ Status parse_config_extras(const json& document, OciSpec& spec) {
   ConfigReader reader;
   GOCKER_TRY(parse_memory_extras(reader, document, spec.resources));
   GOCKER_TRY(parse_block_io(reader, document, spec.resources.block_io));
+  GOCKER_TRY(parse_hugepages_and_network(reader, document, spec.resources));
   GOCKER_TRY(parse_rootfs_propagation(reader, document, spec));
   GOCKER_TRY(parse_hooks(reader, document, spec.hooks));
   auto annotations = document.find("annotations");

@@ -50,6 +50,20 @@ struct BlockIoLimits {
   }
 };
 
+// OCI linux.resources.hugepageLimits[] (pageSize as the kernel names it: "2MB", "1GB").
+struct HugepageLimit {
+  std::string page_size;
+  uint64_t limit = 0;
+};
+
+// OCI linux.resources.network: v1 net_cls and net_prio (cgroup v2 has neither: refused there).
+struct NetworkLimits {
+  std::optional<uint32_t> class_id{};
+  std::vector<std::pair<std::string, uint32_t>> priorities{};  // interface name, priority
+
+  bool empty() const { return !class_id && priorities.empty(); }
+};
+
 // The subset of OCI linux.resources gocker applies (values as in the runtime spec).
 struct CgroupLimits {
   std::optional<int64_t> memory_limit;   // bytes
@@ -70,6 +84,8 @@ struct CgroupLimits {
   // device access is an eBPF program gocker does not load yet, so there it is not enforced.
   std::vector<DeviceRule> devices;
   BlockIoLimits block_io;
+  std::vector<HugepageLimit> hugepage_limits;
+  NetworkLimits network;
 };
 
 enum class CgroupVersion { V1, V2 };

@@ -142,6 +142,16 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v1_writes(const CgroupLimits& limit
     }
   }
   for (CgroupWrite& write : plan_blkio_v1_writes(limits.block_io)) writes.push_back(std::move(write));
+  // A page size the kernel does not have, or no hugetlb hierarchy, fails the write (no silent drop).
+  for (const HugepageLimit& hugepage : limits.hugepage_limits) {
+    writes.push_back({"hugetlb", "hugetlb." + hugepage.page_size + ".limit_in_bytes", std::to_string(hugepage.limit)});
+  }
+  if (limits.network.class_id) {
+    writes.push_back({"net_cls", "net_cls.classid", std::to_string(*limits.network.class_id)});
+  }
+  for (const auto& [interface, priority] : limits.network.priorities) {
+    writes.push_back({"net_prio", "net_prio.ifpriomap", interface + " " + std::to_string(priority)});
+  }
   return writes;
 }
 
@@ -259,6 +269,14 @@ Result<std::vector<CgroupWrite>> plan_cgroup_v2_writes(const CgroupLimits& limit
   auto io = plan_io_v2_writes(limits.block_io);
   if (!io) return std::move(io).error();
   for (CgroupWrite& write : *io) writes.push_back(std::move(write));
+  for (const HugepageLimit& hugepage : limits.hugepage_limits) {
+    writes.push_back({"hugetlb", "hugetlb." + hugepage.page_size + ".max", std::to_string(hugepage.limit)});
+  }
+  // net_cls and net_prio are v1-only (v2 classifies sockets by cgroup path instead): a limit the
+  // container would silently lack is refused.
+  if (!limits.network.empty()) {
+    return Error::invalid("linux.resources.network: cgroup v2 has no net_cls or net_prio controller");
+  }
   return writes;
 }
 

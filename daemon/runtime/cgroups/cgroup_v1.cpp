@@ -20,12 +20,13 @@ namespace gocker::runtime {
 
 namespace {
 
-// The controllers gocker puts containers in. memory, cpu, cpuset, pids and blkio carry limits;
-// cpuacct gives usage statistics; devices and freezer are joined now so device rules and pause
-// can be added without moving processes later. Other hierarchies (net_cls, name=systemd) are left
-// alone.
-constexpr std::array<std::string_view, 8> kV1Controllers = {"memory",  "cpu",     "cpuacct", "cpuset",
-                                                             "pids",    "devices", "freezer", "blkio"};
+// The controllers gocker puts containers in. memory, cpu, cpuset, pids, blkio, hugetlb, net_cls
+// and net_prio carry limits; cpuacct gives usage statistics; devices and freezer are joined now so
+// device rules and pause can be added without moving processes later. Other hierarchies
+// (name=systemd, perf_event, rdma) are left alone.
+constexpr std::array<std::string_view, 11> kV1Controllers = {"memory",  "cpu",     "cpuacct", "cpuset",
+                                                              "pids",    "devices", "freezer", "blkio",
+                                                              "hugetlb", "net_cls", "net_prio"};
 
 struct Hierarchy {
   std::string dir;                       // directory name under the root, e.g. "cpu,cpuacct"

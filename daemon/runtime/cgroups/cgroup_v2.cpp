@@ -22,7 +22,7 @@ namespace gocker::runtime {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kV2Controllers = {"cpu", "cpuset", "io", "memory", "pids"};
+constexpr std::array<std::string_view, 6> kV2Controllers = {"cpu", "cpuset", "hugetlb", "io", "memory", "pids"};
 
 std::vector<std::string> words(std::string_view text) {
   std::vector<std::string> result;

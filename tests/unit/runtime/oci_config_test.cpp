@@ -98,6 +98,27 @@ TEST_CASE("oci config: linux.resources.blockIO") {
   CHECK(bad.error().message == "config.json linux.resources.blockIO.throttleReadBpsDevice[]: rate is required");
 }
 
+TEST_CASE("oci config: hugepageLimits and network") {
+  auto parsed = parse_oci_config(R"({"process":{"args":["true"]},"root":{"path":"/r"},
+    "linux":{"resources":{"hugepageLimits":[{"pageSize":"2MB","limit":1073741824}],
+      "network":{"classID":1048577,"priorities":[{"name":"eth0","priority":5}]}}}})",
+                                 "/b");
+  REQUIRE(parsed);
+  REQUIRE(parsed->resources.hugepage_limits.size() == 1);
+  CHECK(parsed->resources.hugepage_limits[0].page_size == "2MB");
+  CHECK(parsed->resources.hugepage_limits[0].limit == 1073741824u);
+  CHECK(parsed->resources.network.class_id == 1048577u);
+  REQUIRE(parsed->resources.network.priorities.size() == 1);
+  CHECK(parsed->resources.network.priorities[0].first == "eth0");
+  CHECK(parsed->resources.network.priorities[0].second == 5u);
+  // The page size becomes part of a file name: only digits and a unit.
+  auto bad = parse_oci_config(R"({"process":{"args":["true"]},"root":{"path":"/r"},
+    "linux":{"resources":{"hugepageLimits":[{"pageSize":"../2MB","limit":1}]}}})", "/b");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message ==
+        "config.json field linux.resources.hugepageLimits[].pageSize: \"../2MB\" is not a page size (like \"2MB\" or \"1GB\")");
+}
+
 TEST_CASE("oci config: every supported field is parsed into the plain struct") {
   auto parsed = parse_oci_config(kFullConfig, "/bundle");
   REQUIRE_MESSAGE(parsed, parsed.error().message);

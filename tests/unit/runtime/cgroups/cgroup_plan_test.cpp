@@ -282,4 +282,21 @@ TEST_CASE("blockIO: v1 blkio files, v2 io files with the weight converted") {
   CHECK(refused.error().message == "linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weights");
 }
 
+TEST_CASE("hugepage limits and network classes: v1 files; v2 hugetlb.*.max, network refused") {
+  CgroupLimits limits;
+  limits.hugepage_limits.push_back({"2MB", 2147483648});
+  limits.network.class_id = 0x100001;
+  limits.network.priorities.emplace_back("eth0", 5);
+  CHECK(v1_plan(limits) == Writes{
+                               {"hugetlb", "hugetlb.2MB.limit_in_bytes", "2147483648"},
+                               {"net_cls", "net_cls.classid", "1048577"},
+                               {"net_prio", "net_prio.ifpriomap", "eth0 5"},
+                           });
+  auto refused = plan_cgroup_v2_writes(limits);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message == "linux.resources.network: cgroup v2 has no net_cls or net_prio controller");
+  limits.network = {};
+  CHECK(v2_plan(limits) == Writes{{"hugetlb", "hugetlb.2MB.max", "2147483648"}});
+}
+
 }  // namespace gocker::runtime

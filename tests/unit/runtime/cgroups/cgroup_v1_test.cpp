@@ -46,8 +46,8 @@ TEST_CASE("v1 combined cpu,cpuacct hierarchy is used once, systemd's symlinks ar
   std::filesystem::create_directory_symlink("cpu,cpuacct", r + "/cpu");
   std::filesystem::create_directory_symlink("cpu,cpuacct", r + "/cpuacct");
   auto driver = make_cgroup_v1_driver(r);
-  CHECK(driver->paths("/gocker/x/") ==
-        std::vector<std::string>{r + "/memory/gocker/x", r + "/cpu,cpuacct/gocker/x", r + "/pids/gocker/x"});
+  CHECK(driver->paths("/gocker/x/") == std::vector<std::string>{r + "/memory/gocker/x", r + "/cpu,cpuacct/gocker/x",
+                                                                r + "/pids/gocker/x", r + "/net_cls,net_prio/gocker/x"});
 
   REQUIRE(driver->create("gocker/x"));
   kernel_populate(r + "/cpu,cpuacct/gocker/x", {"cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us"});

@@ -44,7 +44,7 @@ TEST_CASE("v2 create enables controllers in every ancestor and none in the leaf"
   auto driver = make_cgroup_v2_driver(root.path());
   Status created = driver->create("gocker/c1");
   REQUIRE_MESSAGE(created, (created ? "" : created.error().message));
-  CHECK(read_file(root.path() + "/cgroup.subtree_control") == "+cpu +cpuset +io +memory +pids");
+  CHECK(read_file(root.path() + "/cgroup.subtree_control") == "+cpu +cpuset +hugetlb +io +memory +pids");
   CHECK(read_file(root.gocker + "/cgroup.subtree_control") == "+cpu +cpuset +memory +pids");
   CHECK(std::filesystem::is_directory(root.gocker + "/c1"));
   // No process went into an intermediate cgroup.
@@ -61,7 +61,7 @@ TEST_CASE("v2 create does not touch the leaf's subtree_control (it will hold pro
 }
 
 TEST_CASE("v2 create enables only controllers the parent offers, and leaves enabled ones alone") {
-  V2Root root("cpu hugetlb memory\n");
+  V2Root root("cpu rdma memory\n");
   write_file(root.gocker + "/cgroup.controllers", "cpu memory\n");
   write_file(root.gocker + "/cgroup.subtree_control", "cpu memory\n");  // already delegated
   auto driver = make_cgroup_v2_driver(root.path());

@@ -731,6 +731,16 @@ TEST_CASE("a user namespace joined by path: the other container's maps and host 
   CHECK_FALSE(path_exists(inconsistent.root + "/" + inconsistent.id));
   CHECK(cgroup_parent_dirs(inconsistent.cgroup_path).empty());
 
+  // A path that is no user namespace fails the create, naming it (the joiner's setns refuses it).
+  Bundle wrong_type({"true"});
+  const std::string network_namespace = "/proc/" + std::to_string(owner.state()["pid"].get<int>()) + "/ns/net";
+  edit_config(wrong_type, [&](json& config) { config["linux"]["namespaces"].push_back({{"type", "user"}, {"path", network_namespace}}); });
+  auto wrong = wrong_type.runc({"run", "-b", wrong_type.dir, wrong_type.id});
+  CHECK(wrong.exit_code == 1);
+  CHECK_MESSAGE(contains(wrong.err, "join user namespace \\\"" + network_namespace + "\\\": Invalid argument"), wrong.err);
+  CHECK_FALSE(path_exists(wrong_type.root + "/" + wrong_type.id));
+  CHECK(cgroup_parent_dirs(wrong_type.cgroup_path).empty());
+
   // exec enters the container's user namespace too: the container's ids, not the host root's.
   auto exec = owner.runc({"exec", owner.id, "sh", "-c", "id -u; cat /proc/self/uid_map | tr -s ' '"});
   CHECK_MESSAGE(exec.out == "0\n 0 100000 65536\n", exec.describe());

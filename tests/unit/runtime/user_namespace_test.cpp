@@ -59,3 +59,27 @@ TEST_CASE("config.json: a user namespace with its maps; maps need the namespace 
       config(R"({"namespaces": [{"type": "user"}], "uidMappings": [{"containerID": 0, "hostID": -1, "size": 1}]})"), "/b");
   REQUIRE_FALSE(negative);
 }
+
+TEST_CASE("a joined namespace's maps: parsed as the kernel shows them, compared in any order") {
+  auto parsed = parse_id_map("         0     100000      65536\n     65536       5000          1\n", "read uid_map");
+  REQUIRE(parsed);
+  REQUIRE(parsed->size() == 2);
+  CHECK((*parsed)[0].container_id == 0u);
+  CHECK((*parsed)[0].host_id == 100000u);
+  CHECK((*parsed)[0].size == 65536u);
+  CHECK((*parsed)[1].host_id == 5000u);
+  CHECK(same_id_mappings(*parsed, {{65536, 5000, 1}, {0, 100000, 65536}}));
+  CHECK_FALSE(same_id_mappings(*parsed, {{0, 100000, 65536}}));
+  CHECK_FALSE(same_id_mappings(*parsed, {{0, 100000, 65535}, {65536, 5000, 1}}));
+  auto bad = parse_id_map("0 100000\n", "read uid_map");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "read uid_map: unexpected line \"0 100000\"");
+
+  // A joined namespace may come with mappings (checked against it at start), a created one needs them.
+  auto joined = parse_oci_config(R"({"process": {"args": ["true"]}, "root": {"path": "/r"}, "linux": {
+      "namespaces": [{"type": "user", "path": "/proc/1/ns/user"}],
+      "uidMappings": [{"containerID": 0, "hostID": 1, "size": 1}]}})", "/b");
+  REQUIRE(joined);
+  CHECK(joined->joins_namespace(NamespaceType::User));
+  CHECK_FALSE(joined->creates_user_namespace());
+}

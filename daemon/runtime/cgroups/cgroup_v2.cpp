@@ -22,7 +22,11 @@ namespace gocker::runtime {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kV2Controllers = {"cpu", "cpuset", "hugetlb", "io", "memory", "pids"};
+constexpr std::array<std::string_view, 4> kV2Controllers = {"cpu", "cpuset", "memory", "pids"};
+// Only OCI configs (gocker-runc) set limits of these. Enabled best effort, one at a time, after
+// the others: a parent that delegates the four above but not these, and holds processes itself
+// (EBUSY), must not fail every create; a limit that needs one then fails naming the missing file.
+constexpr std::array<std::string_view, 2> kV2OptionalControllers = {"hugetlb", "io"};
 
 std::vector<std::string> words(std::string_view text) {
   std::vector<std::string> result;
@@ -54,14 +58,21 @@ Status enable_controllers(const std::string& dir) {
     request += '+';
     request += controller;
   }
-  if (request.empty()) return ok();
-  Status written = write_cgroup_file(dir + "/cgroup.subtree_control", request);
-  if (!written && written.error().sys_errno == EBUSY) {
-    return std::move(written).error().context(
-        "enable controllers in " + gocker::quoted(dir) +
-        " (cgroup v2 forbids it while that cgroup holds processes; use a --cgroup-parent without any)");
+  if (!request.empty()) {
+    Status written = write_cgroup_file(dir + "/cgroup.subtree_control", request);
+    if (!written && written.error().sys_errno == EBUSY) {
+      return std::move(written).error().context(
+          "enable controllers in " + gocker::quoted(dir) +
+          " (cgroup v2 forbids it while that cgroup holds processes; use a --cgroup-parent without any)");
+    }
+    if (!written) return written;
   }
-  return written;
+  for (std::string_view controller : kV2OptionalControllers) {
+    if (!contains(available_list, controller) || contains(enabled_list, controller)) continue;
+    // Best effort (see kV2OptionalControllers): the failure resurfaces as the limit's own error.
+    (void)write_cgroup_file(dir + "/cgroup.subtree_control", "+" + std::string(controller));
+  }
+  return ok();
 }
 
 class CgroupV2Driver final : public CgroupDriver {

@@ -108,6 +108,7 @@ void from_json(const json& j, HostConfig& v) {
   read_field(j, "NetworkMode", v.network_mode);
   read_field(j, "Binds", v.binds);
   if (auto it = j.find("Init"); it != j.end() && it->is_boolean()) v.init = it->get<bool>();
+  read_field(j, "Runtime", v.runtime);
   read_field(j, "Mounts", v.mounts);
   read_field(j, "Tmpfs", v.tmpfs);
   read_field(j, "ReadonlyRootfs", v.readonly_rootfs);
@@ -135,6 +136,7 @@ void to_json(json& j, const HostConfig& v) {
            {"Binds", v.binds}};
   j["PidsLimit"] = v.pids_limit ? json(*v.pids_limit) : json(nullptr);
   j["Init"] = v.init ? json(true) : json(nullptr);  // docker's *bool: null when not asked for
+  if (!v.runtime.empty()) j["Runtime"] = v.runtime;
   j["Mounts"] = v.mounts.empty() ? json(nullptr) : json(v.mounts);
   j["Tmpfs"] = v.tmpfs.empty() ? json(nullptr) : json(v.tmpfs);
   j["ReadonlyRootfs"] = v.readonly_rootfs;

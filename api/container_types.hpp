@@ -74,6 +74,7 @@ struct HostConfig {
   std::vector<std::string> binds;
   RestartPolicy restart_policy;
   bool init = false;  // --init: docker-init (tini) as PID 1, the command as its child
+  std::string runtime;  // --runtime: an OCI runtime name of the daemon's (empty: its default)
   // ---- volumes ----
   std::vector<Mount> mounts;                  // --mount
   std::map<std::string, std::string> tmpfs;  // --tmpfs: path -> "size=64m,mode=1777"

@@ -32,6 +32,18 @@ void from_json(const json& j, VersionInfo& v) {
   read_field(j, "KernelVersion", v.kernel_version);
 }
 
+namespace {
+
+// dockerd's shape: {"runc": {"path": "runc"}, ...}; the built-in runtime is named by its monitor.
+json runtimes_json(const SystemInfo& v) {
+  json out = json::object();
+  for (const auto& [name, path] : v.runtimes) out[name] = json{{"path", path}};
+  if (out.empty()) out[v.default_runtime] = json{{"path", "gocker-monitor"}};
+  return out;
+}
+
+}  // namespace
+
 void to_json(json& j, const SystemInfo& v) {
   j = json{{"ID", v.id},
            {"Containers", v.containers},
@@ -52,7 +64,7 @@ void to_json(json& j, const SystemInfo& v) {
            {"ServerVersion", v.server_version},
            {"DockerRootDir", v.docker_root_dir},
            {"DefaultRuntime", v.default_runtime},
-           {"Runtimes", json{{v.default_runtime, json{{"path", "gocker-monitor"}}}}},
+           {"Runtimes", runtimes_json(v)},
            {"SecurityOptions", json::array()},
            {"Plugins", json{{"Volume", json::array()}, {"Network", json::array()}, {"Log", json::array({"json-file"})}}},
            {"LoggingDriver", "json-file"},
@@ -76,6 +88,14 @@ void from_json(const json& j, SystemInfo& v) {
   read_field(j, "Name", v.name);
   read_field(j, "ServerVersion", v.server_version);
   read_field(j, "DockerRootDir", v.docker_root_dir);
+  read_field(j, "DefaultRuntime", v.default_runtime);
+  if (auto it = j.find("Runtimes"); it != j.end() && it->is_object()) {
+    for (const auto& [name, entry] : it->items()) {
+      std::string path;
+      if (entry.is_object()) read_field(entry, "path", path);
+      v.runtimes[name] = path;
+    }
+  }
 }
 
 void to_json(json& j, const ImageSummary& v) {

@@ -45,6 +45,7 @@ struct SystemInfo {
   std::string server_version;
   std::string docker_root_dir;
   std::string default_runtime = "gocker";
+  std::map<std::string, std::string> runtimes;  // name -> path, as Runtimes {name: {"path": ...}}
 };
 
 struct ImageSummary {

@@ -88,6 +88,10 @@ int show_info(const GlobalOptions& global) {
     std::cerr << "malformed info reply from the daemon: " << error.what() << "\n";
     return kExitCommandFailure;
   }
+  // docker info's line: the names, space-separated.
+  std::string runtime_names;
+  for (const auto& [name, path] : info.runtimes) runtime_names += (runtime_names.empty() ? "" : " ") + name;
+  if (runtime_names.empty()) runtime_names = info.default_runtime;
   std::cout << "Client:\n Version:    " << GOCKER_VERSION << "\n\n"
             << "Server:\n"
             << " Containers: " << info.containers << "\n"
@@ -100,6 +104,7 @@ int show_info(const GlobalOptions& global) {
             << " Logging Driver: json-file\n"
             << " Cgroup Driver: " << info.cgroup_driver << "\n"
             << " Cgroup Version: " << info.cgroup_version << "\n"
+            << " Runtimes: " << runtime_names << "\n"
             << " Default Runtime: " << info.default_runtime << "\n"
             << " Kernel Version: " << info.kernel_version << "\n"
             << " Operating System: " << info.operating_system << "\n"

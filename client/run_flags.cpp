@@ -70,6 +70,7 @@ void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach) {
   command.add_flag("-t,--tty", flags.tty, "Allocate a pseudo-TTY");
   command.add_flag("--rm", flags.auto_remove, "Automatically remove the container when it exits");
   command.add_flag("--init", flags.init, "Run an init inside the container that forwards signals and reaps processes");
+  command.add_option("--runtime", flags.runtime, "OCI runtime for this container (one of the daemon's, gockerctl info)");
   command.add_option("--name", flags.name, "Assign a name to the container");
   repeated("-e,--env", flags.env, "Set environment variables");
   repeated("--env-file", flags.env_files, "Read in a file of environment variables");
@@ -412,6 +413,7 @@ Outcome<nlohmann::json> build_create_request(const RunFlags& flags, const EnvLoo
   host.pids_limit = flags.pids_limit;
   host.auto_remove = flags.auto_remove;
   host.init = flags.init;
+  host.runtime = flags.runtime;
   // As the docker CLI: "-v /path" is an anonymous volume in Config.Volumes, anything with a
   // source goes to HostConfig.Binds.
   for (const auto& volume : flags.volumes) {

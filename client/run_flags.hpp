@@ -23,6 +23,7 @@ struct RunFlags {
   bool tty = false;
   bool auto_remove = false;
   bool init = false;  // --init
+  std::string runtime;  // --runtime
   std::string name;
   std::vector<std::string> env;        // -e KEY=VALUE or -e KEY (from the client's environment)
   std::vector<std::string> env_files;  // --env-file, applied before -e as docker does

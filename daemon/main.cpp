@@ -52,6 +52,9 @@ struct DaemonFlags {
   std::vector<std::string> insecure_registries;  // registries reached over plain HTTP (issue 5)
   std::string config_dir = "/etc/gocker";        // certs.d/<host:port>/ (issue 5)
   unsigned request_timeout_seconds = 30;          // server::SessionOptions::request_timeout
+  std::string runtime;                            // --runtime (gockerd's) / --default-runtime (dockerd's)
+  std::string default_runtime;
+  std::vector<std::string> add_runtimes;          // --add-runtime name=path, repeatable
 };
 
 // The directory of the running gockerd binary, to find its siblings when run from a build tree.
@@ -228,6 +231,17 @@ int run_daemon(const DaemonFlags& flags) {
   options.insecure_registries = flags.insecure_registries;
   options.config_dir = flags.config_dir;
   options.container_nofile_soft = original_nofile_soft;
+  {
+    if (!flags.runtime.empty() && !flags.default_runtime.empty() && flags.runtime != flags.default_runtime)
+      return fail("--runtime " + flags.runtime + " and --default-runtime " + flags.default_runtime + " disagree");
+    const char* search_path = ::getenv("PATH");
+    auto runtimes = engine::RuntimeRegistry::make(
+        flags.add_runtimes, flags.runtime.empty() ? flags.default_runtime : flags.runtime,
+        search_path ? search_path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        [](const std::string& path) { return is_existing_file(path) && ::access(path.c_str(), X_OK) == 0; });
+    if (!runtimes) return fail(runtimes.error().message);
+    options.runtimes = std::move(runtimes).value();
+  }
 
   boost::asio::io_context io_context;
   auto engine = engine::Engine::open(options, io_context.get_executor());
@@ -316,6 +330,13 @@ int main(int argc, char** argv) {
                  "uploads included) may go without sending a byte")
       ->check(CLI::Range(1u, 3600u))
       ->capture_default_str();
+  app.add_option("--runtime", flags.runtime,
+                 "The default OCI runtime of new containers: gocker (built in), runc or crun when on PATH, or "
+                 "a name given with --add-runtime");
+  app.add_option("--default-runtime", flags.default_runtime, "Same as --runtime (dockerd's spelling)");
+  app.add_option("--add-runtime", flags.add_runtimes,
+                 "Another OCI runtime, repeatable: name=path (path absolute, or a command on PATH)")
+      ->take_all();
   CLI11_PARSE(app, argc, argv);
   flags.group_given = app.count("--group") > 0;
 

@@ -16,7 +16,8 @@
 #                                    the build dir), and the openssl CLI (daemon_surface_test makes
 #                                    its throwaway TLS certificates with it), python3-jwt and
 #                                    python3-cryptography (registry_token_test's token server
-#                                    signs its JWTs with them)
+#                                    signs its JWTs with them), runc and crun (runtime_select_test
+#                                    runs the same containers through gockerd --runtime runc|crun)
 #
 # Idempotent: when every package is already installed it does not touch apt at all.
 set -eu
@@ -34,7 +35,7 @@ build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-de
   libnl-route-3-dev libnl-3-dev libnftables-dev nftables
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev"
 test_packages="docker.io python3 python3-docker systemd nodejs skopeo docker-registry zstd openssl
-  python3-jwt python3-cryptography podman conmon"
+  python3-jwt python3-cryptography podman conmon runc crun"
 # Debian's npm, unless an npm is already there (a NodeSource nodejs bundles its own and conflicts
 # with Debian's npm package).
 command -v npm >/dev/null 2>&1 || test_packages="$test_packages npm"

@@ -149,11 +149,19 @@ CREATE UNIQUE INDEX endpoints_by_address ON endpoints(network_id, ip) WHERE ip !
 CREATE INDEX endpoints_by_network ON endpoints(network_id);
 )sql";
 
+// Migration 5: the OCI runtime of each container (gockerd --runtime/--add-runtime, HostConfig.Runtime),
+// chosen at create and kept for its life: exec, stop and removal after a daemon restart go through
+// the same runtime. Containers made before it ran under the built-in runtime.
+constexpr const char* kMigration5 = R"sql(
+ALTER TABLE containers ADD COLUMN runtime TEXT NOT NULL DEFAULT 'gocker';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "containers, layers, images, image_layers, image_tags", kMigration1},
     {2, "containers.manually_stopped (restart policies)", kMigration2},
     {3, "volumes, container_mounts", kMigration3},
     {4, "networks, endpoints (IPAM)", kMigration4},
+    {5, "containers.runtime (OCI runtime per container)", kMigration5},
 };
 
 int read_user_version(SQLite::Database& database) {

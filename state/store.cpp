@@ -79,8 +79,8 @@ class SqliteStore final : public Store {
       auto statement = lease(R"sql(
         INSERT INTO containers (id, name, image_ref, image_id, created_at, config_json, host_config_json,
           status, pid, pid_start_time, monitor_pid, monitor_start_time, exit_code, oom_killed, error,
-          started_at, finished_at, cgroup_paths, restart_count, manually_stopped)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
+          started_at, finished_at, cgroup_paths, restart_count, manually_stopped, runtime)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
       SQLite::Statement& insert = statement.get();
       insert.bind(1, record.id);
       insert.bind(2, record.name);
@@ -90,6 +90,7 @@ class SqliteStore final : public Store {
       insert.bind(6, record.config_json);
       insert.bind(7, record.host_config_json);
       bind_state(insert, 8, record);
+      insert.bind(8 + kStateFields, record.runtime);
       // The container and its endpoints (addresses) commit together or not at all.
       SQLite::Transaction transaction(*database_, SQLite::TransactionBehavior::IMMEDIATE);
       insert.exec();
@@ -167,7 +168,7 @@ class SqliteStore final : public Store {
       auto statement = lease(R"sql(
         SELECT id, name, image_ref, image_id, created_at, config_json, host_config_json, status, pid,
           pid_start_time, monitor_pid, monitor_start_time, exit_code, oom_killed, error, started_at,
-          finished_at, cgroup_paths, restart_count, manually_stopped
+          finished_at, cgroup_paths, restart_count, manually_stopped, runtime
         FROM containers ORDER BY rowid)sql");
       SQLite::Statement& select = statement.get();
       std::vector<ContainerRecord> records;
@@ -195,6 +196,7 @@ class SqliteStore final : public Store {
         record.cgroup_paths = std::move(cgroup_paths.value());
         record.restart_count = select.getColumn(18).getInt();
         record.manually_stopped = select.getColumn(19).getInt() != 0;
+        record.runtime = select.getColumn(20).getString();
         records.push_back(std::move(record));
       }
       return records;

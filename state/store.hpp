@@ -58,6 +58,7 @@ struct ContainerRecord {
   std::vector<std::string> cgroup_paths;  // absolute
   int restart_count = 0;
   bool manually_stopped = false;  // dockerd's HasBeenManuallyStopped: no policy restart after it
+  std::string runtime = "gocker";  // the OCI runtime's name (set at insert, never changed)
   // Inserted together with the container (insert_container); not filled by list_containers.
   std::vector<EndpointRecord> endpoints;
 };

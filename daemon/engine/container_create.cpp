@@ -30,6 +30,10 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
                                                                   const api::ContainerCreateRequest& request) {
   if (request.config.image.empty()) return Error::invalid("Config.Image is required to create a container");
   GOCKER_TRY(validate_host_config(request.host_config, online_cpus_));
+  // The runtime is chosen once, at create (dockerd's HostConfig.Runtime): a later change of the
+  // daemon's default does not move existing containers.
+  auto runtime_name = options_.runtimes.resolve(request.host_config.runtime);
+  if (!runtime_name) return std::move(runtime_name).error();
   GOCKER_TRY(validate_restart_policy(request.host_config.restart_policy, request.host_config.auto_remove));
   if (request.host_config.init) GOCKER_TRY(check_init_binary());
   if (auto security = resolve_container_security(request.host_config, daemon_privileges_, seccomp_host_); !security) {
@@ -108,10 +112,12 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   record.image_id = image->id;
   record.created_at = format_rfc3339_nanos(now_unix_nanos());
   record.config_json = nlohmann::json(config).dump();
-  record.host_config_json = nlohmann::json(request.host_config).dump();
+  container->host_config = request.host_config;
+  container->host_config.runtime = *runtime_name;
+  record.host_config_json = nlohmann::json(container->host_config).dump();
+  record.runtime = *runtime_name;
   record.status = "created";
   container->config = std::move(config);
-  container->host_config = request.host_config;
   GOCKER_TRY(write_network_files(*container));
   if (auto inserted = store_->insert_container(record); !inserted) return std::move(inserted).error().context(what);
   if (auto attached = attach_mounts(id, layout.rootfs(), *mounts); !attached) {

@@ -193,12 +193,14 @@ Result<EngineImpl::StartedExec> EngineImpl::launch_exec(const std::shared_ptr<Ex
                                                         const std::shared_ptr<Container>& container) {
   runtime::ExecSpec spec;
   std::string container_dir;
+  std::string runtime_name;
   {
     std::lock_guard lock(container->mutex);
     GOCKER_TRY(check_container_running(*container));
     spec.container_init = {static_cast<pid_t>(container->record.pid), container->record.pid_start_time};
     spec.cgroup_paths = container->record.cgroup_paths;
     container_dir = container->dir;
+    runtime_name = container->record.runtime;
     // The user is resolved at start against the container's own files, as runc exec does.
     RootfsLayout layout{container->dir};
     auto user = resolve_user(exec_user_spec(container->config, exec->config),
@@ -233,6 +235,11 @@ Result<EngineImpl::StartedExec> EngineImpl::launch_exec(const std::shared_ptr<Ex
   options.exec_id = exec->id;
   options.state_dir = exec->state_dir;
   options.attach_socket = exec->attach_socket;
+  if (!options_.runtimes.is_builtin(runtime_name)) {
+    options.runtime_path = options_.runtimes.path_of(runtime_name);
+    if (options.runtime_path.empty()) return Error::invalid("unknown or invalid runtime name: " + runtime_name);
+    options.runtime_root = runtime_root(runtime_name);
+  }
   auto pending = runtime::spawn_exec_monitor(options, spec);
   if (!pending) return std::move(pending).error();
   auto monitor_pidfd = runtime::open_pidfd(pending->processes().monitor);

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -13,6 +14,7 @@
 #include "engine/engine_impl.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
 #include "runtime/monitor_launch.hpp"
+#include "runtime/oci_runtime.hpp"
 
 namespace gocker::engine {
 
@@ -46,6 +48,25 @@ Task<Status> EngineImpl::remove_container(std::string ref, bool force, bool remo
 
 namespace {
 
+}  // namespace
+
+Status EngineImpl::delete_runtime_state(const Container& container) const {
+  const std::string& name = container.record.runtime;
+  if (options_.runtimes.is_builtin(name)) return ok();
+  const std::string root = runtime_root(name);
+  struct stat info {};
+  // The monitor deletes the runtime's state once the container exits: usually nothing is left.
+  if (::lstat((root + "/" + container.record.id).c_str(), &info) != 0) return ok();
+  const std::string path = options_.runtimes.path_of(name);
+  if (path.empty()) return Error::invalid("delete runtime state: unknown or invalid runtime name: " + name);
+  runtime::OciRuntimeCommand command{path, root, container.dir + "/runtime-log.json"};
+  if (auto deleted = runtime::run_runtime_command(command, runtime::runtime_delete_argv(command, container.record.id)); !deleted)
+    return std::move(deleted).error().context("delete runtime state");
+  return ok();
+}
+
+namespace {
+
 Status remove_container_files(const Container& container) {
   GOCKER_TRY(unmount_container_rootfs(RootfsLayout{container.dir}));
   if (!container.record.cgroup_paths.empty()) GOCKER_TRY(runtime::remove_cgroup_paths(container.record.cgroup_paths));
@@ -72,6 +93,8 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
       for (const auto& mount : container->mounts)
         if (mount.type == "volume") anonymous_volumes.push_back(mount.volume_name);
     container->record.status = "removing";
+    if (auto deleted = delete_runtime_state(*container); !deleted)
+      spdlog::warn("remove container {}: {}", id.substr(0, 12), deleted.error().message);
     auto cleaned = remove_container_files(*container);
     if (!cleaned) {
       // Leave it visible as "dead" so `rm -f` can be retried once the cause is fixed.

@@ -47,6 +47,9 @@ Result<std::string> EngineImpl::write_runtime_config(Container& container) {
   inputs.rootfs_path = layout.rootfs();
   inputs.bundle_dir = container.dir;
   inputs.cgroups_path = cgroups_path(container.record.id);
+  // runc and crun take a relative cgroupsPath as relative to their own cgroup; absolute, it names
+  // the same place under each hierarchy's root as the built-in runtime's.
+  if (!options_.runtimes.is_builtin(container.record.runtime)) inputs.cgroups_path.insert(0, "/");
   inputs.user_mounts = oci_mounts(container.mounts);
   auto security = resolve_container_security(container.host_config, daemon_privileges_, seccomp_host_);
   if (!security) return std::move(security).error();
@@ -86,6 +89,13 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     }
     ::unlink((container->dir + "/exit.json").c_str());
     ::unlink((container->dir + "/monitor.json").c_str());
+    const std::string& runtime_name = container->record.runtime;
+    if (!options_.runtimes.is_builtin(runtime_name)) {
+      monitor_options.runtime_path = options_.runtimes.path_of(runtime_name);
+      if (monitor_options.runtime_path.empty())
+        co_return Error::invalid(what + ": unknown or invalid runtime name: " + runtime_name);
+      monitor_options.runtime_root = runtime_root(runtime_name);
+    }
     auto config_path = write_runtime_config(*container);
     if (!config_path) co_return std::move(config_path).error().context(what);
     container->starting = true;
@@ -125,12 +135,17 @@ Task<Status> EngineImpl::start_container(std::string ref) {
   if (setup_error) {
     auto error = std::move(*setup_error);
     bool auto_remove = false;
+    int exit_code = 128;
     std::vector<Notifier<api::WaitResponse>> waiters;
     {
       std::lock_guard lock(container->mutex);
       container->record.error = error.message;
       // Docker's exit code for a container that failed to start for a reason other than its command.
       container->record.exit_code = 128;
+      // Another runtime finds a missing command at create, before ready: its monitor recorded
+      // 127 or 126 as the built-in runtime's does after go.
+      if (auto recorded = runtime::read_exit_status(container->dir)) container->record.exit_code = recorded->exit_code;
+      exit_code = container->record.exit_code;
       (void)persist_state(*container);
       waiters.swap(container->exit_waiters);
       // No monitor means no exit to trigger AutoRemove; a client waiting for condition=removed
@@ -138,7 +153,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
       auto_remove = container->host_config.auto_remove && !container->removing;
       if (auto_remove) container->removing = true;
     }
-    for (const auto& waiter : waiters) waiter.notify(api::WaitResponse{128, error.message});
+    for (const auto& waiter : waiters) waiter.notify(api::WaitResponse{exit_code, error.message});
     if (auto_remove) {
       if (auto removed = destroy_container(container); !removed) spdlog::error("{}: {}", what, removed.error().message);
     }

@@ -27,6 +27,7 @@
 #include "api/usage_types.hpp"
 #include "api/volume_types.hpp"
 #include "base/result.hpp"
+#include "engine/runtime_registry.hpp"
 
 namespace gocker::engine {
 
@@ -47,6 +48,9 @@ struct EngineOptions {
   // Containers' default RLIMIT_NOFILE soft limit: gockerd's own before it raised it (main.cpp);
   // 0: gockerd's soft limit when the engine opens.
   uint64_t container_nofile_soft = 0;
+  // --runtime/--default-runtime and --add-runtime (runtime_registry.hpp); each external runtime
+  // keeps its state of this daemon's containers under <root>/runtimes/<name>.
+  RuntimeRegistry runtimes;
 };
 
 struct ListOptions {

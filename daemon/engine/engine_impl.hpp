@@ -158,6 +158,11 @@ class EngineImpl final : public Engine {
   std::string container_dir(const std::string& id) const { return options_.root + "/containers/" + id; }
   std::string attach_socket_path(const std::string& id) const { return options_.root + "/s/" + id.substr(0, 16); }
   std::string cgroups_path(const std::string& id) const { return options_.cgroup_parent + "/" + id; }
+  // An external OCI runtime's --root for this daemon's containers (runtime_registry.hpp).
+  std::string runtime_root(const std::string& name) const { return options_.root + "/runtimes/" + name; }
+  // `<runtime> delete --force` of a container whose runtime still keeps state of it (a monitor that
+  // was killed before its own delete); nothing for the built-in runtime. Caller holds container.mutex.
+  Status delete_runtime_state(const Container& container) const;
   std::string generate_name() const;
 
   Status persist_state(const Container& container);  // caller holds container.mutex

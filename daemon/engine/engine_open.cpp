@@ -61,6 +61,12 @@ Status EngineImpl::initialize() {
   GOCKER_TRY(make_directory(options_.root, 0711));
   GOCKER_TRY(make_directory(options_.root + "/containers", 0710));
   GOCKER_TRY(make_directory(options_.root + "/s", 0700));
+  for (const auto& [name, path] : options_.runtimes.runtimes()) {
+    if (!options_.runtimes.is_builtin(name)) {
+      GOCKER_TRY(make_directory(options_.root + "/runtimes", 0700));
+      GOCKER_TRY(make_directory(runtime_root(name), 0700));
+    }
+  }
   seccomp_programs_ = std::make_unique<SeccompPrograms>(options_.root + "/seccomp");
   auto store = state::Store::open(options_.root + "/state.db");
   if (!store) return std::move(store).error();
@@ -102,6 +108,8 @@ Status EngineImpl::initialize() {
       continue;
     }
     container->record = std::move(record);
+    // Rows from before migration 5 ran under the built-in runtime; inspect shows it.
+    if (container->host_config.runtime.empty()) container->host_config.runtime = container->record.runtime;
     if (auto mounts = store_->container_mounts(container->record.id); mounts) {
       container->mounts = std::move(mounts).value();
     } else {
@@ -181,6 +189,9 @@ api::SystemInfo EngineImpl::info() const {
   info.id = "gocker";
   info.server_version = options_.version;
   info.docker_root_dir = options_.root;
+  info.default_runtime = options_.runtimes.default_name();
+  for (const auto& [name, path] : options_.runtimes.runtimes())
+    info.runtimes[name] = options_.runtimes.is_builtin(name) ? "gocker-monitor" : path;
   return info;
 }
 

@@ -31,6 +31,9 @@ struct ExecMonitorOptions {
   std::string console_socket;
   bool inherit_stdio = false;
   bool hand_off_init = false;
+  // The container runs under another OCI runtime: the process is started by `<runtime> exec`.
+  std::string runtime_path;
+  std::string runtime_root;
 };
 
 // Blocks until the process is ready to execve or its setup failed (then nothing is left running).

@@ -75,6 +75,7 @@ int Monitor::run_exec(const ExecSpec& exec) {
   spec_.process = exec.process;
   spec_.open_stdin = exec.open_stdin;
   spec_.stdin_once = true;
+  if (uses_external_runtime()) return run_exec_external(exec);
 
   auto container_pidfd = open_pidfd(exec.container_init);
   if (!container_pidfd) {
@@ -197,6 +198,8 @@ int exec_monitor_main(int argc, char** argv) {
   monitor_options.console_socket = options->console_socket;
   monitor_options.inherit_stdio = options->inherit_stdio;
   monitor_options.hand_off_init = options->hand_off_init;
+  monitor_options.runtime_path = options->runtime_path;
+  monitor_options.runtime_root = options->runtime_root;
   Monitor monitor(std::move(monitor_options), std::move(control));
   return monitor.run_exec(*exec);
 }

@@ -293,12 +293,7 @@ Status Monitor::wait_for_init_ready() {
           GOCKER_TRY(forward_pty_master(std::move(received.fd)));
           break;
         }
-        GOCKER_TRY(set_nonblocking(received.fd.get()));
-        if (spec_.open_stdin) {
-          stdin_.reset(::fcntl(received.fd.get(), F_DUPFD_CLOEXEC, 3));
-          if (!stdin_) return Error::from_errno(errno, "dup pty master");
-        }
-        stdout_.emplace(OutputStream{std::move(received.fd), JsonLogSplitter("stdout"), attach::MessageType::kStdout});
+        GOCKER_TRY(take_pty_master(std::move(received.fd)));
         break;
       }
       case sync::MessageType::kRunHooks: {
@@ -315,6 +310,16 @@ Status Monitor::wait_for_init_ready() {
       default: return Error::internal("unexpected message from container init");
     }
   }
+}
+
+Status Monitor::take_pty_master(UniqueFd master) {
+  GOCKER_TRY(set_nonblocking(master.get()));
+  if (spec_.open_stdin) {
+    stdin_.reset(::fcntl(master.get(), F_DUPFD_CLOEXEC, 3));
+    if (!stdin_) return Error::from_errno(errno, "dup pty master");
+  }
+  stdout_.emplace(OutputStream{std::move(master), JsonLogSplitter("stdout"), attach::MessageType::kStdout});
+  return ok();
 }
 
 Status Monitor::report_ready() {
@@ -336,6 +341,7 @@ int Monitor::run() {
     return 1;
   }
   spec_ = std::move(*spec);
+  if (uses_external_runtime()) return run_external();
   UniqueFd child_stdin, child_stdout, child_stderr, child_sync;
   // Cleanup comes before the report: when spawn_monitor() sees the error, nothing is left.
   auto fail_before_clone = [&](const char* step, const Error& error) {

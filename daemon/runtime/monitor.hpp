@@ -19,6 +19,7 @@
 #include "runtime/json_log.hpp"
 #include "runtime/monitor_launch.hpp"
 #include "runtime/oci_config.hpp"
+#include "runtime/oci_runtime.hpp"
 #include "runtime/sync_protocol.hpp"
 
 namespace gocker::runtime {
@@ -81,6 +82,22 @@ class Monitor {
   void close_control_socket();
   void on_control_connection();
   Status forward_pty_master(UniqueFd master);
+  // A terminal's master (from the init, or from another runtime's console socket) becomes the
+  // output stream, and stdin too with open-stdin.
+  Status take_pty_master(UniqueFd master);
+  // Another OCI runtime does the container work (monitor_external.cpp, oci_runtime.hpp).
+  bool uses_external_runtime() const { return !options_.runtime_path.empty(); }
+  OciRuntimeCommand runtime_command() const;
+  int run_external();
+  int run_exec_external(const ExecSpec& exec);
+  // The runtime's process (create or exec) has exited: its pid file names the init, now ours.
+  Status adopt_runtime_process(const std::string& pid_file);
+  Status listen_console_socket();
+  Status receive_console_master();
+  // On go: `<runtime> start` (a container) or nothing (an exec runs already); then the output is read.
+  void on_external_go();
+  // `<runtime> delete --force`: the runtime's state and cgroup go (after the exit, or an abandon).
+  void delete_with_runtime();
   // Exec mode: forks the process that enters the container (exec_monitor.cpp).
   Status fork_exec_process(const ExecSpec& exec, const UniqueFd& container_pidfd, const UniqueFd& child_stdin,
                            const UniqueFd& child_stdout, const UniqueFd& child_stderr, UniqueFd& child_sync);
@@ -148,6 +165,12 @@ class Monitor {
   // Decided at go: options_.hand_off_init and a subreaper (not PID 1) adopted the monitor. The
   // monitor then exits once the command runs, without reaping the init or touching its cgroup.
   bool hand_off_ = false;
+  // Another runtime: an exec of it (no runtime state of its own to delete), the console socket
+  // a terminal's master arrives on, and the output fds, read only from go on.
+  bool exec_mode_ = false;
+  std::string console_socket_path_;
+  UniqueFd console_listener_;
+  bool output_deferred_ = false;
 };
 
 }  // namespace gocker::runtime

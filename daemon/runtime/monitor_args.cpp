@@ -39,6 +39,23 @@ bool parse_process_io_flag(const std::string& flag, const std::string& value, st
   return true;
 }
 
+// Another OCI runtime does the container work (oci_runtime.hpp); the monitor drives it.
+void append_runtime_flags(std::vector<std::string>& argv, const std::string& runtime_path, const std::string& runtime_root) {
+  if (!runtime_path.empty()) argv.insert(argv.end(), {"--runtime", runtime_path, "--runtime-root", runtime_root});
+}
+
+bool parse_runtime_flag(const std::string& flag, const std::string& value, std::string& runtime_path,
+                        std::string& runtime_root) {
+  if (flag == "--runtime") {
+    runtime_path = value;
+  } else if (flag == "--runtime-root") {
+    runtime_root = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> build_monitor_argv(const MonitorOptions& options) {
@@ -49,6 +66,7 @@ std::vector<std::string> build_monitor_argv(const MonitorOptions& options) {
   if (!options.control_socket.empty()) argv.insert(argv.end(), {"--control-socket", options.control_socket});
   append_process_io_flags(argv, options.console_socket, options.inherit_stdio, options.hand_off_init);
   if (options.preserved_fds > 0) argv.insert(argv.end(), {"--preserve-fds", std::to_string(options.preserved_fds)});
+  append_runtime_flags(argv, options.runtime_path, options.runtime_root);
   return argv;
 }
 
@@ -71,6 +89,7 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
     } else if (flag == "--control-socket") {
       options.control_socket = value;
     } else if (parse_process_io_flag(flag, value, options.console_socket, options.inherit_stdio, options.hand_off_init)) {
+    } else if (parse_runtime_flag(flag, value, options.runtime_path, options.runtime_root)) {
     } else if (flag == "--preserve-fds") {
       auto count = parse_preserved_fds(value);
       if (!count) return std::move(count).error();
@@ -82,6 +101,9 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
   if (options.container_id.empty() || options.bundle_dir.empty() || options.state_dir.empty()) {
     return Error::invalid("monitor arguments: --id, --bundle and --state-dir are required");
   }
+  if (!options.runtime_path.empty() && options.runtime_root.empty()) {
+    return Error::invalid("monitor arguments: --runtime needs --runtime-root");
+  }
   return options;
 }
 
@@ -89,6 +111,7 @@ std::vector<std::string> build_exec_monitor_argv(const ExecMonitorOptions& optio
   std::vector<std::string> argv = {"gocker-monitor", kExecMode,     "--id",        options.container_id, "--exec-id",
                                    options.exec_id,  "--state-dir", options.state_dir, "--attach",   options.attach_socket};
   append_process_io_flags(argv, options.console_socket, options.inherit_stdio, options.hand_off_init);
+  append_runtime_flags(argv, options.runtime_path, options.runtime_root);
   return argv;
 }
 
@@ -108,6 +131,7 @@ Result<ExecMonitorOptions> parse_exec_monitor_argv(const std::vector<std::string
     } else if (flag == "--attach") {
       options.attach_socket = value;
     } else if (parse_process_io_flag(flag, value, options.console_socket, options.inherit_stdio, options.hand_off_init)) {
+    } else if (parse_runtime_flag(flag, value, options.runtime_path, options.runtime_root)) {
     } else {
       return Error::invalid("exec monitor arguments: unknown flag " + gocker::quoted(flag));
     }

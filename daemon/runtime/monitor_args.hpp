@@ -5,6 +5,8 @@
 // bundle's config.json. --log and --attach may be empty (no log file, no attach socket).
 // Standalone mode (gocker-runc) adds --control-socket PATH, --console-socket PATH,
 // --inherit-stdio 1 and --preserve-fds N; the preserved fds arrive as 4..4+N-1.
+// Another OCI runtime (gockerd --runtime, oci_runtime.hpp): --runtime PATH --runtime-root DIR, for
+// both modes.
 #include <string>
 #include <vector>
 

@@ -47,6 +47,10 @@ struct MonitorOptions {
   // (an engine's conmon or containerd shim: they reap it and read its exit status, as with runc).
   // Without such a subreaper (adopted by PID 1) the monitor keeps serving as without the flag.
   bool hand_off_init = false;
+  // gockerd --runtime: another OCI runtime (runc, crun) creates and starts the container from the
+  // bundle; the monitor drives it as conmon does (oci_runtime.hpp). Empty: the built-in runtime.
+  std::string runtime_path;
+  std::string runtime_root;  // the runtime's --root
 };
 
 // What the monitor reported once the init was ready to exec.

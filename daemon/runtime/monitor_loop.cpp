@@ -49,9 +49,9 @@ Status Monitor::run_event_loop() {
   if (!epoll_) return Error::from_errno(errno, "epoll_create1");
   watch(signal_fd_.get(), EPOLLIN);
   watch(control_.get(), EPOLLIN);
-  watch(sync_.get(), EPOLLIN);
-  if (stdout_) watch(stdout_->fd.get(), EPOLLIN);
-  if (stderr_) watch(stderr_->fd.get(), EPOLLIN);
+  if (sync_) watch(sync_.get(), EPOLLIN);
+  if (stdout_ && !output_deferred_) watch(stdout_->fd.get(), EPOLLIN);
+  if (stderr_ && !output_deferred_) watch(stderr_->fd.get(), EPOLLIN);
   if (listener_) watch(listener_.get(), EPOLLIN);
   if (control_listener_) watch(control_listener_.get(), EPOLLIN);
   // An exit that happened before the signalfd was watched is still pending on it; nothing is lost.
@@ -123,6 +123,11 @@ void Monitor::reap_children() {
 
 void Monitor::on_control() {
   auto message = sync::receive_message(control_.get());
+  if (message && message->has_value() && (*message)->type == sync::MessageType::kGo &&
+      phase_ == Phase::kWaitingForGo && uses_external_runtime()) {
+    on_external_go();
+    return;
+  }
   if (message && message->has_value() && (*message)->type == sync::MessageType::kGo &&
       phase_ == Phase::kWaitingForGo) {
     // A failed send means the init is gone; the sync EOF and its exit decide what the daemon is told.
@@ -398,6 +403,7 @@ void Monitor::finish_if_done() {
   if (done_) return;
   if (phase_ == Phase::kAbandoned) {
     if (!init_wait_status_) return;
+    if (uses_external_runtime()) delete_with_runtime();
     remove_cgroup();
     if (listener_) ::unlink(options_.attach_socket.c_str());
     ::unlink((options_.state_dir + "/" + kMonitorStateFile).c_str());
@@ -420,6 +426,8 @@ void Monitor::record_exit() {
     auto oom_kills = cgroup_->oom_kill_count(spec_.cgroups_path);
     oom_killed = oom_kills && *oom_kills > oom_kills_at_start_;
   }
+  // Before exit.json: once the engine sees the exit, a new start may create the container again.
+  if (uses_external_runtime()) delete_with_runtime();
   ExitStatus status;
   status.exit_code = exec_exit_code_ ? *exec_exit_code_ : exit_code_from_wait_status(*init_wait_status_);
   status.oom_killed = oom_killed;

@@ -88,4 +88,31 @@ ssize_t send_with_fd(int socket, const struct iovec* parts, size_t count, int fd
   return retry_eintr([&] { return ::sendmsg(socket, &message, MSG_NOSIGNAL); });
 }
 
+Result<UniqueFd> receive_fd(int socket) {
+  char payload[4096];
+  struct iovec part {payload, sizeof payload};
+  struct msghdr message {};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t received = retry_eintr([&] { return ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC); });
+  if (received < 0) return Error::from_errno(errno, "receive fd");
+  UniqueFd passed;
+  for (struct cmsghdr* header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+    if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t index = 0; index < count; ++index) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(header) + index * sizeof(int), sizeof fd);
+      // The first one is kept; any other (a confused peer) is closed.
+      if (!passed) passed.reset(fd);
+      else ::close(fd);
+    }
+  }
+  if (!passed) return Error::invalid("receive fd: the message carried none");
+  return passed;
+}
+
 }  // namespace gocker::runtime

@@ -27,4 +27,8 @@ Result<UniqueFd> listen_unix(const std::string& path, int type, int backlog);
 // EPIPE, it does not kill the sender); EINTR is retried. -1 with errno on failure, as sendmsg.
 ssize_t send_with_fd(int socket, const struct iovec* parts, size_t count, int fd);
 
+// recvmsg of one message and the first fd it carries (SCM_RIGHTS, born CLOEXEC): how a runtime
+// hands a terminal's master to a --console-socket. InvalidArgument when it carried none.
+Result<UniqueFd> receive_fd(int socket);
+
 }  // namespace gocker::runtime

@@ -109,6 +109,13 @@ void check_runtime(const std::string& runtime) {
     auto text = daemon.gockerctl({"info"});
     CHECK(contains(text.out, "Default Runtime: " + runtime + "\n"));
     CHECK(contains(text.out, " Runtimes: "));
+    if (!docker_cli_path().empty()) {
+      auto docker = daemon.docker({"info"});
+      INFO(docker.describe());
+      CHECK(contains(docker.out, "Default Runtime: " + runtime + "\n"));
+      CHECK(contains(docker.out, " Runtimes: "));
+      CHECK(contains(docker.out, runtime));
+    }
   }
 
   SUBCASE("output, exit codes and a missing command") {
@@ -198,6 +205,19 @@ void check_runtime(const std::string& runtime) {
     auto seen = daemon.gockerctl({"exec", "ex", "sh", "-c", "until [ -s /tmp/mark ]; do sleep 0.05; done; cat /tmp/mark"});
     CHECK(seen.out == "detached\n");
     CHECK(daemon.gockerctl({"rm", "-f", "ex"}).exit_code == 0);
+  }
+
+  SUBCASE("pause and unpause (the cgroup freezer, whichever runtime made the cgroup)") {
+    run_detached(daemon, {"--name", "frozen", "busybox", "sleep", "1000"});
+    CHECK(daemon.gockerctl({"pause", "frozen"}).exit_code == 0);
+    CHECK(inspect(daemon, "frozen")["State"]["Paused"] == true);
+    auto refused = daemon.gockerctl({"exec", "frozen", "true"});
+    CHECK(refused.exit_code != 0);
+    CHECK(contains(refused.err, "is paused"));
+    CHECK(daemon.gockerctl({"unpause", "frozen"}).exit_code == 0);
+    CHECK(inspect(daemon, "frozen")["State"]["Paused"] == false);
+    CHECK(daemon.gockerctl({"exec", "frozen", "true"}).exit_code == 0);
+    CHECK(daemon.gockerctl({"rm", "-f", "frozen"}).exit_code == 0);
   }
 
   SUBCASE("stop of a process that ignores SIGTERM ends within the timeout") {

@@ -17,7 +17,11 @@
 #                                    its throwaway TLS certificates with it), python3-jwt and
 #                                    python3-cryptography (registry_token_test's token server
 #                                    signs its JWTs with them), runc and crun (runtime_select_test
-#                                    runs the same containers through gockerd --runtime runc|crun)
+#                                    runs the same containers through gockerd --runtime runc|crun),
+#                                    and clang-14 with its sanitizer and
+#                                    libFuzzer runtimes (libclang-rt-14-dev, only a recommendation
+#                                    of clang, which apt skips here) and llvm-symbolizer (llvm-14)
+#                                    for the checked build test.sh makes in build/sanitize
 #
 # Idempotent: when every package is already installed it does not touch apt at all.
 set -eu
@@ -35,7 +39,7 @@ build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-de
   libnl-route-3-dev libnl-3-dev libnftables-dev nftables
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev"
 test_packages="docker.io python3 python3-docker systemd nodejs skopeo docker-registry zstd openssl
-  python3-jwt python3-cryptography podman conmon runc crun"
+  python3-jwt python3-cryptography podman conmon runc crun clang-14 libclang-rt-14-dev llvm-14"
 # Debian's npm, unless an npm is already there (a NodeSource nodejs bundles its own and conflicts
 # with Debian's npm package).
 command -v npm >/dev/null 2>&1 || test_packages="$test_packages npm"

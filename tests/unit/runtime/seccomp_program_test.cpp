@@ -93,6 +93,14 @@ TEST_CASE("under a deny-by-default program, numbers newer than libseccomp answer
   auto program = compile_seccomp_program(
       profile_with({SeccompActionKind::kErrno, EPERM}, {rule({"exit_group", "exit", "seccomp"}, {SeccompActionKind::kAllow})}));
   REQUIRE(program);
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  // The checked build (cmake/Sanitize.cmake): the sanitizer runtime in the child needs syscalls
+  // (mmap, write) this deny-all filter refuses, and dies before the probe can answer.
+  MESSAGE("checked build: the deny-by-default probes run in the normal build only");
+  return;
+#endif
+#endif
   CHECK(run_filtered(*program, [] { return ::syscall(SYS_getpid) == -1 && errno == EPERM ? 0 : 1; }) == 0);
   static int future = highest_known_syscall() + 1;
   CHECK(run_filtered(*program, [] { return ::syscall(future) == -1 && errno == ENOSYS ? 0 : 1; }) == 0);

@@ -214,7 +214,10 @@ TEST_CASE("frozen() reads back what freeze asked for, on v1 and v2 (resources)")
   kernel_populate(v1_root.path() + "/memory", {});
   write_file(freezer + "/freezer.state", "THAWED\n");
   auto v1 = make_cgroup_v1_driver(v1_root.path());  // finds the hierarchies that exist now
-  for (const auto& [state, frozen] : {std::pair{"THAWED\n", false}, {"FREEZING\n", true}, {"FROZEN\n", true}}) {
+  for (const auto& state_and_frozen : {std::pair{"THAWED\n", false}, {"FREEZING\n", true}, {"FROZEN\n", true}}) {
+    // Not a structured binding: clang 14 (the checked build) cannot capture one in CHECK_MESSAGE.
+    const char* state = state_and_frozen.first;
+    const bool frozen = state_and_frozen.second;
     write_file(freezer + "/freezer.state", state);
     auto read = v1->frozen("gocker/c1");
     REQUIRE_MESSAGE(read, (read ? "" : read.error().message));

@@ -120,6 +120,7 @@ void from_json(const json& j, HostConfig& v) {
   read_field(j, "OomScoreAdj", v.oom_score_adj);
   read_field(j, "Sysctls", v.sysctls);
   read_field(j, "Devices", v.devices);
+  read_field(j, "UsernsMode", v.userns_mode);
   if (auto it = j.find("RestartPolicy"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) throw json::type_error::create(302, "RestartPolicy must be an object", &*it);
     read_field(*it, "Name", v.restart_policy.name);
@@ -148,6 +149,7 @@ void to_json(json& j, const HostConfig& v) {
   j["OomScoreAdj"] = v.oom_score_adj;
   j["Sysctls"] = v.sysctls.empty() ? json(nullptr) : json(v.sysctls);
   j["Devices"] = v.devices;
+  j["UsernsMode"] = v.userns_mode;
   // Fixed for now, but clients (docker-py's containers.run) read them unconditionally.
   j["LogConfig"] = json{{"Type", "json-file"}, {"Config", json::object()}};
   j["RestartPolicy"] = json{{"Name", v.restart_policy.name.empty() ? "no" : v.restart_policy.name},

@@ -90,6 +90,9 @@ struct HostConfig {
   int oom_score_adj = 0;
   std::map<std::string, std::string> sysctls;
   std::vector<DeviceMapping> devices;
+  // --userns: "" follows the daemon (its --userns-remap, if any), "host" opts out of it, "private"
+  // asks for a remapped user namespace.
+  std::string userns_mode;
   // ---- end security ----
 };
 

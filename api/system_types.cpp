@@ -65,7 +65,7 @@ void to_json(json& j, const SystemInfo& v) {
            {"DockerRootDir", v.docker_root_dir},
            {"DefaultRuntime", v.default_runtime},
            {"Runtimes", runtimes_json(v)},
-           {"SecurityOptions", json::array()},
+           {"SecurityOptions", v.security_options},
            {"Plugins", json{{"Volume", json::array()}, {"Network", json::array()}, {"Log", json::array({"json-file"})}}},
            {"LoggingDriver", "json-file"},
            {"Swarm", json{{"LocalNodeState", "inactive"}}}};
@@ -96,6 +96,7 @@ void from_json(const json& j, SystemInfo& v) {
       v.runtimes[name] = path;
     }
   }
+  read_field(j, "SecurityOptions", v.security_options);
 }
 
 void to_json(json& j, const ImageSummary& v) {

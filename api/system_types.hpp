@@ -46,6 +46,7 @@ struct SystemInfo {
   std::string docker_root_dir;
   std::string default_runtime = "gocker";
   std::map<std::string, std::string> runtimes;  // name -> path, as Runtimes {name: {"path": ...}}
+  std::vector<std::string> security_options;  // "name=seccomp,profile=builtin", "name=userns"
 };
 
 struct ImageSummary {

@@ -106,6 +106,7 @@ void add_container_flags(CLI::App& command, RunFlags& flags, bool with_detach) {
   repeated("--dns-option", flags.dns_options, "Set DNS options");
   repeated("--add-host", flags.add_hosts, "Add a custom host-to-IP mapping (host:ip)");
   command.add_flag("--privileged", flags.privileged, "Give extended privileges to this container");
+  command.add_option("--userns", flags.userns, "User namespace to use (host: opt out of the daemon's --userns-remap)");
   repeated("--cap-add", flags.cap_add, "Add Linux capabilities");
   repeated("--cap-drop", flags.cap_drop, "Drop Linux capabilities");
   repeated("--security-opt", flags.security_opt, "Security Options");

@@ -56,6 +56,7 @@ struct RunFlags {
   std::vector<std::string> dns, dns_search, dns_options, add_hosts;
   // ---- security ----
   bool privileged = false;
+  std::string userns;  // --userns host|private
   std::vector<std::string> cap_add;
   std::vector<std::string> cap_drop;
   std::vector<std::string> security_opt;  // seccomp=PATH is sent as the file's content, as docker does

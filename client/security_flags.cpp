@@ -86,6 +86,7 @@ Outcome<api::DeviceMapping> parse_device_flag(std::string_view text) {
 
 Outcome<void> apply_security_flags(const RunFlags& flags, api::HostConfig& host) {
   host.privileged = flags.privileged;
+  host.userns_mode = flags.userns;
   host.cap_add = flags.cap_add;
   host.cap_drop = flags.cap_drop;
   for (const auto& option : flags.security_opt) {

@@ -55,6 +55,7 @@ struct DaemonFlags {
   std::string runtime;                            // --runtime (gockerd's) / --default-runtime (dockerd's)
   std::string default_runtime;
   std::vector<std::string> add_runtimes;          // --add-runtime name=path, repeatable
+  std::string userns_remap;                        // engine/userns_remap.hpp
 };
 
 // The directory of the running gockerd binary, to find its siblings when run from a build tree.
@@ -242,6 +243,7 @@ int run_daemon(const DaemonFlags& flags) {
     if (!runtimes) return fail(runtimes.error().message);
     options.runtimes = std::move(runtimes).value();
   }
+  options.userns_remap = flags.userns_remap;
 
   boost::asio::io_context io_context;
   auto engine = engine::Engine::open(options, io_context.get_executor());
@@ -325,6 +327,9 @@ int main(int argc, char** argv) {
   app.add_option("--config-dir", flags.config_dir,
                  "Directory of registry certificates: certs.d/<host:port>/{ca.crt,client.cert,client.key}")
       ->capture_default_str();
+  app.add_option("--userns-remap", flags.userns_remap,
+                 "Run containers in a user namespace whose root is an unprivileged host id: \"default\" (the user "
+                 "gocker) or USER[:GROUP], with ranges from /etc/subuid and /etc/subgid");
   app.add_option("--request-timeout", flags.request_timeout_seconds,
                  "Seconds a request may take to send its head, and that its body (image load and import "
                  "uploads included) may go without sending a byte")

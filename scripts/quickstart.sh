@@ -23,6 +23,8 @@ cmake --install "$build_dir"
 # declared in systemd/gocker.sysusers (installed to <prefix>/lib/sysusers.d/gocker.conf, applied at
 # every boot by systemd-sysusers); created now, with groupadd where systemd-sysusers is absent.
 scripts/add-gocker-group.sh systemd/gocker.sysusers
+# The user gocker and its /etc/subuid and /etc/subgid ranges: `gockerd --userns-remap default`.
+scripts/add-gocker-user.sh
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build_dir/CMakeCache.txt")
 gockerd=$prefix/bin/gockerd
 gockerctl=$prefix/bin/gockerctl

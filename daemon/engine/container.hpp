@@ -14,6 +14,7 @@
 #include "api/container_types.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/notifier.hpp"
+#include "engine/userns_remap.hpp"
 #include "state/store.hpp"
 
 namespace gocker::engine {
@@ -29,6 +30,7 @@ struct Container {
   bool remove_volumes = false;             // rm -v / --rm: its anonymous volumes go with it
   std::string dir;              // <root>/containers/<id>: bundle, state dir, log
   std::string attach_socket;    // the monitor's attach socket
+  std::optional<IdRemap> remap;  // set: runs in a user namespace with these maps (--userns-remap)
 
   bool starting = false;
   bool removing = false;

@@ -39,6 +39,8 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   if (auto security = resolve_container_security(request.host_config, daemon_privileges_, seccomp_host_); !security) {
     return std::move(security).error();
   }
+  auto remap = container_remap(request.host_config);
+  if (!remap) return std::move(remap).error();
   std::shared_lock image_in_use(image_use_mutex_);
   auto image = images_->resolve(request.config.image);
   if (!image) return std::move(image).error();
@@ -77,6 +79,7 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
 
   auto container = std::make_shared<Container>();
   container->dir = container_dir(id);
+  container->remap = std::move(remap).value();
   container->attach_socket = attach_socket_path(id);
   if (container->attach_socket.size() > kMaxUnixSocketPath)
     return Error::invalid(what + ": the daemon root " + quoted(options_.root) +
@@ -89,8 +92,9 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
     std::filesystem::remove_all(container->dir, ignored);
   });
 
+  GOCKER_TRY(save_container_remap(*container));
   RootfsLayout layout{container->dir};
-  if (auto mounted = mount_container_rootfs(images_->layer_dirs(image.value()), layout); !mounted)
+  if (auto mounted = mount_rootfs(*container, images_->layer_dirs(image.value())); !mounted)
     return std::move(mounted).error().context(what);
   ScopeGuard unmount([&] {
     if (auto status = unmount_container_rootfs(layout); !status)
@@ -119,6 +123,14 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   record.status = "created";
   container->config = std::move(config);
   GOCKER_TRY(write_network_files(*container));
+  if (container->remap) {
+    // The container's root may edit its own /etc/hostname, hosts and resolv.conf, as without a remap.
+    for (const char* file : {"/hostname", "/hosts", "/resolv.conf"}) {
+      const std::string path = container->dir + file;
+      if (::chown(path.c_str(), container->remap->root_uid(), container->remap->root_gid()) != 0)
+        return Error::from_errno(errno, what + ": chown " + quoted(path) + " to the remapped root");
+    }
+  }
   if (auto inserted = store_->insert_container(record); !inserted) return std::move(inserted).error().context(what);
   if (auto attached = attach_mounts(id, layout.rootfs(), *mounts); !attached) {
     // The row goes with its mount rows; then the anonymous volumes made for it are unused.

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "base/filesystem.hpp"
 #include "base/strings.hpp"
+#include "engine/idmapped_layers.hpp"
 
 namespace gocker::engine {
 std::string overlay_mount_options(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout) {
@@ -27,13 +29,23 @@ bool is_mount_point(const std::string& path) {
   return (info.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (info.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-Status mount_container_rootfs(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout) {
+Status mount_container_rootfs(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout,
+                              const RootfsRemap* remap) {
   if (lower_dirs.empty()) return Error::invalid("mount rootfs: the image has no layers");
   GOCKER_TRY(make_directory(layout.upper(), 0755));
   GOCKER_TRY(make_directory(layout.work(), 0700));
   GOCKER_TRY(make_directory(layout.rootfs(), 0755));
   if (is_mount_point(layout.rootfs())) return ok();
-  const std::string options = overlay_mount_options(lower_dirs, layout);
+  std::optional<IdmappedLayerBinds> idmapped;
+  if (remap) {
+    // The overlay's root directory is the upper dir's: it must be the container root's own.
+    if (::chown(layout.upper().c_str(), remap->root_uid, remap->root_gid) != 0)
+      return Error::from_errno(errno, "chown " + quoted(layout.upper()) + " to the remapped root");
+    auto binds = IdmappedLayerBinds::create(lower_dirs, remap->userns_fd, layout.idmapped_layers());
+    if (!binds) return std::move(binds).error();
+    idmapped.emplace(std::move(binds).value());
+  }
+  const std::string options = overlay_mount_options(idmapped ? idmapped->paths() : lower_dirs, layout);
   // Overlay's mount data is limited to one page; deep layer stacks need shorter paths (images issue).
   if (options.size() >= 4096) return Error::invalid("mount overlay on " + quoted(layout.rootfs()) + ": too many layers");
   if (::mount("overlay", layout.rootfs().c_str(), "overlay", 0, options.c_str()) != 0)

@@ -51,6 +51,7 @@ Result<std::string> EngineImpl::write_runtime_config(Container& container) {
   // the same place under each hierarchy's root as the built-in runtime's.
   if (!options_.runtimes.is_builtin(container.record.runtime)) inputs.cgroups_path.insert(0, "/");
   inputs.user_mounts = oci_mounts(container.mounts);
+  inputs.remap = container.remap;
   auto security = resolve_container_security(container.host_config, daemon_privileges_, seccomp_host_);
   if (!security) return std::move(security).error();
   inputs.security = std::move(security).value();
@@ -84,7 +85,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     if (!is_mount_point(layout.rootfs())) {
       auto image = images_->resolve(container->record.image_id);
       if (!image) co_return std::move(image).error().context(what);
-      if (auto mounted = mount_container_rootfs(images_->layer_dirs(image.value()), layout); !mounted)
+      if (auto mounted = mount_rootfs(*container, images_->layer_dirs(image.value())); !mounted)
         co_return std::move(mounted).error().context(what);
     }
     ::unlink((container->dir + "/exit.json").c_str());

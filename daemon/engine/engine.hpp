@@ -51,6 +51,7 @@ struct EngineOptions {
   // --runtime/--default-runtime and --add-runtime (runtime_registry.hpp); each external runtime
   // keeps its state of this daemon's containers under <root>/runtimes/<name>.
   RuntimeRegistry runtimes;
+  std::string userns_remap;  // --userns-remap: "", "default", "USER[:GROUP]" (userns_remap.hpp)
 };
 
 struct ListOptions {

@@ -196,6 +196,21 @@ class EngineImpl final : public Engine {
   // options_.monitor_binary is exec'd from this copy (CVE-2019-5736).
   std::optional<runtime::SealedBinary> sealed_monitor_;
 
+  // ---- user namespaces (--userns-remap; container_userns.cpp) ----
+  std::optional<IdRemap> default_remap_;  // --userns-remap, resolved at open
+  std::mutex remap_userns_mutex_;
+  std::map<std::string, UniqueFd> remap_userns_;  // IdRemap::key() -> a user namespace with those maps
+  // The remap a new container gets: the daemon's unless HostConfig.UsernsMode says "host"; checks
+  // the options user namespaces rule out. nullopt: none.
+  Result<std::optional<IdRemap>> container_remap(const api::HostConfig& host_config);
+  // Mounts the container's overlay, through its remap if it has one.
+  Status mount_rootfs(const Container& container, const std::vector<std::string>& layers);
+  // The remap recorded in the container's directory at create (survives daemon restarts and a
+  // changed --userns-remap: the upper dir's ownership was made for it).
+  Status save_container_remap(const Container& container);
+  Status load_container_remap(Container& container);
+  // ---- end user namespaces ----
+
   mutable std::mutex registry_mutex_;
   ContainerIndex index_;
   std::map<std::string, std::shared_ptr<Container>> containers_;

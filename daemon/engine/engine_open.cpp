@@ -82,6 +82,14 @@ Status EngineImpl::initialize() {
   if (auto status = images_->ensure_builtin_image(builtin_tar); !status)
     return std::move(status).error().context("import the built-in busybox image from " + quoted(builtin_tar));
 
+  if (!options_.userns_remap.empty()) {
+    auto remap = resolve_userns_remap(options_.userns_remap);
+    if (!remap) return std::move(remap).error();
+    default_remap_ = std::move(remap).value();
+    spdlog::info("user namespace remap: container root is host uid {} gid {}", default_remap_->root_uid(),
+                 default_remap_->root_gid());
+  }
+
   auto records = store_->list_containers();
   if (!records) return std::move(records).error();
   networks_ = std::make_unique<NetworkManager>(*store_, NetworkConfig{options_.bridge_ip, options_.default_address_pool});
@@ -110,6 +118,10 @@ Status EngineImpl::initialize() {
     container->record = std::move(record);
     // Rows from before migration 5 ran under the built-in runtime; inspect shows it.
     if (container->host_config.runtime.empty()) container->host_config.runtime = container->record.runtime;
+    if (auto remap = load_container_remap(*container); !remap) {
+      spdlog::error("container {}: {}", container->record.id, remap.error().message);
+      continue;
+    }
     if (auto mounts = store_->container_mounts(container->record.id); mounts) {
       container->mounts = std::move(mounts).value();
     } else {
@@ -192,6 +204,8 @@ api::SystemInfo EngineImpl::info() const {
   info.default_runtime = options_.runtimes.default_name();
   for (const auto& [name, path] : options_.runtimes.runtimes())
     info.runtimes[name] = options_.runtimes.is_builtin(name) ? "gocker-monitor" : path;
+  info.security_options.push_back("name=seccomp,profile=builtin");
+  if (default_remap_) info.security_options.push_back("name=userns");
   return info;
 }
 

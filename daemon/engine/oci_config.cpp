@@ -252,11 +252,17 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   // --network host: the daemon's network namespace, so no new one.
   json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}}, json{{"type", "mount"}}});
   if (host.network_mode != "host") namespaces.push_back(json{{"type", "network"}});
+  if (inputs.remap) namespaces.push_back(json{{"type", "user"}});
   json linux_section{
       {"namespaces", namespaces},
       {"cgroupsPath", inputs.cgroups_path},
       {"resources", resources},
   };
+  if (inputs.remap) {
+    json remap = *inputs.remap;
+    linux_section["uidMappings"] = remap["uidMappings"];
+    linux_section["gidMappings"] = remap["gidMappings"];
+  }
   // --privileged sees the host's /proc and /sys as they are, as in Docker.
   if (!security.privileged) {
     linux_section["maskedPaths"] = {"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
@@ -267,6 +273,14 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   if (security.seccomp) linux_section["seccomp"] = *security.seccomp;
   if (!security.devices.empty()) linux_section["devices"] = security.devices;
   if (!security.sysctls.empty()) linux_section["sysctl"] = security.sysctls;
+  // The kernel takes only group ids mapped in the container's user namespace: Docker's default
+  // range ends at the remap's last group (an explicit --sysctl is left for the kernel to judge).
+  if (inputs.remap && !inputs.remap->gids.empty() && !inputs.host_config.sysctls.count("net.ipv4.ping_group_range") &&
+      linux_section.contains("sysctl") && linux_section["sysctl"].contains("net.ipv4.ping_group_range")) {
+    const auto& last = inputs.remap->gids.back();
+    linux_section["sysctl"]["net.ipv4.ping_group_range"] =
+        "0 " + std::to_string(uint64_t{last.container_id} + last.size - 1);
+  }
 
   return json{{"ociVersion", "1.1.0"},
               {"process", process},

@@ -2,6 +2,7 @@
 // Turns a Docker create request (already merged with its image) into an OCI runtime-spec 1.1
 // config.json: the only thing the runtime ever sees of a container. Pure: unit-tested without a
 // kernel.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "base/result.hpp"
 #include "engine/security_options.hpp"
 #include "engine/user_lookup.hpp"
+#include "engine/userns_remap.hpp"
 
 namespace gocker::engine {
 
@@ -36,6 +38,7 @@ struct RuntimeConfigInputs {
   // after the defaults; a default with the same destination is left out.
   std::vector<nlohmann::json> user_mounts;
   ContainerSecurity security;  // resolve_container_security(host_config, ...)
+  std::optional<IdRemap> remap;  // a user namespace with these maps (--userns-remap)
 };
 
 nlohmann::json build_oci_config(const RuntimeConfigInputs& inputs);

@@ -3,6 +3,7 @@
 // through container_mounts rows (state/migrations.cpp), so "in use" is a foreign key, checked by
 // SQLite in the same statement that would delete the volume.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -59,7 +60,13 @@ api::Volume EngineImpl::volume_view(const state::VolumeRecord& record) const {
 Status EngineImpl::make_volume_directory(const std::string& name) {
   GOCKER_TRY(make_directory(options_.root + "/volumes", 0701));
   GOCKER_TRY(make_directory(volume_dir(name), 0701));
-  return make_directory(volume_data_dir(name), 0755);
+  const std::string data = volume_data_dir(name);
+  const bool is_new = ::access(data.c_str(), F_OK) != 0;
+  GOCKER_TRY(make_directory(data, 0755));
+  // Under --userns-remap a new volume belongs to the containers' root, as the rootfs does.
+  if (is_new && default_remap_ && ::chown(data.c_str(), default_remap_->root_uid(), default_remap_->root_gid()) != 0)
+    return Error::from_errno(errno, "chown volume " + quoted(name) + " to the remapped root");
+  return ok();
 }
 
 Result<api::Volume> EngineImpl::create_volume(const api::VolumeCreateRequest& request) {

@@ -1,0 +1,284 @@
+// gockerd --userns-remap: the container's root is an unprivileged host id from the gocker user's
+// subordinate ranges. Checked from both sides: the host's view of the container's processes and
+// files (status, upper dir, volume data), and the container's own (uid_map, id, the image's files
+// owned by its root through idmapped layers), plus the opt-outs and refusals.
+//
+// The gocker user and its ranges are made by the install scripts, as quickstart runs them, on an
+// overlay over /etc that exists only in this test's mount namespace (the harness gives every test
+// program its own): the host's /etc is never written. Every gockerd here is forked from this
+// process, so it sees that /etc too.
+#include <doctest/doctest.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "tests/support/harness.hpp"
+
+using namespace gocker::test;
+
+namespace {
+
+#define REQUIRE_DAEMON(daemon) REQUIRE_MESSAGE((daemon).started(), (daemon).start_error())
+
+// /etc with the gocker group, user and ranges, for this process's mount namespace only.
+class InstalledGockerUser {
+ public:
+  InstalledGockerUser() {
+    char pattern[] = "/tmp/gk-etc.XXXXXX";
+    if (!::mkdtemp(pattern)) {
+      error_ = "mkdtemp: " + detail::errno_text(errno);
+      return;
+    }
+    dir_ = pattern;
+    // Upper and work dirs on a tmpfs: the overlay needs them on a filesystem that can hold them
+    // whatever / is, and the tmpfs vanishes with its mount.
+    if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, "mode=0700") != 0) {
+      error_ = "mount tmpfs on " + dir_ + ": " + detail::errno_text(errno);
+      return;
+    }
+    tmpfs_mounted_ = true;
+    std::filesystem::create_directories(dir_ + "/upper");
+    std::filesystem::create_directories(dir_ + "/work");
+    const std::string options = "lowerdir=/etc,upperdir=" + dir_ + "/upper,workdir=" + dir_ + "/work";
+    if (::mount("overlay", "/etc", "overlay", 0, options.c_str()) != 0) {
+      error_ = "mount an overlay on /etc: " + detail::errno_text(errno);
+      return;
+    }
+    etc_mounted_ = true;
+    const std::string scripts = std::string(GOCKER_SOURCE_DIR) + "/scripts/";
+    for (const auto& argv : std::vector<std::vector<std::string>>{
+             {"/bin/sh", scripts + "add-gocker-group.sh", std::string(GOCKER_SOURCE_DIR) + "/systemd/gocker.sysusers"},
+             {"/bin/sh", scripts + "add-gocker-user.sh"},
+             {"/bin/sh", scripts + "add-gocker-user.sh"}}) {  // twice: the second run changes nothing
+      auto result = run_command(argv);
+      if (result.exit_code != 0) {
+        error_ = argv[1] + ": " + result.describe();
+        return;
+      }
+    }
+    subuid_ = read_file("/etc/subuid").value_or("");
+    subgid_ = read_file("/etc/subgid").value_or("");
+  }
+  ~InstalledGockerUser() {
+    if (etc_mounted_) ::umount2("/etc", MNT_DETACH);
+    if (tmpfs_mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+    if (!dir_.empty()) ::rmdir(dir_.c_str());
+  }
+  InstalledGockerUser(const InstalledGockerUser&) = delete;
+  InstalledGockerUser& operator=(const InstalledGockerUser&) = delete;
+
+  const std::string& error() const { return error_; }
+  const std::string& subuid() const { return subuid_; }
+  const std::string& subgid() const { return subgid_; }
+
+ private:
+  std::string dir_;
+  bool tmpfs_mounted_ = false;
+  bool etc_mounted_ = false;
+  std::string error_;
+  std::string subuid_;
+  std::string subgid_;
+};
+
+InstalledGockerUser& gocker_user() {
+  static InstalledGockerUser user;
+  return user;
+}
+
+// The start of gocker's range in a subuid/subgid file's text ("gocker:START:COUNT").
+long range_start(const std::string& text) {
+  std::smatch match;
+  if (!std::regex_search(text, match, std::regex("(^|\n)gocker:([0-9]+):65536(\n|$)"))) return -1;
+  return std::stol(match[2].str());
+}
+
+struct Remap {
+  long uid = -1;
+  long gid = -1;
+};
+
+Remap gocker_remap() {
+  REQUIRE_MESSAGE(gocker_user().error().empty(), gocker_user().error());
+  Remap remap{range_start(gocker_user().subuid()), range_start(gocker_user().subgid())};
+  INFO("/etc/subuid:\n" << gocker_user().subuid() << "/etc/subgid:\n" << gocker_user().subgid());
+  REQUIRE(remap.uid >= 100000);
+  REQUIRE(remap.gid >= 100000);
+  return remap;
+}
+
+DaemonOptions remapping_daemon_options() {
+  gocker_remap();  // /etc ready before the daemon reads it
+  DaemonOptions options;
+  options.extra_args = {"--userns-remap", "default"};
+  return options;
+}
+
+Daemon& remapping_daemon() {
+  static Daemon daemon(remapping_daemon_options());
+  return daemon;
+}
+
+std::string ok(const Daemon& daemon, const std::vector<std::string>& args) {
+  const auto result = daemon.gockerctl(args);
+  INFO("gockerctl " << args.front() << ": " << result.describe());
+  REQUIRE(result.exit_code == 0);
+  return trim(result.out);
+}
+
+// "Uid:\t100000\t100000\t100000\t100000" -> the four ids.
+std::vector<long> status_ids(pid_t pid, const std::string& field) {
+  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status").value_or("");
+  std::smatch match;
+  std::vector<long> ids;
+  if (std::regex_search(status, match, std::regex("(^|\n)" + field + ":\\s*([0-9\\s]+)\n"))) {
+    std::istringstream fields(match[2].str());
+    for (long id; fields >> id;) ids.push_back(id);
+  }
+  return ids;
+}
+
+struct Owner {
+  long uid = -1;
+  long gid = -1;
+};
+
+Owner owner_of(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return {};
+  return {static_cast<long>(st.st_uid), static_cast<long>(st.st_gid)};
+}
+
+// "         0     100000      65536" -> "0 100000 65536"
+std::string squeeze(const std::string& text) {
+  std::istringstream words(text);
+  std::string out;
+  for (std::string word; words >> word;) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the install scripts give the gocker user one range of 65536 ids, the same in subuid and subgid") {
+  const Remap remap = gocker_remap();
+  CHECK(remap.uid == remap.gid);
+  CHECK(contains(read_file("/etc/passwd").value_or(""), "\ngocker:"));
+  // Run twice (above): still one line each.
+  CHECK(std::count(gocker_user().subuid().begin(), gocker_user().subuid().end(), '\n') >= 1);
+  const std::string subuid = "\n" + gocker_user().subuid();
+  CHECK(subuid.find("\ngocker:") == subuid.rfind("\ngocker:"));
+}
+
+TEST_CASE("with --userns-remap default, the container's root is the gocker user's first subordinate id on the host") {
+  const Remap remap = gocker_remap();
+  Daemon& daemon = remapping_daemon();
+  REQUIRE_DAEMON(daemon);
+
+  const auto info = nlohmann::json::parse(daemon.http("GET", "/info").body, nullptr, false);
+  REQUIRE(info.is_object());
+  CHECK(info["SecurityOptions"].dump().find("name=userns") != std::string::npos);
+
+  const std::string id = ok(daemon, {"run", "-d", "--name", "remapped", "busybox", "sleep", "1000"});
+  const pid_t pid = std::stoi(ok(daemon, {"inspect", "-f", "{{.State.Pid}}", "remapped"}));
+  REQUIRE(pid > 0);
+  CHECK(status_ids(pid, "Uid") == std::vector<long>(4, remap.uid));
+  CHECK(status_ids(pid, "Gid") == std::vector<long>(4, remap.gid));
+
+  // Inside: root of a namespace whose ids start at that host id.
+  CHECK(ok(daemon, {"exec", "remapped", "id", "-u"}) == "0");
+  CHECK(squeeze(ok(daemon, {"exec", "remapped", "cat", "/proc/self/uid_map"})) ==
+        "0 " + std::to_string(remap.uid) + " 65536");
+  CHECK(squeeze(ok(daemon, {"exec", "remapped", "cat", "/proc/self/gid_map"})) ==
+        "0 " + std::to_string(remap.gid) + " 65536");
+  // The image's files are root's inside (idmapped layers), not the overflow id 65534 that
+  // host-root-owned files would show as.
+  CHECK(ok(daemon, {"exec", "remapped", "stat", "-c", "%u:%g", "/bin/busybox"}) == "0:0");
+  CHECK(ok(daemon, {"exec", "remapped", "stat", "-c", "%u:%g", "/etc/hostname"}) == "0:0");
+  // ...and still read-only to it underneath: a write goes to the container's upper dir, owned on
+  // the host by the remapped root.
+  ok(daemon, {"exec", "remapped", "sh", "-c", "echo written > /written && mkdir /made"});
+  const std::string upper = daemon.root() + "/containers/" + id + "/upper";
+  const Owner written = owner_of(upper + "/written");
+  CHECK(written.uid == remap.uid);
+  CHECK(written.gid == remap.gid);
+  CHECK(owner_of(upper + "/made").uid == remap.uid);
+
+  // Root in a user namespace is not root on the host: a mount is still refused.
+  CHECK(daemon.gockerctl({"exec", "remapped", "mount", "-t", "tmpfs", "x", "/mnt"}).exit_code != 0);
+
+  ok(daemon, {"rm", "-f", "remapped"});
+  CHECK(mounts_under(daemon.root() + "/containers").empty());
+  CHECK_FALSE(std::filesystem::exists(daemon.root() + "/containers/" + id));
+}
+
+TEST_CASE("with --userns-remap, a volume's files are owned on the host by the remapped root") {
+  const Remap remap = gocker_remap();
+  Daemon& daemon = remapping_daemon();
+  REQUIRE_DAEMON(daemon);
+  CHECK(ok(daemon, {"run", "--rm", "-v", "remapdata:/data", "busybox", "sh", "-c",
+                    "echo kept > /data/file && stat -c %u:%g /data/file"}) == "0:0");
+  const std::string data = daemon.root() + "/volumes/remapdata/_data";
+  CHECK(owner_of(data).uid == remap.uid);
+  const Owner file = owner_of(data + "/file");
+  CHECK(file.uid == remap.uid);
+  CHECK(file.gid == remap.gid);
+  // A second container sees and may change what the first wrote.
+  CHECK(ok(daemon, {"run", "--rm", "-v", "remapdata:/data", "busybox", "sh", "-c",
+                    "echo again >> /data/file && cat /data/file"}) == "kept\nagain");
+  ok(daemon, {"volume", "rm", "remapdata"});
+}
+
+TEST_CASE("--userns host opts a container out of the daemon's remap; --privileged and --network host need it") {
+  Daemon& daemon = remapping_daemon();
+  REQUIRE_DAEMON(daemon);
+  CHECK(squeeze(ok(daemon, {"run", "--rm", "--userns", "host", "busybox", "cat", "/proc/self/uid_map"})) ==
+        "0 0 4294967295");
+
+  for (const auto& flag : std::vector<std::string>{"--privileged", "--network=host"}) {
+    CAPTURE(flag);
+    const auto refused = daemon.gockerctl({"run", "--rm", flag, "busybox", "true"});
+    CHECK(refused.exit_code == 125);
+    CHECK(contains(refused.err, "--userns host"));
+    CHECK(ok(daemon, {"run", "--rm", flag, "--userns", "host", "busybox", "cat", "/proc/self/uid_map"}).find(
+              "4294967295") != std::string::npos);
+  }
+
+  const auto bad = daemon.http("POST", "/containers/create", R"({"Image":"busybox","HostConfig":{"UsernsMode":"bogus"}})");
+  CHECK(bad.status == 400);
+  CHECK(contains(bad.body, "UsernsMode"));
+  CHECK(mounts_under(daemon.root() + "/containers").empty());
+}
+
+TEST_CASE("a remapped container keeps its remap across a daemon restart") {
+  const Remap remap = gocker_remap();
+  Daemon daemon(remapping_daemon_options());
+  REQUIRE_DAEMON(daemon);
+  ok(daemon, {"create", "--name", "later", "busybox", "sleep", "1000"});
+  ok(daemon, {"run", "-d", "--name", "early", "busybox", "sleep", "1000"});
+  daemon.kill9();
+  REQUIRE(daemon.start());
+
+  ok(daemon, {"start", "later"});
+  for (const char* name : {"early", "later"}) {
+    CAPTURE(name);
+    const pid_t pid = std::stoi(ok(daemon, {"inspect", "-f", "{{.State.Pid}}", name}));
+    CHECK(status_ids(pid, "Uid").front() == remap.uid);
+    CHECK(ok(daemon, {"exec", name, "stat", "-c", "%u", "/bin/busybox"}) == "0");
+  }
+  ok(daemon, {"rm", "-f", "early", "later"});
+  CHECK(mounts_under(daemon.root() + "/containers").empty());
+}
+
+TEST_CASE("without a daemon-wide remap, --userns private remaps one container with the gocker user's ranges") {
+  const Remap remap = gocker_remap();
+  Daemon daemon;
+  REQUIRE_DAEMON(daemon);
+  CHECK(squeeze(ok(daemon, {"run", "--rm", "busybox", "cat", "/proc/self/uid_map"})) == "0 0 4294967295");
+  CHECK(squeeze(ok(daemon, {"run", "--rm", "--userns", "private", "busybox", "cat", "/proc/self/uid_map"})) ==
+        "0 " + std::to_string(remap.uid) + " 65536");
+}

@@ -56,6 +56,7 @@ struct DaemonFlags {
   std::string default_runtime;
   std::vector<std::string> add_runtimes;          // --add-runtime name=path, repeatable
   std::string userns_remap;                        // engine/userns_remap.hpp
+  bool no_idmapped_layers = false;                 // engine/shifted_layers.hpp
 };
 
 // The directory of the running gockerd binary, to find its siblings when run from a build tree.
@@ -244,6 +245,7 @@ int run_daemon(const DaemonFlags& flags) {
     options.runtimes = std::move(runtimes).value();
   }
   options.userns_remap = flags.userns_remap;
+  options.idmapped_layers = !flags.no_idmapped_layers;
 
   boost::asio::io_context io_context;
   auto engine = engine::Engine::open(options, io_context.get_executor());
@@ -330,6 +332,9 @@ int main(int argc, char** argv) {
   app.add_option("--userns-remap", flags.userns_remap,
                  "Run containers in a user namespace whose root is an unprivileged host id: \"default\" (the user "
                  "gocker) or USER[:GROUP], with ranges from /etc/subuid and /etc/subgid");
+  app.add_flag("--no-idmapped-layers", flags.no_idmapped_layers,
+               "With --userns-remap: give containers copies of their layers with shifted owners instead of "
+               "idmapped mounts (chosen anyway where the kernel cannot idmap overlay layers)");
   app.add_option("--request-timeout", flags.request_timeout_seconds,
                  "Seconds a request may take to send its head, and that its body (image load and import "
                  "uploads included) may go without sending a byte")

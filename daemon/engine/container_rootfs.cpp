@@ -41,9 +41,11 @@ Status mount_container_rootfs(const std::vector<std::string>& lower_dirs, const 
     // The overlay's root directory is the upper dir's: it must be the container root's own.
     if (::chown(layout.upper().c_str(), remap->root_uid, remap->root_gid) != 0)
       return Error::from_errno(errno, "chown " + quoted(layout.upper()) + " to the remapped root");
-    auto binds = IdmappedLayerBinds::create(lower_dirs, remap->userns_fd, layout.idmapped_layers());
-    if (!binds) return std::move(binds).error();
-    idmapped.emplace(std::move(binds).value());
+    if (remap->userns_fd >= 0) {
+      auto binds = IdmappedLayerBinds::create(lower_dirs, remap->userns_fd, layout.idmapped_layers());
+      if (!binds) return std::move(binds).error();
+      idmapped.emplace(std::move(binds).value());
+    }
   }
   const std::string options = overlay_mount_options(idmapped ? idmapped->paths() : lower_dirs, layout);
   // Overlay's mount data is limited to one page; deep layer stacks need shorter paths (images issue).

@@ -23,7 +23,7 @@ struct RootfsLayout {
 // A remapped container's view of its layers: the user namespace that describes the remap (see
 // idmapped_layers.hpp) and the host ids of the container's root, which own its upper dir.
 struct RootfsRemap {
-  int userns_fd = -1;
+  int userns_fd = -1;  // -1: the layers given are shifted copies already (shifted_layers.hpp)
   uid_t root_uid = 0;
   gid_t root_gid = 0;
 };

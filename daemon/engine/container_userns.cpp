@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include "base/strings.hpp"
 #include "engine/container_rootfs.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/idmapped_layers.hpp"
+#include "engine/shifted_layers.hpp"
 #include "runtime/file_util.hpp"
 
 namespace gocker::engine {
@@ -36,6 +39,17 @@ Result<std::optional<IdRemap>> EngineImpl::container_remap(const api::HostConfig
   return remap;
 }
 
+namespace {
+
+// What a kernel or filesystem that cannot idmap an overlay's lower layers answers (mount_setattr
+// before 5.12 or on filesystems without idmapping; the overlay mount itself before 5.19).
+bool idmapping_refused(const Error& error) {
+  return error.sys_errno == EINVAL || error.sys_errno == ENOSYS || error.sys_errno == EOPNOTSUPP ||
+         error.sys_errno == EPERM;
+}
+
+}  // namespace
+
 Status EngineImpl::mount_rootfs(const Container& container, const std::vector<std::string>& layers) {
   RootfsLayout layout{container.dir};
   if (!container.remap) return mount_container_rootfs(layers, layout);
@@ -43,18 +57,36 @@ Status EngineImpl::mount_rootfs(const Container& container, const std::vector<st
   rootfs_remap.root_uid = container.remap->root_uid();
   rootfs_remap.root_gid = container.remap->root_gid();
   // One user namespace per distinct remap for the daemon's lifetime: creating one costs a clone.
+  // The same lock serialises making shifted copies.
   std::lock_guard lock(remap_userns_mutex_);
-  auto& userns = remap_userns_[container.remap->key()];
-  if (!userns) {
-    auto created = create_mapping_user_namespace(*container.remap);
-    if (!created) {
-      remap_userns_.erase(container.remap->key());
-      return std::move(created).error();
+  if (idmapped_layers_usable_ && options_.idmapped_layers) {
+    auto& userns = remap_userns_[container.remap->key()];
+    if (!userns) {
+      auto created = create_mapping_user_namespace(*container.remap);
+      if (!created) {
+        remap_userns_.erase(container.remap->key());
+        return std::move(created).error();
+      }
+      userns = std::move(created).value();
     }
-    userns = std::move(created).value();
+    rootfs_remap.userns_fd = userns.get();
+    auto mounted = mount_container_rootfs(layers, layout, &rootfs_remap);
+    if (mounted || !idmapping_refused(mounted.error())) return mounted;
+    spdlog::warn("idmapped layers are not available here ({}): remapped containers get copies of their layers "
+                 "with shifted owners under {}/layers/remapped",
+                 mounted.error().message, options_.root);
+    idmapped_layers_usable_ = false;
+    rootfs_remap.userns_fd = -1;
   }
-  rootfs_remap.userns_fd = userns.get();
-  return mount_container_rootfs(layers, layout, &rootfs_remap);
+  const std::string dir = shifted_layers_dir(options_.root + "/layers/remapped", *container.remap);
+  std::vector<std::string> shifted;
+  shifted.reserve(layers.size());
+  for (const auto& layer : layers) {
+    auto copy = ensure_shifted_layer(layer, dir, *container.remap);
+    if (!copy) return std::move(copy).error();
+    shifted.push_back(std::move(copy).value());
+  }
+  return mount_container_rootfs(shifted, layout, &rootfs_remap);
 }
 
 Status EngineImpl::save_container_remap(const Container& container) {

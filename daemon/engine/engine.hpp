@@ -52,6 +52,9 @@ struct EngineOptions {
   // keeps its state of this daemon's containers under <root>/runtimes/<name>.
   RuntimeRegistry runtimes;
   std::string userns_remap;  // --userns-remap: "", "default", "USER[:GROUP]" (userns_remap.hpp)
+  // false (--no-idmapped-layers): remapped containers get copies of their layers with shifted
+  // owners even where idmapped mounts work.
+  bool idmapped_layers = true;
 };
 
 struct ListOptions {

@@ -200,10 +200,14 @@ class EngineImpl final : public Engine {
   std::optional<IdRemap> default_remap_;  // --userns-remap, resolved at open
   std::mutex remap_userns_mutex_;
   std::map<std::string, UniqueFd> remap_userns_;  // IdRemap::key() -> a user namespace with those maps
+  // Cleared (for the daemon's lifetime) when the kernel or filesystem refuses idmapped layers, or
+  // by --no-idmapped-layers: remapped containers then get shifted copies (shifted_layers.hpp).
+  bool idmapped_layers_usable_ = true;
   // The remap a new container gets: the daemon's unless HostConfig.UsernsMode says "host"; checks
   // the options user namespaces rule out. nullopt: none.
   Result<std::optional<IdRemap>> container_remap(const api::HostConfig& host_config);
-  // Mounts the container's overlay, through its remap if it has one.
+  // Mounts the container's overlay, through its remap if it has one: idmapped layers, else
+  // shifted copies under <root>/layers/remapped.
   Status mount_rootfs(const Container& container, const std::vector<std::string>& layers);
   // The remap recorded in the container's directory at create (survives daemon restarts and a
   // changed --userns-remap: the upper dir's ownership was made for it).

@@ -282,3 +282,41 @@ TEST_CASE("without a daemon-wide remap, --userns private remaps one container wi
   CHECK(squeeze(ok(daemon, {"run", "--rm", "--userns", "private", "busybox", "cat", "/proc/self/uid_map"})) ==
         "0 " + std::to_string(remap.uid) + " 65536");
 }
+
+TEST_CASE("without idmapped layers, remapped containers get shared copies of their layers with shifted owners") {
+  const Remap remap = gocker_remap();
+  DaemonOptions options = remapping_daemon_options();
+  options.extra_args.push_back("--no-idmapped-layers");
+  Daemon daemon(options);
+  REQUIRE_DAEMON(daemon);
+  // A two-layer image whose top layer deletes a file (an overlay whiteout), committed from a
+  // container outside the remap.
+  ok(daemon, {"run", "--name", "base", "--userns", "host", "busybox", "sh", "-c", "rm /bin/vi && echo added > /added"});
+  ok(daemon, {"commit", "base", "trimmed:1"});
+  ok(daemon, {"rm", "base"});
+
+  CHECK(ok(daemon, {"run", "--rm", "trimmed:1", "sh", "-c",
+                    "stat -c %u:%g /bin/busybox /added; cat /added; test -e /bin/vi || echo no-vi"}) ==
+        "0:0\n0:0\nadded\nno-vi");
+  const std::string remapped = daemon.root() + "/layers/remapped";
+  std::vector<std::string> copies_dirs;
+  for (const auto& entry : std::filesystem::directory_iterator(remapped)) copies_dirs.push_back(entry.path().string());
+  REQUIRE(copies_dirs.size() == 1);
+  CHECK(contains(copies_dirs.front(), "/" + std::to_string(remap.uid) + "." + std::to_string(remap.gid) + "-"));
+  std::vector<std::string> layers;
+  for (const auto& entry : std::filesystem::directory_iterator(copies_dirs.front())) layers.push_back(entry.path().string());
+  CHECK(layers.size() == 2);
+  for (const auto& layer : layers) {
+    CAPTURE(layer);
+    CHECK(owner_of(layer).uid == remap.uid);
+    CHECK(owner_of(layer).gid == remap.gid);
+  }
+  // A second container shares the copies instead of making new ones.
+  struct stat before {};
+  REQUIRE(::stat(layers.front().c_str(), &before) == 0);
+  CHECK(ok(daemon, {"run", "--rm", "busybox", "stat", "-c", "%u", "/bin/busybox"}) == "0");
+  struct stat after {};
+  REQUIRE(::stat(layers.front().c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);
+  CHECK(mounts_under(daemon.root() + "/containers").empty());
+}

@@ -90,7 +90,9 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   });
 
   RootfsLayout layout{container->dir};
-  if (auto mounted = mount_container_rootfs(images_->layer_dirs(image.value()), layout); !mounted)
+  // A container removed when it exits keeps nothing worth a sync (container_rootfs.hpp).
+  const UpperSync sync = request.host_config.auto_remove ? UpperSync::Volatile : UpperSync::Synced;
+  if (auto mounted = mount_container_rootfs(images_->layer_dirs(image.value()), layout, sync); !mounted)
     return std::move(mounted).error().context(what);
   ScopeGuard unmount([&] {
     if (auto status = unmount_container_rootfs(layout); !status)

@@ -84,7 +84,8 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     if (!is_mount_point(layout.rootfs())) {
       auto image = images_->resolve(container->record.image_id);
       if (!image) co_return std::move(image).error().context(what);
-      if (auto mounted = mount_container_rootfs(images_->layer_dirs(image.value()), layout); !mounted)
+      const UpperSync sync = container->host_config.auto_remove ? UpperSync::Volatile : UpperSync::Synced;
+      if (auto mounted = mount_container_rootfs(images_->layer_dirs(image.value()), layout, sync); !mounted)
         co_return std::move(mounted).error().context(what);
     }
     ::unlink((container->dir + "/exit.json").c_str());

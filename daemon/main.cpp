@@ -1,5 +1,6 @@
 // gockerd: the gocker daemon. Parses flags, claims the API socket, opens the engine (state,
 // built-in image, reconciliation with running containers' monitors), then serves until SIGTERM.
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -276,6 +277,9 @@ int run_daemon(const DaemonFlags& flags) {
   spdlog::info("gockerd {} listening on {} (root {}, monitor {}, images {})", GOCKER_VERSION,
                socket_activated ? std::string("the socket systemd passed") : *socket_path, options.root,
                options.monitor_binary, options.builtin_image_dir);
+  // Opening the engine parsed the state, the images' JSON and the seccomp profile; what it freed
+  // sits in the heap's free lists. Hand it back before idling (measured: see the commit).
+  ::malloc_trim(0);
   server::notify_systemd("READY=1\nMAINPID=" + std::to_string(::getpid()));
 
   server.run();
@@ -294,6 +298,11 @@ int run_daemon(const DaemonFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates an arena of its own (up to 8 per core), and every arena
+  // keeps the memory its thread freed. Requests, monitors' exits and the network wiring all land
+  // on whichever pool thread runs them, so after a burst of runs each arena holds its high-water
+  // mark. Two arenas keep the io threads from contending on one lock while bounding that.
+  ::mallopt(M_ARENA_MAX, 2);
   CLI::App app{"gockerd: the gocker container engine daemon (Docker Engine API over a unix socket)"};
   DaemonFlags flags;
   app.set_version_flag("--version", "gockerd " GOCKER_VERSION);

@@ -13,13 +13,15 @@
 #include "engine/idmapped_layers.hpp"
 
 namespace gocker::engine {
-std::string overlay_mount_options(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout) {
+std::string overlay_mount_options(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout,
+                                  UpperSync sync) {
   std::string options = "lowerdir=";
   for (size_t i = 0; i < lower_dirs.size(); ++i) {
     if (i) options += ':';
     options += lower_dirs[i];
   }
   options += ",upperdir=" + layout.upper() + ",workdir=" + layout.work();
+  if (sync == UpperSync::Volatile) options += ",volatile";
   return options;
 }
 
@@ -30,7 +32,7 @@ bool is_mount_point(const std::string& path) {
 }
 
 Status mount_container_rootfs(const std::vector<std::string>& lower_dirs, const RootfsLayout& layout,
-                              const RootfsRemap* remap) {
+                              UpperSync sync, const RootfsRemap* remap) {
   if (lower_dirs.empty()) return Error::invalid("mount rootfs: the image has no layers");
   GOCKER_TRY(make_directory(layout.upper(), 0755));
   GOCKER_TRY(make_directory(layout.work(), 0700));
@@ -47,7 +49,20 @@ Status mount_container_rootfs(const std::vector<std::string>& lower_dirs, const 
       idmapped.emplace(std::move(binds).value());
     }
   }
-  const std::string options = overlay_mount_options(idmapped ? idmapped->paths() : lower_dirs, layout);
+  const std::vector<std::string>& lowers = idmapped ? idmapped->paths() : lower_dirs;
+  if (sync == UpperSync::Volatile) {
+    // A volatile mount leaves work/incompat/volatile behind, and overlay refuses to mount over it
+    // again (the upper dir may be torn by a crash). A disposable container's upper dir may be, so
+    // its remount after a reboot goes ahead.
+    if (::rmdir((layout.work() + "/work/incompat/volatile").c_str()) != 0 && errno != ENOENT)
+      return Error::from_errno(errno, "mount overlay on " + quoted(layout.rootfs()) + ": remove " +
+                                          quoted(layout.work() + "/work/incompat/volatile"));
+    const std::string options = overlay_mount_options(lowers, layout, UpperSync::Volatile);
+    if (options.size() < 4096 && ::mount("overlay", layout.rootfs().c_str(), "overlay", 0, options.c_str()) == 0)
+      return ok();
+    // EINVAL: a kernel before 5.10; the synced mount below reports any other cause.
+  }
+  const std::string options = overlay_mount_options(lowers, layout);
   // Overlay's mount data is limited to one page; deep layer stacks need shorter paths (images issue).
   if (options.size() >= 4096) return Error::invalid("mount overlay on " + quoted(layout.rootfs()) + ": too many layers");
   if (::mount("overlay", layout.rootfs().c_str(), "overlay", 0, options.c_str()) != 0)

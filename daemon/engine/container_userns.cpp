@@ -52,7 +52,9 @@ bool idmapping_refused(const Error& error) {
 
 Status EngineImpl::mount_rootfs(const Container& container, const std::vector<std::string>& layers) {
   RootfsLayout layout{container.dir};
-  if (!container.remap) return mount_container_rootfs(layers, layout);
+  // A container removed when it exits keeps nothing worth a sync (container_rootfs.hpp).
+  const UpperSync sync = container.host_config.auto_remove ? UpperSync::Volatile : UpperSync::Synced;
+  if (!container.remap) return mount_container_rootfs(layers, layout, sync);
   RootfsRemap rootfs_remap;
   rootfs_remap.root_uid = container.remap->root_uid();
   rootfs_remap.root_gid = container.remap->root_gid();
@@ -70,7 +72,7 @@ Status EngineImpl::mount_rootfs(const Container& container, const std::vector<st
       userns = std::move(created).value();
     }
     rootfs_remap.userns_fd = userns.get();
-    auto mounted = mount_container_rootfs(layers, layout, &rootfs_remap);
+    auto mounted = mount_container_rootfs(layers, layout, sync, &rootfs_remap);
     if (mounted || !idmapping_refused(mounted.error())) return mounted;
     spdlog::warn("idmapped layers are not available here ({}): remapped containers get copies of their layers "
                  "with shifted owners under {}/layers/remapped",
@@ -86,7 +88,7 @@ Status EngineImpl::mount_rootfs(const Container& container, const std::vector<st
     if (!copy) return std::move(copy).error();
     shifted.push_back(std::move(copy).value());
   }
-  return mount_container_rootfs(shifted, layout, &rootfs_remap);
+  return mount_container_rootfs(shifted, layout, sync, &rootfs_remap);
 }
 
 Status EngineImpl::save_container_remap(const Container& container) {

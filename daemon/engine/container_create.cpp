@@ -80,6 +80,7 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   auto container = std::make_shared<Container>();
   container->dir = container_dir(id);
   container->remap = std::move(remap).value();
+  container->host_config = request.host_config;  // mount_rootfs reads AutoRemove
   container->attach_socket = attach_socket_path(id);
   if (container->attach_socket.size() > kMaxUnixSocketPath)
     return Error::invalid(what + ": the daemon root " + quoted(options_.root) +

@@ -215,6 +215,7 @@ Result<std::string> ensure_shifted_layer(const std::string& layer, const std::st
   const std::string copy = dir + "/" + name;
   if (::access(copy.c_str(), F_OK) == 0) return copy;
   if (errno != ENOENT) return Error::from_errno(errno, "look for " + quoted(copy));
+  GOCKER_TRY(make_directory(std::filesystem::path(dir).parent_path().string(), 0700));
   GOCKER_TRY(make_directory(dir, 0700));
   const std::string partial = dir + "/.partial-" + name;
   std::error_code error;

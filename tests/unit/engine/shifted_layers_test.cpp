@@ -71,7 +71,7 @@ TEST_CASE("a shifted copy keeps a layer's tree and moves every owner into the re
   std::ofstream(layer + "/home/app/notes") << "mine";
   REQUIRE(::chown((layer + "/home/app").c_str(), 1000, 1000) == 0);
   REQUIRE(::chown((layer + "/home/app/notes").c_str(), 1000, 1001) == 0);
-  REQUIRE(::chown((layer + "/bin/link").c_str(), 0, 0) == 0);
+  REQUIRE(::lchown((layer + "/bin/link").c_str(), 0, 0) == 0);
   // An overlay whiteout (char 0:0) and an opaque directory, as image layers hold them.
   REQUIRE(::mknod((layer + "/gone").c_str(), S_IFCHR | 0, makedev(0, 0)) == 0);
   std::filesystem::create_directories(layer + "/opaque");
@@ -83,6 +83,7 @@ TEST_CASE("a shifted copy keeps a layer's tree and moves every owner into the re
   struct timespec old_times[2] = {{1000000, 0}, {1000000, 0}};
   REQUIRE(::utimensat(AT_FDCWD, (layer + "/bin/tool").c_str(), old_times, 0) == 0);
 
+  CHECK((lstat_of(layer + "/bin/tool").st_mode & 07777) == 04755);
   const std::string dir = shifted_layers_dir(scratch.path() + "/remapped", sample_remap());
   CHECK(dir.find("/100000.200000-") != std::string::npos);
   auto copy = ensure_shifted_layer(layer, dir, sample_remap());

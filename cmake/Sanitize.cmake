@@ -59,8 +59,6 @@ function(gocker_exclude_from_unity_build)
   if(NOT CMAKE_UNITY_BUILD)
     return()
   endif()
-  # Each route file of the server has its own file-local kRoutes table: no batching there.
-  set_target_properties(gocker_server PROPERTIES UNITY_BUILD OFF)
   # gockerctl's commands (client/command_*.cpp) share file-local flag structs and helpers (a
   # ListFlags, a fail): compiled one by one, should anything build them here (the checked
   # build's targets never do, client/CMakeLists.txt).

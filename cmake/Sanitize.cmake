@@ -59,24 +59,14 @@ function(gocker_exclude_from_unity_build)
   if(NOT CMAKE_UNITY_BUILD)
     return()
   endif()
-  # Each route file of the server has its own file-local kRoutes table: no batching there.
-  set_target_properties(gocker_server PROPERTIES UNITY_BUILD OFF)
-  # gockerctl's commands call open_client, which main.cpp (not in the library) defines: a batch
-  # mixing a command with the pure logic the unit tests and fuzzers link would drag that
-  # undefined symbol in. The logic is one batch; the commands (whose file-local flag structs and
-  # helpers share names) are compiled one by one, as in GROUP mode every file without a group is.
-  file(GLOB client_sources ${PROJECT_SOURCE_DIR}/client/*.cpp)
-  set_target_properties(gocker_client PROPERTIES UNITY_BUILD_MODE GROUP)
-  foreach(source ${client_sources})
-    file(READ ${source} text)
-    if(NOT text MATCHES "open_client\\(")
-      set_source_files_properties(${source} DIRECTORY ${PROJECT_SOURCE_DIR}/client PROPERTIES UNITY_GROUP logic)
-    endif()
-  endforeach()
+  # gockerctl's commands (client/command_*.cpp) share file-local flag structs and helpers (a
+  # ListFlags, a fail): compiled one by one, should anything build them here (the checked
+  # build's targets never do, client/CMakeLists.txt).
+  set_target_properties(gocker_client_commands PROPERTIES UNITY_BUILD OFF)
   # directory:file,file,...
   foreach(entry "daemon/runtime:exec_process.cpp,cgroups/cgroup_v2_stats.cpp"
                 "daemon/engine:image_inspect.cpp,layer_diff.cpp,registry_http.cpp,signals.cpp"
-                "client:messages.cpp,command_network.cpp,command_registry.cpp"
+                "client:messages.cpp"
                 "tests:unit/engine/list_filters_test.cpp,unit/client/ps_format_test.cpp,unit/engine/status_text_test.cpp,unit/engine/time_bounds_test.cpp")
     string(REGEX REPLACE "[:,]" ";" files "${entry}")
     list(POP_FRONT files directory)

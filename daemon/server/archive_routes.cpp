@@ -98,7 +98,7 @@ engine::Task<Reply> put_archive(const RequestContext& context) {
   co_return empty_response(http::status::ok);
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kArchiveRoutes{
     Route{http::verb::head, "/containers/{id}/archive", head_archive},
     Route{http::verb::get, "/containers/{id}/archive", get_archive},
     Route{http::verb::put, "/containers/{id}/archive", put_archive},
@@ -106,6 +106,6 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> archive_routes() { return kRoutes; }
+std::span<const Route> archive_routes() { return kArchiveRoutes; }
 
 }  // namespace gocker::server

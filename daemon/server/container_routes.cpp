@@ -216,7 +216,7 @@ engine::Task<Reply> remove_container(const RequestContext& context) {
   co_return empty_response(http::status::no_content);
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kContainerRoutes{
     Route{http::verb::post, "/containers/create", create_container},
     Route{http::verb::get, "/containers/json", list_containers},
     Route{http::verb::get, "/containers/{id}/json", inspect_container},
@@ -232,7 +232,7 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> container_routes() { return kRoutes; }
+std::span<const Route> container_routes() { return kContainerRoutes; }
 
 Status validate_container_name(std::string_view name) {
   if (name.empty()) return ok();  // the engine picks one

@@ -99,12 +99,12 @@ engine::Task<Reply> get_events(const RequestContext& context) {
                         }};
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kEventRoutes{
     Route{http::verb::get, "/events", get_events},
 };
 
 }  // namespace
 
-std::span<const Route> event_routes() { return kRoutes; }
+std::span<const Route> event_routes() { return kEventRoutes; }
 
 }  // namespace gocker::server

@@ -89,7 +89,7 @@ engine::Task<Reply> inspect_exec(const RequestContext& context) {
   co_return json_response(http::status::ok, *inspect);
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kExecRoutes{
     Route{http::verb::post, "/containers/{id}/exec", create_exec},
     Route{http::verb::post, "/exec/{id}/start", start_exec},
     Route{http::verb::post, "/exec/{id}/resize", resize_exec},
@@ -98,6 +98,6 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> exec_routes() { return kRoutes; }
+std::span<const Route> exec_routes() { return kExecRoutes; }
 
 }  // namespace gocker::server

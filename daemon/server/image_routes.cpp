@@ -260,7 +260,7 @@ engine::Task<Reply> load_images(const RequestContext& context) {
 
 // ---- end images (issue 5) ----
 
-constexpr std::array kRoutes{
+constexpr std::array kImageRoutes{
     Route{http::verb::get, "/images/json", list_images},
     Route{http::verb::get, "/images/{name*}/json", inspect_image},
     // images (issue 5)
@@ -279,6 +279,6 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> image_routes() { return kRoutes; }
+std::span<const Route> image_routes() { return kImageRoutes; }
 
 }  // namespace gocker::server

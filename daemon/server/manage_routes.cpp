@@ -29,13 +29,13 @@ engine::Task<Reply> rename_container(const RequestContext& context) {
   co_return empty_response(http::status::no_content);
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kContainerManageRoutes{
     Route{http::verb::post, "/containers/{id}/restart", restart_container},
     Route{http::verb::post, "/containers/{id}/rename", rename_container},
 };
 
 }  // namespace
 
-std::span<const Route> container_manage_routes() { return kRoutes; }
+std::span<const Route> container_manage_routes() { return kContainerManageRoutes; }
 
 }  // namespace gocker::server

@@ -92,7 +92,7 @@ engine::Task<Reply> disconnect_network(const RequestContext& context) {
   co_return empty_response(http::status::ok);
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kNetworkRoutes{
     Route{http::verb::get, "/networks", list_networks},
     Route{http::verb::post, "/networks/create", create_network},
     Route{http::verb::post, "/networks/prune", prune_networks},
@@ -104,6 +104,6 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> network_routes() { return kRoutes; }
+std::span<const Route> network_routes() { return kNetworkRoutes; }
 
 }  // namespace gocker::server

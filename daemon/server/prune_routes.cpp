@@ -33,7 +33,7 @@ engine::Task<Reply> disk_usage(const RequestContext& context) {
   co_return json_response(http::status::ok, *usage);
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kPruneRoutes{
     Route{http::verb::post, "/images/prune", prune_images},
     Route{http::verb::post, "/containers/prune", prune_containers},
     Route{http::verb::get, "/system/df", disk_usage},
@@ -41,6 +41,6 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> prune_routes() { return kRoutes; }
+std::span<const Route> prune_routes() { return kPruneRoutes; }
 
 }  // namespace gocker::server

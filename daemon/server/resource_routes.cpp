@@ -135,7 +135,7 @@ engine::Task<Reply> update_container(const RequestContext& context) {
   co_return json_response(http::status::ok, *updated);
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kContainerResourceRoutes{
     Route{http::verb::get, "/containers/{id}/stats", container_stats},
     Route{http::verb::get, "/containers/{id}/top", container_top},
     Route{http::verb::post, "/containers/{id}/pause", pause_container},
@@ -145,6 +145,6 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> container_resource_routes() { return kRoutes; }
+std::span<const Route> container_resource_routes() { return kContainerResourceRoutes; }
 
 }  // namespace gocker::server

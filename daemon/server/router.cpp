@@ -165,7 +165,10 @@ engine::Task<Reply> Router::dispatch(const Request& request) const {
   auto query = QueryParams::parse(raw_query);
   if (!query) co_return error_response(query.error());
 
-  std::string_view api_version = api_path->api_version.empty() ? api::kMaxApiVersion : api_path->api_version;
+  // Both arms as views: with a const char* and a std::string the conditional would be a temporary
+  // std::string, and the view would dangle past this line (clang's -Wdangling-gsl).
+  std::string_view api_version = api_path->api_version.empty() ? std::string_view(api::kMaxApiVersion)
+                                                                : std::string_view(api_path->api_version);
   RequestContext context{engine_, request, match.params, *query, api_version, server_version_, upload_stall_timeout_};
   // The last-resort catch (STYLE.md section 2): the engine returns Result, but a library may still
   // throw (a bad_alloc, a JSON type error). One request fails; the daemon stays up.

@@ -34,7 +34,7 @@ engine::Task<Reply> get_info(const RequestContext& context) {
   co_return json_response(http::status::ok, context.engine.info());
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kSystemRoutes{
     Route{http::verb::get, "/_ping", get_ping},
     Route{http::verb::head, "/_ping", get_ping},
     Route{http::verb::get, "/version", get_version},
@@ -44,6 +44,6 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> system_routes() { return kRoutes; }
+std::span<const Route> system_routes() { return kSystemRoutes; }
 
 }  // namespace gocker::server

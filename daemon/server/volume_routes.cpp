@@ -60,7 +60,7 @@ engine::Task<Reply> prune_volumes(const RequestContext& context) {
   co_return json_response(http::status::ok, *pruned);
 }
 
-constexpr std::array kRoutes{
+constexpr std::array kVolumeRoutes{
     Route{http::verb::post, "/volumes/create", create_volume},
     Route{http::verb::get, "/volumes", list_volumes},
     Route{http::verb::post, "/volumes/prune", prune_volumes},
@@ -70,6 +70,6 @@ constexpr std::array kRoutes{
 
 }  // namespace
 
-std::span<const Route> volume_routes() { return kRoutes; }
+std::span<const Route> volume_routes() { return kVolumeRoutes; }
 
 }  // namespace gocker::server

@@ -385,7 +385,13 @@ TEST_CASE("a start dropped before go leaves nothing: no init, no monitor, no cgr
     REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     ::close(fd);
   }
-  runtime::MonitorOptions options{monitor_binary(), id, dir, dir, dir + "/json.log", dir + "/attach.sock", "", "", false, 0};
+  runtime::MonitorOptions options;
+  options.monitor_binary = monitor_binary();
+  options.container_id = id;
+  options.bundle_dir = dir;
+  options.state_dir = dir;
+  options.log_path = dir + "/json.log";
+  options.attach_socket = dir + "/attach.sock";
   UniqueFd monitor_pidfd;
   UniqueFd init_pidfd;
   {
@@ -424,7 +430,13 @@ TEST_CASE("a setup failure is reported by spawn_monitor and leaves nothing behin
     REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     ::close(fd);
   }
-  runtime::MonitorOptions options{monitor_binary(), id, dir, dir, dir + "/json.log", dir + "/attach.sock", "", "", false, 0};
+  runtime::MonitorOptions options;
+  options.monitor_binary = monitor_binary();
+  options.container_id = id;
+  options.bundle_dir = dir;
+  options.state_dir = dir;
+  options.log_path = dir + "/json.log";
+  options.attach_socket = dir + "/attach.sock";
   auto pending = runtime::spawn_monitor(options);
   REQUIRE_FALSE(pending);
   CHECK(pending.error().sys_errno == ENOENT);

@@ -15,7 +15,7 @@ using runtime::IdMapping;
 
 namespace {
 
-bool same(const std::vector<IdMapping>& a, const std::vector<IdMapping>& b) {
+bool same_mappings(const std::vector<IdMapping>& a, const std::vector<IdMapping>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (a[i].container_id != b[i].container_id || a[i].host_id != b[i].host_id || a[i].size != b[i].size) return false;
@@ -54,10 +54,10 @@ TEST_CASE("subordinate ranges: the lines of one user, by name or number, laid en
       "gocker:400000:2000\n";
   auto gocker_ranges = subordinate_ranges(text, "gocker", 999, "/etc/subuid");
   REQUIRE(gocker_ranges);
-  CHECK(same(*gocker_ranges, {{0, 200000, 1000}, {1000, 400000, 2000}}));
+  CHECK(same_mappings(*gocker_ranges, {{0, 200000, 1000}, {1000, 400000, 2000}}));
   auto by_number = subordinate_ranges(text, "bob", 4242, "/etc/subuid");
   REQUIRE(by_number);
-  CHECK(same(*by_number, {{0, 300000, 5}}));
+  CHECK(same_mappings(*by_number, {{0, 300000, 5}}));
   auto none = subordinate_ranges(text, "carol", 7, "/etc/subuid");
   REQUIRE(none);
   CHECK(none->empty());
@@ -106,12 +106,12 @@ TEST_CASE("--userns-remap USER[:GROUP] resolves through the subuid and subgid fi
   IdFiles files("4242:100000:65536\n", "4242:100000:65536\n4343:300000:65536\n");
   auto user_only = resolve_userns_remap("4242", files.uid_path(), files.gid_path());
   REQUIRE_MESSAGE(user_only, (user_only ? "" : user_only.error().message));
-  CHECK(same(user_only->uids, {{0, 100000, 65536}}));
-  CHECK(same(user_only->gids, {{0, 100000, 65536}}));
+  CHECK(same_mappings(user_only->uids, {{0, 100000, 65536}}));
+  CHECK(same_mappings(user_only->gids, {{0, 100000, 65536}}));
 
   auto with_group = resolve_userns_remap("4242:4343", files.uid_path(), files.gid_path());
   REQUIRE(with_group);
-  CHECK(same(with_group->gids, {{0, 300000, 65536}}));
+  CHECK(same_mappings(with_group->gids, {{0, 300000, 65536}}));
 
   auto no_ranges = resolve_userns_remap("4444", files.uid_path(), files.gid_path());
   REQUIRE_FALSE(no_ranges);

@@ -1,6 +1,8 @@
 // version and info, laid out like docker's.
 #include <sys/utsname.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -70,6 +72,29 @@ int show_version(const GlobalOptions& global) {
   return 0;
 }
 
+// docker info's block: "name=seccomp,profile=builtin" -> "  seccomp\n   Profile: builtin\n".
+std::string security_options_text(const std::vector<std::string>& options) {
+  if (options.empty()) return "";
+  std::string text = " Security Options:\n";
+  for (const auto& option : options) {
+    size_t start = 0;
+    while (start <= option.size()) {
+      const size_t comma = std::min(option.find(',', start), option.size());
+      const std::string field = option.substr(start, comma - start);
+      const size_t equals = field.find('=');
+      if (equals != std::string::npos && field.compare(0, equals, "name") == 0) {
+        text += "  " + field.substr(equals + 1) + "\n";
+      } else if (equals != std::string::npos && equals > 0) {
+        std::string key = field.substr(0, equals);
+        key[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(key[0])));
+        text += "   " + key + ": " + field.substr(equals + 1) + "\n";
+      }
+      start = comma + 1;
+    }
+  }
+  return text;
+}
+
 int show_info(const GlobalOptions& global) {
   auto client = open_client(global);
   if (!client) {
@@ -106,6 +131,7 @@ int show_info(const GlobalOptions& global) {
             << " Cgroup Version: " << info.cgroup_version << "\n"
             << " Runtimes: " << runtime_names << "\n"
             << " Default Runtime: " << info.default_runtime << "\n"
+            << security_options_text(info.security_options)
             << " Kernel Version: " << info.kernel_version << "\n"
             << " Operating System: " << info.operating_system << "\n"
             << " OSType: " << info.os_type << "\n"

@@ -182,6 +182,7 @@ TEST_CASE("with --userns-remap default, the container's root is the gocker user'
   const auto info = nlohmann::json::parse(daemon.http("GET", "/info").body, nullptr, false);
   REQUIRE(info.is_object());
   CHECK(info["SecurityOptions"].dump().find("name=userns") != std::string::npos);
+  CHECK(contains(ok(daemon, {"info"}), " Security Options:\n  seccomp\n   Profile: builtin\n  userns\n"));
 
   const std::string id = ok(daemon, {"run", "-d", "--name", "remapped", "busybox", "sleep", "1000"});
   const pid_t pid = std::stoi(ok(daemon, {"inspect", "-f", "{{.State.Pid}}", "remapped"}));

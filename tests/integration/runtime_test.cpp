@@ -212,6 +212,18 @@ std::vector<std::string> leftover_cgroups(const std::string& id) {
 
 const std::regex kRfc3339Nano(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z)");
 
+// The monitor's options for a bundle whose state, log and attach socket all live in `dir`.
+runtime::MonitorOptions monitor_options(const std::string& id, const std::string& dir) {
+  runtime::MonitorOptions options;
+  options.monitor_binary = monitor_binary();
+  options.container_id = id;
+  options.bundle_dir = dir;
+  options.state_dir = dir;
+  options.log_path = dir + "/json.log";
+  options.attach_socket = dir + "/attach.sock";
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("preconditions: own mount and net namespace, / shared like a systemd host") {
@@ -385,13 +397,7 @@ TEST_CASE("a start dropped before go leaves nothing: no init, no monitor, no cgr
     REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     ::close(fd);
   }
-  runtime::MonitorOptions options;
-  options.monitor_binary = monitor_binary();
-  options.container_id = id;
-  options.bundle_dir = dir;
-  options.state_dir = dir;
-  options.log_path = dir + "/json.log";
-  options.attach_socket = dir + "/attach.sock";
+  runtime::MonitorOptions options = monitor_options(id, dir);
   UniqueFd monitor_pidfd;
   UniqueFd init_pidfd;
   {
@@ -430,13 +436,7 @@ TEST_CASE("a setup failure is reported by spawn_monitor and leaves nothing behin
     REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     ::close(fd);
   }
-  runtime::MonitorOptions options;
-  options.monitor_binary = monitor_binary();
-  options.container_id = id;
-  options.bundle_dir = dir;
-  options.state_dir = dir;
-  options.log_path = dir + "/json.log";
-  options.attach_socket = dir + "/attach.sock";
+  runtime::MonitorOptions options = monitor_options(id, dir);
   auto pending = runtime::spawn_monitor(options);
   REQUIRE_FALSE(pending);
   CHECK(pending.error().sys_errno == ENOENT);

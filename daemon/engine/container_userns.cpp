@@ -58,37 +58,48 @@ Status EngineImpl::mount_rootfs(const Container& container, const std::vector<st
   RootfsRemap rootfs_remap;
   rootfs_remap.root_uid = container.remap->root_uid();
   rootfs_remap.root_gid = container.remap->root_gid();
-  // One user namespace per distinct remap for the daemon's lifetime: creating one costs a clone.
-  // The same lock serialises making shifted copies.
-  std::lock_guard lock(remap_userns_mutex_);
-  if (idmapped_layers_usable_ && options_.idmapped_layers) {
-    auto& userns = remap_userns_[container.remap->key()];
-    if (!userns) {
-      auto created = create_mapping_user_namespace(*container.remap);
-      if (!created) {
-        remap_userns_.erase(container.remap->key());
-        return std::move(created).error();
-      }
-      userns = std::move(created).value();
-    }
-    rootfs_remap.userns_fd = userns.get();
+  if (options_.idmapped_layers && idmapped_layers_usable_.load()) {
+    auto userns_fd = remap_userns_fd(*container.remap);
+    if (!userns_fd) return std::move(userns_fd).error();
+    rootfs_remap.userns_fd = *userns_fd;
     auto mounted = mount_container_rootfs(layers, layout, sync, &rootfs_remap);
     if (mounted || !idmapping_refused(mounted.error())) return mounted;
-    spdlog::warn("idmapped layers are not available here ({}): remapped containers get copies of their layers "
-                 "with shifted owners under {}/layers/remapped",
-                 mounted.error().message, options_.root);
-    idmapped_layers_usable_ = false;
+    if (idmapped_layers_usable_.exchange(false)) {
+      spdlog::warn("idmapped layers are not available here ({}): remapped containers get copies of their layers "
+                   "with shifted owners under {}/layers/remapped",
+                   mounted.error().message, options_.root);
+    }
     rootfs_remap.userns_fd = -1;
   }
   const std::string dir = shifted_layers_dir(options_.root + "/layers/remapped", *container.remap);
   std::vector<std::string> shifted;
   shifted.reserve(layers.size());
-  for (const auto& layer : layers) {
-    auto copy = ensure_shifted_layer(layer, dir, *container.remap);
-    if (!copy) return std::move(copy).error();
-    shifted.push_back(std::move(copy).value());
+  {
+    // Two containers of one image must not both copy a layer into the same place.
+    std::lock_guard lock(shifted_layers_mutex_);
+    for (const auto& layer : layers) {
+      auto copy = ensure_shifted_layer(layer, dir, *container.remap);
+      if (!copy) return std::move(copy).error();
+      shifted.push_back(std::move(copy).value());
+    }
   }
   return mount_container_rootfs(shifted, layout, sync, &rootfs_remap);
+}
+
+Result<int> EngineImpl::remap_userns_fd(const IdRemap& remap) {
+  // One user namespace per distinct remap for the daemon's lifetime: creating one costs a clone.
+  // Entries are never removed once made, so the fd stays valid after the lock is released.
+  std::lock_guard lock(remap_userns_mutex_);
+  auto& userns = remap_userns_[remap.key()];
+  if (!userns) {
+    auto created = create_mapping_user_namespace(remap);
+    if (!created) {
+      remap_userns_.erase(remap.key());
+      return std::move(created).error();
+    }
+    userns = std::move(created).value();
+  }
+  return userns.get();
 }
 
 Status EngineImpl::save_container_remap(const Container& container) {

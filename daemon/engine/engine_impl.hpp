@@ -2,6 +2,7 @@
 // The Engine implementation, split by concern across engine_open.cpp (startup, reconciliation),
 // container_create.cpp, container_start.cpp, container_stop.cpp (stop, kill, exit handling),
 // container_remove.cpp, container_queries.cpp, container_attach.cpp and container_logs.cpp.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -200,9 +201,12 @@ class EngineImpl final : public Engine {
   std::optional<IdRemap> default_remap_;  // --userns-remap, resolved at open
   std::mutex remap_userns_mutex_;
   std::map<std::string, UniqueFd> remap_userns_;  // IdRemap::key() -> a user namespace with those maps
-  // Cleared (for the daemon's lifetime) when the kernel or filesystem refuses idmapped layers, or
-  // by --no-idmapped-layers: remapped containers then get shifted copies (shifted_layers.hpp).
-  bool idmapped_layers_usable_ = true;
+  // Cleared (for the daemon's lifetime) when the kernel or filesystem refuses idmapped layers:
+  // remapped containers then get shifted copies (shifted_layers.hpp), as with --no-idmapped-layers.
+  std::atomic<bool> idmapped_layers_usable_{true};
+  std::mutex shifted_layers_mutex_;
+  // The user namespace describing `remap` (made on first use), for idmapping its layers.
+  Result<int> remap_userns_fd(const IdRemap& remap);
   // The remap a new container gets: the daemon's unless HostConfig.UsernsMode says "host"; checks
   // the options user namespaces rule out. nullopt: none.
   Result<std::optional<IdRemap>> container_remap(const api::HostConfig& host_config);

@@ -27,7 +27,11 @@ if [ ! -x "$tool" ]; then
   exit 77
 fi
 
-output=$("$tool" "$runtime" 2>&1)
+# runtime-tools makes its bundles under TMPDIR (ocitest*) and leaves some behind: a directory of
+# this run's own takes them, removed afterwards without crossing into anything left mounted there.
+scratch=$(mktemp -d /tmp/gkoci.XXXXXX)
+trap 'rm -rf --one-file-system "$scratch"' EXIT
+output=$(TMPDIR=$scratch "$tool" "$runtime" 2>&1)
 printf '%s\n' "$output"
 summary=$(printf '%s\n' "$output" | grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' | tail -n 1)
 [ -n "$summary" ] || { echo "FAIL: $tool printed no summary line"; exit 1; }

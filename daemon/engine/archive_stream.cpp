@@ -72,8 +72,10 @@ la_ssize_t append_to_output(archive* /*handle*/, void* client_data, const void* 
 
 }  // namespace
 
-Result<std::unique_ptr<TarProducer>> TarProducer::open(ResolvedPath source, std::string top_name) {
+Result<std::unique_ptr<TarProducer>> TarProducer::open(ResolvedPath source, std::string top_name,
+                                                       const std::optional<IdRemap>& remap) {
   std::unique_ptr<TarProducer> producer(new TarProducer());
+  producer->remap_ = remap;
   producer->root_ = std::move(source);
   producer->top_name_ = std::move(top_name);
   producer->writer_ = archive_write_new();
@@ -104,8 +106,8 @@ Status TarProducer::emit_entry(int dir_fd, const std::string& name, const std::s
   if (!entry) return Error::internal("libarchive: out of memory");
   archive_entry_set_pathname(entry.get(), tar_name.c_str());
   archive_entry_set_mode(entry.get(), info.st_mode);
-  archive_entry_set_uid(entry.get(), info.st_uid);
-  archive_entry_set_gid(entry.get(), info.st_gid);
+  archive_entry_set_uid(entry.get(), remap_ ? remap_->container_uid(info.st_uid) : info.st_uid);
+  archive_entry_set_gid(entry.get(), remap_ ? remap_->container_gid(info.st_gid) : info.st_gid);
   archive_entry_set_mtime(entry.get(), info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
   archive_entry_set_size(entry.get(), 0);
 
@@ -222,8 +224,14 @@ class Extractor {
   Status finish();
 
  private:
-  uid_t owner(archive_entry* entry) const { return options_.keep_owners ? static_cast<uid_t>(archive_entry_uid(entry)) : 0; }
-  gid_t group(archive_entry* entry) const { return options_.keep_owners ? static_cast<gid_t>(archive_entry_gid(entry)) : 0; }
+  uid_t owner(archive_entry* entry) const {
+    const uid_t uid = options_.keep_owners ? static_cast<uid_t>(archive_entry_uid(entry)) : 0;
+    return options_.remap ? options_.remap->host_uid(uid) : uid;
+  }
+  gid_t group(archive_entry* entry) const {
+    const gid_t gid = options_.keep_owners ? static_cast<gid_t>(archive_entry_gid(entry)) : 0;
+    return options_.remap ? options_.remap->host_gid(gid) : gid;
+  }
   std::string container_path(const std::string& relative) const {
     return relative.empty() ? directory_ : join_path(directory_, relative);
   }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,7 @@
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/contained_path.hpp"
+#include "engine/userns_remap.hpp"
 
 struct archive;
 
@@ -33,7 +35,9 @@ namespace gocker::engine {
 class TarProducer {
  public:
   // `top_name` is the name of the first entry; entries below it are "top_name/relative/path".
-  static Result<std::unique_ptr<TarProducer>> open(ResolvedPath source, std::string top_name);
+  // With `remap` (a remapped container's), owners are written as the container sees them.
+  static Result<std::unique_ptr<TarProducer>> open(ResolvedPath source, std::string top_name,
+                                                   const std::optional<IdRemap>& remap = std::nullopt);
   ~TarProducer();
   TarProducer(const TarProducer&) = delete;
   TarProducer& operator=(const TarProducer&) = delete;
@@ -59,6 +63,7 @@ class TarProducer {
   UniqueFd file_;
   int64_t file_remaining_ = 0;
   std::map<std::pair<dev_t, ino_t>, std::string> hard_links_;  // first name of multiply linked files
+  std::optional<IdRemap> remap_;
 
 };
 
@@ -68,6 +73,9 @@ struct ExtractOptions {
   bool no_overwrite_dir_non_dir = false;
   // Keep the archive's uid/gid; otherwise everything is created owned by root (0:0).
   bool keep_owners = true;
+  // A remapped container's maps: the archive's ids (or root) are the container's, stored on the
+  // host as the ids they map to.
+  std::optional<IdRemap> remap = std::nullopt;
 };
 
 // Extracts `tar` (optionally compressed) into `directory`, a container path resolved in `root_fd`.

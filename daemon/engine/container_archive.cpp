@@ -54,7 +54,10 @@ const state::MountRecord* mount_holding(const std::vector<state::MountRecord>& m
 
 // The container's view of `path`. The root fd keeps that filesystem alive even if the container
 // is removed (or exits) while a copy is in flight.
-Result<ContainerView> open_container_view(const Container& container, const std::string& path, bool for_writing) {
+// The whole rootfs (`rootfs_only`, export) is always the overlay the engine keeps mounted: no mount
+// made inside the container is in it.
+Result<ContainerView> open_container_view(const Container& container, const std::string& path, bool for_writing,
+                                          bool rootfs_only = false) {
   ContainerView view;
   view.parts = split_container_path(path);
   view.shown_name = view.parts.display_name();
@@ -63,7 +66,7 @@ Result<ContainerView> open_container_view(const Container& container, const std:
     std::lock_guard lock(container.mutex);
     readonly_rootfs = container.host_config.readonly_rootfs;
     if (container.removing) return Error::conflict("container " + container.record.id + " is being removed");
-    if (container.is_running() && container.init_pidfd) {
+    if (!rootfs_only && container.is_running() && container.init_pidfd) {
       const std::string proc_root = "/proc/" + std::to_string(container.record.pid) + "/root";
       UniqueFd root{::open(proc_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
       // Still alive after the open: the pid was not reused, the root is the container's.
@@ -77,7 +80,7 @@ Result<ContainerView> open_container_view(const Container& container, const std:
   RootfsLayout layout{container.dir};
   view.root_host_path = layout.rootfs();
   const std::string cleaned = clean_container_path(view.parts.absolute);
-  if (const auto* mount = mount_holding(container.mounts, cleaned)) {
+  if (const auto* mount = rootfs_only ? nullptr : mount_holding(container.mounts, cleaned)) {
     if (for_writing && !mount->rw)
       return Error::invalid("mounted volume is marked read-only: " + mount->destination);
     view.root_host_path = mount->source;
@@ -192,8 +195,9 @@ struct StattedPath {
   Engine::PathStat stat;
 };
 
-Result<StattedPath> stat_container_path_in(const Container& container, const std::string& ref, const std::string& path) {
-  auto view = open_container_view(container, path, false);
+Result<StattedPath> stat_container_path_in(const Container& container, const std::string& ref, const std::string& path,
+                                           bool rootfs_only = false) {
+  auto view = open_container_view(container, path, false, rootfs_only);
   if (!view) return std::move(view).error();
   auto resolved = resolve_container_path(view->root.get(), view->parts);
   if (!resolved) return path_error(resolved.error(), path, ref);
@@ -213,16 +217,25 @@ Result<Engine::PathStat> EngineImpl::stat_container_path(const std::string& ref,
   return std::move(found->stat);
 }
 
+Result<std::shared_ptr<Engine::ArchiveSource>> EngineImpl::export_container(const std::string& ref) {
+  return open_archive(ref, "/", true);
+}
+
 Result<std::shared_ptr<Engine::ArchiveSource>> EngineImpl::open_container_archive(const std::string& ref,
                                                                                   const std::string& path) {
+  return open_archive(ref, path, false);
+}
+
+Result<std::shared_ptr<Engine::ArchiveSource>> EngineImpl::open_archive(const std::string& ref, const std::string& path,
+                                                                        bool rootfs_only) {
   auto container = find(ref);
   if (!container) return std::move(container).error();
-  auto found = stat_container_path_in(**container, ref, path);
+  auto found = stat_container_path_in(**container, ref, path, rootfs_only);
   if (!found) return std::move(found).error();
   // Entries are named after the path's last component, as moby's TarResourceRebase does; the root
   // directory's entries are relative ("./bin").
   std::string top_name = found->stat.name == "/" ? "." : found->stat.name;
-  auto producer = TarProducer::open(std::move(found->resolved), top_name);
+  auto producer = TarProducer::open(std::move(found->resolved), top_name, (*container)->remap);
   if (!producer) return std::move(producer).error();
   return std::shared_ptr<ArchiveSource>(std::make_shared<ContainerArchiveSource>(
       std::move(found->root), std::move(found->stat), std::move(*producer)));
@@ -238,6 +251,7 @@ Status EngineImpl::extract_to_container(const std::string& ref, const std::strin
   options.no_overwrite_dir_non_dir = no_overwrite_dir_non_dir;
   // docker cp: files copied in belong to root, unless -a asks to keep ownership.
   options.keep_owners = copy_uid_gid;
+  options.remap = (*container)->remap;
   Status extracted = extract_tar(view->root.get(), view->parts.absolute, tar, options);
   if (!extracted) {
     if (extracted.error().sys_errno == EROFS)

@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,86 +12,18 @@
 #include <spdlog/spdlog.h>
 
 #include "base/random_id.hpp"
-#include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/contained_path.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/mount_spec.hpp"
 #include "engine/time_format.hpp"
+#include "engine/tree_copy.hpp"
 
 namespace gocker::engine {
 namespace {
 
 size_t path_depth(const std::string& path) { return static_cast<size_t>(std::count(path.begin(), path.end(), '/')); }
-
-Status copy_metadata(int dir_fd, const std::string& name, const struct stat& source, bool is_link) {
-  int flags = is_link ? AT_SYMLINK_NOFOLLOW : 0;
-  if (::fchownat(dir_fd, name.c_str(), source.st_uid, source.st_gid, flags) != 0)
-    return Error::from_errno(errno, "chown " + quoted(name));
-  if (!is_link && ::fchmodat(dir_fd, name.c_str(), source.st_mode & 07777, 0) != 0)
-    return Error::from_errno(errno, "chmod " + quoted(name));
-  struct timespec times[2] = {source.st_atim, source.st_mtim};
-  if (::utimensat(dir_fd, name.c_str(), times, flags) != 0) return Error::from_errno(errno, "set times of " + quoted(name));
-  return ok();
-}
-
-Status copy_file_contents(int source_fd, int target_fd, off_t size, const std::string& name) {
-  off_t left = size;
-  while (left > 0) {
-    ssize_t sent = ::sendfile(target_fd, source_fd, nullptr, static_cast<size_t>(std::min<off_t>(left, 1 << 30)));
-    if (sent < 0) {
-      if (errno == EINTR) continue;
-      return Error::from_errno(errno, "copy " + quoted(name));
-    }
-    if (sent == 0) break;  // the file shrank meanwhile
-    left -= sent;
-  }
-  return ok();
-}
-
-Status copy_entries(int source_dir, int target_dir, int depth) {
-  if (depth > 256) return Error::invalid("copy-up: directory tree too deep");
-  UniqueFd listing{::openat(source_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (!listing) return Error::from_errno(errno, "open directory for copy-up");
-  DIR* dir = ::fdopendir(listing.get());
-  if (dir == nullptr) return Error::from_errno(errno, "read directory for copy-up");
-  listing.release();
-  ScopeGuard close_dir([&] { ::closedir(dir); });
-  while (struct dirent* entry = ::readdir(dir)) {
-    const std::string name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    struct stat source {};
-    if (::fstatat(source_dir, name.c_str(), &source, AT_SYMLINK_NOFOLLOW) != 0)
-      return Error::from_errno(errno, "stat " + quoted(name));
-    if (S_ISDIR(source.st_mode)) {
-      if (::mkdirat(target_dir, name.c_str(), 0700) != 0 && errno != EEXIST)
-        return Error::from_errno(errno, "mkdir " + quoted(name));
-      UniqueFd from{::openat(source_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-      if (!from) return Error::from_errno(errno, "open " + quoted(name));
-      UniqueFd to{::openat(target_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-      if (!to) return Error::from_errno(errno, "open " + quoted(name));
-      if (auto copied = copy_entries(from.get(), to.get(), depth + 1); !copied)
-        return std::move(copied).error().context(name);
-    } else if (S_ISREG(source.st_mode)) {
-      UniqueFd from{::openat(source_dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
-      if (!from) return Error::from_errno(errno, "open " + quoted(name));
-      UniqueFd to{::openat(target_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
-      if (!to) return Error::from_errno(errno, "create " + quoted(name));
-      GOCKER_TRY(copy_file_contents(from.get(), to.get(), source.st_size, name));
-    } else if (S_ISLNK(source.st_mode)) {
-      std::string target(static_cast<size_t>(source.st_size > 0 ? source.st_size : 4096) + 1, '\0');
-      ssize_t length = ::readlinkat(source_dir, name.c_str(), target.data(), target.size());
-      if (length < 0) return Error::from_errno(errno, "readlink " + quoted(name));
-      target.resize(static_cast<size_t>(length));
-      if (::symlinkat(target.c_str(), target_dir, name.c_str()) != 0) return Error::from_errno(errno, "symlink " + quoted(name));
-    } else if (::mknodat(target_dir, name.c_str(), source.st_mode, source.st_rdev) != 0) {
-      return Error::from_errno(errno, "mknod " + quoted(name));
-    }
-    GOCKER_TRY(copy_metadata(target_dir, name, source, S_ISLNK(source.st_mode)));
-  }
-  return ok();
-}
 
 }  // namespace
 
@@ -130,15 +61,6 @@ api::MountPoint mount_point(const state::MountRecord& mount) {
   point.rw = mount.rw;
   point.propagation = mount.propagation;
   return point;
-}
-
-Status copy_directory_tree(int source_dir, int target_dir) {
-  GOCKER_TRY(copy_entries(source_dir, target_dir, 0));
-  struct stat source {};
-  if (::fstat(source_dir, &source) != 0) return Error::from_errno(errno, "stat copy-up source");
-  if (::fchown(target_dir, source.st_uid, source.st_gid) != 0) return Error::from_errno(errno, "chown volume directory");
-  if (::fchmod(target_dir, source.st_mode & 07777) != 0) return Error::from_errno(errno, "chmod volume directory");
-  return ok();
 }
 
 std::string format_volume_time(int64_t unix_seconds) {
@@ -285,7 +207,7 @@ Result<std::vector<std::string>> EngineImpl::attach_mounts(const std::string& co
     }
     ::closedir(dir);
     if (!empty) continue;
-    if (auto copied = copy_directory_tree(image_dir->get(), data.get()); !copied)
+    if (auto copied = copy_tree(image_dir->get(), data.get()); !copied)
       return std::move(copied).error().context("copy " + quoted(mount.destination) + " of the image into volume " +
                                                quoted(mount.volume_name));
   }

@@ -28,11 +28,6 @@ std::vector<nlohmann::json> oci_mounts(const std::vector<state::MountRecord>& mo
 
 api::MountPoint mount_point(const state::MountRecord& mount);
 
-// Copies the directory tree `source_dir` (an fd of a directory in a container's rootfs) into the
-// empty directory `target_dir`, keeping owners, modes, times, symlinks and device nodes, never
-// following a symlink; then gives target_dir the source's owner and mode (Docker's copy-up).
-Status copy_directory_tree(int source_dir, int target_dir);
-
 // Seconds-precision RFC 3339 in UTC, as Docker's volume CreatedAt.
 std::string format_volume_time(int64_t unix_seconds);
 // 64 hex characters, as Docker names anonymous volumes.

@@ -9,6 +9,7 @@
 
 #include "base/scope_guard.hpp"
 #include "base/strings.hpp"
+#include "engine/blocking_work.hpp"
 #include "engine/container_rootfs.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/monitor_attach.hpp"
@@ -112,7 +113,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     container->starting = false;
   });
 
-  auto pending = runtime::spawn_monitor(monitor_options);
+  auto pending = co_await run_blocking(start_pool_, [&] { return runtime::spawn_monitor(monitor_options); });
   std::optional<Error> setup_error;
   if (!pending) {
     setup_error = std::move(pending).error();
@@ -126,12 +127,15 @@ Task<Status> EngineImpl::start_container(std::string ref) {
       config = container->config;
       host_config = container->host_config;
     }
-    if (auto wired = networks_->attach(container->record.id, pending->processes().init.pid, config, host_config,
-                                       container->dir + "/ports.json");
-        !wired) {
-      setup_error = std::move(wired).error().context("set up network");
-      { auto abandoned = std::move(pending).value(); }
-    }
+    auto wired = co_await run_blocking(start_pool_, [&] {
+      Status attached = networks_->attach(container->record.id, pending->processes().init.pid, config, host_config,
+                                          container->dir + "/ports.json");
+      if (!attached) {
+        runtime::PendingStart abandoned = std::move(pending).value();  // kills the init
+      }
+      return attached;
+    });
+    if (!wired) setup_error = std::move(wired).error().context("set up network");
   }
   if (setup_error) {
     auto error = std::move(*setup_error);
@@ -202,7 +206,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     }
   }
 
-  if (auto started = pending->go(); !started) {
+  if (auto started = co_await run_blocking(start_pool_, [&] { return pending->go(); }); !started) {
     auto error = std::move(started).error();
     if (error.sys_errno == ENOENT || error.sys_errno == EACCES) error.kind = ErrorKind::InvalidArgument;
     // The command never ran and the init is on its way out (SIGKILL makes sure). Answer once its

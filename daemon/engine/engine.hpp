@@ -264,6 +264,11 @@ class Engine {
                                                                         const std::string& /*path*/) {
     return Error::internal("not supported");
   }
+  // GET /containers/{id}/export: the container's root filesystem alone (image plus its changes),
+  // as docker export: never what is mounted inside a running one (/proc, /sys, volumes, binds).
+  virtual Result<std::shared_ptr<ArchiveSource>> export_container(const std::string& /*ref*/) {
+    return Error::internal("not supported");
+  }
   // Extracts a tar into the directory `path` of the container: NotFound if it does not exist,
   // InvalidArgument if it is not a directory or the archive is bad. Files are owned by root unless
   // copy_uid_gid (then they keep the archive's owners).

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "engine/container.hpp"
 #include "engine/container_index.hpp"
@@ -99,6 +100,9 @@ class EngineImpl final : public Engine {
   // ---- archive (public overrides) ----
   Result<PathStat> stat_container_path(const std::string& ref, const std::string& path) override;
   Result<std::shared_ptr<ArchiveSource>> open_container_archive(const std::string& ref, const std::string& path) override;
+  Result<std::shared_ptr<ArchiveSource>> export_container(const std::string& ref) override;
+  // open_container_archive, or with `rootfs_only` export_container (container_archive.cpp).
+  Result<std::shared_ptr<ArchiveSource>> open_archive(const std::string& ref, const std::string& path, bool rootfs_only);
   Status extract_to_container(const std::string& ref, const std::string& path, bool no_overwrite_dir_non_dir,
                               bool copy_uid_gid, std::string_view tar) override;
   // ---- end archive ----
@@ -298,6 +302,11 @@ class EngineImpl final : public Engine {
   // ---- end prune and disk usage ----
   // ---- archive (private members) ----
   // ---- end archive ----
+  // The pool for a start's blocking steps (blocking_work.hpp): a step takes a few milliseconds,
+  // mostly in the kernel, so a few threads keep 2 cores busy. Declared last: destroyed first,
+  // joining its threads before anything they use goes.
+  static constexpr int kStartThreads = 4;
+  boost::asio::thread_pool start_pool_{kStartThreads};
 };
 
 }  // namespace gocker::engine

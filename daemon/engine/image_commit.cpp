@@ -52,7 +52,8 @@ Result<std::string> EngineImpl::commit_container(const std::string& ref, const C
     if (auto frozen = pause_container(container_id); !frozen) return std::move(frozen).error().context(what + ": pause");
   }
   auto diff_file = open_anonymous_file(images_->tmp_dir());
-  Result<LayerDiffStats> diff = diff_file ? write_layer_diff(RootfsLayout{(*container)->dir}.upper(), diff_file->get())
+  const IdRemap* remap = (*container)->remap ? &*(*container)->remap : nullptr;
+  Result<LayerDiffStats> diff = diff_file ? write_layer_diff(RootfsLayout{(*container)->dir}.upper(), diff_file->get(), remap)
                                           : Result<LayerDiffStats>(diff_file.error());
   if (freeze) {
     if (auto thawed = unpause_container(container_id); !thawed)

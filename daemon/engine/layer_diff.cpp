@@ -115,7 +115,7 @@ class DiffWriter {
 
 }  // namespace
 
-Result<LayerDiffStats> write_layer_diff(const std::string& upper_dir, int out_fd) {
+Result<LayerDiffStats> write_layer_diff(const std::string& upper_dir, int out_fd, const IdRemap* remap) {
   const std::string what = "diff " + quoted(upper_dir);
   auto upper = open_root_directory(upper_dir);
   if (!upper) return std::move(upper).error().context(what);
@@ -153,6 +153,10 @@ Result<LayerDiffStats> write_layer_diff(const std::string& upper_dir, int out_fd
     // Numeric ids only: names from the host's user database mean nothing in an image.
     archive_entry_set_uname(entry.get(), nullptr);
     archive_entry_set_gname(entry.get(), nullptr);
+    if (remap) {
+      archive_entry_set_uid(entry.get(), remap->container_uid(static_cast<uid_t>(archive_entry_uid(entry.get()))));
+      archive_entry_set_gid(entry.get(), remap->container_gid(static_cast<gid_t>(archive_entry_gid(entry.get()))));
+    }
     const bool opaque = filter_overlay_xattrs(entry.get());
     ++stats.entries;
 

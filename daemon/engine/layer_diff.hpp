@@ -13,6 +13,7 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "engine/userns_remap.hpp"
 
 namespace gocker::engine {
 
@@ -22,7 +23,8 @@ struct LayerDiffStats {
 };
 
 // Writes the pax tar of `upper_dir` (entry names relative to it, the top itself left out) to
-// `out_fd`. Entry names are in directory-walk order.
-Result<LayerDiffStats> write_layer_diff(const std::string& upper_dir, int out_fd);
+// `out_fd`. Entry names are in directory-walk order. With `remap` (a remapped container's upper
+// dir), owners are written as the container sees them, so the layer means the same anywhere.
+Result<LayerDiffStats> write_layer_diff(const std::string& upper_dir, int out_fd, const IdRemap* remap = nullptr);
 
 }  // namespace gocker::engine

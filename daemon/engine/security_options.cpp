@@ -9,6 +9,8 @@
 #include <array>
 #include <cctype>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 #include "base/strings.hpp"
 #include "runtime/security/capabilities.hpp"
@@ -239,6 +241,30 @@ Result<std::vector<std::string>> container_capabilities(const std::vector<std::s
   return result;
 }
 
+namespace {
+
+// The built-in profile's OCI form for one capability set, parsed, filtered and checked once:
+// every create and start needs it, and the JSON is large. Few distinct sets ever occur (the
+// default, and what --cap-add/--cap-drop make of it), so the cache stays small.
+Result<json> builtin_seccomp_profile(const std::vector<std::string>& capabilities, const SeccompHost& host) {
+  static std::mutex mutex;
+  static std::map<std::string, json> profiles;
+  std::vector<std::string> sorted = capabilities;
+  std::sort(sorted.begin(), sorted.end());
+  std::string key = host.architecture + "/" + std::to_string(host.kernel_major) + "." + std::to_string(host.kernel_minor);
+  for (const std::string& capability : sorted) key += "," + capability;
+
+  std::lock_guard lock(mutex);
+  if (auto known = profiles.find(key); known != profiles.end()) return known->second;
+  auto oci = oci_seccomp_profile(kDefaultSeccompProfile, capabilities, host);
+  if (!oci) return std::move(oci).error();
+  runtime::ProcessSecurity parsed;
+  GOCKER_TRY(runtime::decode_process_security(json{{"seccomp", *oci}}, parsed));
+  return profiles.emplace(std::move(key), std::move(oci).value()).first->second;
+}
+
+}  // namespace
+
 Result<ContainerSecurity> resolve_container_security(const api::HostConfig& host, const DaemonPrivileges& daemon,
                                                      const SeccompHost& seccomp_host) {
   ContainerSecurity security;
@@ -257,15 +283,20 @@ Result<ContainerSecurity> resolve_container_security(const api::HostConfig& host
   // --privileged runs unconfined, as in Docker, unless a profile is asked for by name.
   const bool custom = profile && *profile != "unconfined" && *profile != "builtin";
   if (!(profile && *profile == "unconfined") && (!host.privileged || custom)) {
-    auto oci = oci_seccomp_profile(custom ? std::string_view(*profile) : std::string_view(kDefaultSeccompProfile),
-                                   security.capabilities, seccomp_host);
-    if (!oci) return std::move(oci).error().context("--security-opt seccomp");
-    // What the runtime will refuse at start (an unknown action or operator) is refused now.
-    runtime::ProcessSecurity parsed;
-    if (auto valid = runtime::decode_process_security(json{{"seccomp", *oci}}, parsed); !valid) {
-      return std::move(valid).error().context("--security-opt seccomp");
+    if (!custom) {
+      auto builtin = builtin_seccomp_profile(security.capabilities, seccomp_host);
+      if (!builtin) return std::move(builtin).error().context("built-in seccomp profile");
+      security.seccomp = std::move(builtin).value();
+    } else {
+      auto oci = oci_seccomp_profile(*profile, security.capabilities, seccomp_host);
+      if (!oci) return std::move(oci).error().context("--security-opt seccomp");
+      // What the runtime will refuse at start (an unknown action or operator) is refused now.
+      runtime::ProcessSecurity parsed;
+      if (auto valid = runtime::decode_process_security(json{{"seccomp", *oci}}, parsed); !valid) {
+        return std::move(valid).error().context("--security-opt seccomp");
+      }
+      security.seccomp = std::move(oci).value();
     }
-    security.seccomp = std::move(oci).value();
   }
 
   auto rlimits = rlimits_of(host, daemon);

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <linux/netlink.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <netlink/netlink.h>
@@ -14,11 +16,11 @@
 #include <netlink/route/route.h>
 
 #include <memory>
-#include <thread>
 
 #include "base/scope_guard.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "network/netns_socket.hpp"
 
 namespace gocker::network {
 namespace {
@@ -62,20 +64,21 @@ Result<RouteSocket> open_route_socket() {
   return sock;
 }
 
-// A netlink socket bound in another network namespace: a socket belongs to the namespace of the
-// thread that created it, so a short-lived thread enters the namespace, opens it and ends (only
-// that thread ever changes namespace; the daemon's threads stay where they are).
+// A netlink socket bound in another network namespace (see netns_socket.hpp), handed to libnl.
 Result<RouteSocket> open_route_socket_in(int netns_fd) {
-  Result<RouteSocket> result = Error::internal("open rtnetlink socket in container namespace: not run");
-  std::thread worker([&] {
-    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
-      result = Error::from_errno(errno, "enter container network namespace");
-      return;
-    }
-    result = open_route_socket();
-  });
-  worker.join();
-  return result;
+  auto fd = netns_socket_opener().open(netns_fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+  if (!fd) return std::move(fd).error();
+  // Bound first, as nl_connect does: libnl takes its port from getsockname.
+  struct sockaddr_nl local {};
+  local.nl_family = AF_NETLINK;
+  if (::bind(fd->get(), reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
+    return Error::from_errno(errno, "bind rtnetlink socket in container namespace");
+  RouteSocket sock{nl_socket_alloc()};
+  if (!sock) return Error::internal("allocate netlink socket: out of memory");
+  if (int code = nl_socket_set_fd(sock.get(), NETLINK_ROUTE, fd->get()); code < 0)
+    return nl_error(code, "bind rtnetlink socket in container namespace");
+  fd->release();  // libnl closes it with the socket
+  return sock;
 }
 
 Address ipv4_address(uint32_t address, int prefix) {

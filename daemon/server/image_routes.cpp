@@ -171,7 +171,7 @@ engine::Task<Reply> create_image(const RequestContext& context) {
 
 // GET /containers/{id}/export: the container's whole filesystem as a tar, streamed.
 engine::Task<Reply> export_container(const RequestContext& context) {
-  auto source = context.engine.open_container_archive(context.params.get("id"), "/");
+  auto source = context.engine.export_container(context.params.get("id"));
   if (!source) co_return error_response(source.error());
   std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nConnection: close\r\n" +
                      common_header_lines(context.server_version) + "\r\n";

@@ -13,7 +13,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -154,6 +158,24 @@ Owner owner_of(const std::string& path) {
   return {static_cast<long>(st.st_uid), static_cast<long>(st.st_gid)};
 }
 
+// The owner of each entry of a tar stream (ustar headers; pax extended headers are skipped, the
+// names here are short), by entry name.
+std::map<std::string, Owner> tar_owners(const std::string& tar) {
+  std::map<std::string, Owner> owners;
+  for (size_t at = 0; at + 512 <= tar.size();) {
+    const char* header = tar.data() + at;
+    if (header[0] == '\0') break;  // the end-of-archive blocks
+    const std::string name(header, strnlen(header, 100));
+    const long size = std::strtol(std::string(header + 124, 12).c_str(), nullptr, 8);
+    const char type = header[156];
+    if (type != 'x' && type != 'g')
+      owners[name] = {std::strtol(std::string(header + 108, 8).c_str(), nullptr, 8),
+                      std::strtol(std::string(header + 116, 8).c_str(), nullptr, 8)};
+    at += 512 + static_cast<size_t>((size + 511) / 512 * 512);
+  }
+  return owners;
+}
+
 // "         0     100000      65536" -> "0 100000 65536"
 std::string squeeze(const std::string& text) {
   std::istringstream words(text);
@@ -212,7 +234,37 @@ TEST_CASE("with --userns-remap default, the container's root is the gocker user'
   // Root in a user namespace is not root on the host: a mount is still refused.
   CHECK(daemon.gockerctl({"exec", "remapped", "mount", "-t", "tmpfs", "x", "/mnt"}).exit_code != 0);
 
+  // What leaves the container carries the ids the container sees, not the host's: export, cp out
+  // and commit shift them back; cp in shifts them into the remap.
+  const auto exported = daemon.gockerctl({"export", "remapped"});
+  REQUIRE(exported.exit_code == 0);
+  const auto export_owners = tar_owners(exported.out);
+  REQUIRE(export_owners.count("./bin/busybox") == 1);
+  CHECK(export_owners.at("./bin/busybox").uid == 0);
+  CHECK(export_owners.at("./bin/busybox").gid == 0);
+  REQUIRE(export_owners.count("./written") == 1);
+  CHECK(export_owners.at("./written").uid == 0);
+  // The container's own mounts stay out: its /proc is an empty directory there.
+  CHECK(std::count_if(export_owners.begin(), export_owners.end(),
+                      [](const auto& entry) { return entry.first.rfind("./proc/", 0) == 0 && entry.first != "./proc/"; }) == 0);
+  const auto copied_out = daemon.gockerctl({"cp", "remapped:/written", "-"});
+  REQUIRE(copied_out.exit_code == 0);
+  const auto cp_owners = tar_owners(copied_out.out);
+  REQUIRE(cp_owners.count("written") == 1);
+  CHECK(cp_owners.at("written").uid == 0);
+  CHECK(cp_owners.at("written").gid == 0);
+  const std::string host_file = daemon.root() + "/copy-in.txt";
+  std::ofstream(host_file) << "from the host\n";
+  ok(daemon, {"cp", host_file, "remapped:/copied-in"});
+  CHECK(ok(daemon, {"exec", "remapped", "stat", "-c", "%u:%g", "/copied-in"}) == "0:0");
+  CHECK(owner_of(upper + "/copied-in").uid == remap.uid);
+  ok(daemon, {"commit", "remapped", "remapped-commit"});
+  CHECK(ok(daemon, {"run", "--rm", "--userns", "host", "remapped-commit", "stat", "-c", "%u:%g", "/made", "/copied-in"}) ==
+        "0:0\n0:0");
+  CHECK(ok(daemon, {"run", "--rm", "remapped-commit", "stat", "-c", "%u:%g", "/made"}) == "0:0");
+
   ok(daemon, {"rm", "-f", "remapped"});
+  ok(daemon, {"rmi", "remapped-commit"});
   CHECK(mounts_under(daemon.root() + "/containers").empty());
   CHECK_FALSE(std::filesystem::exists(daemon.root() + "/containers/" + id));
 }
@@ -232,6 +284,17 @@ TEST_CASE("with --userns-remap, a volume's files are owned on the host by the re
   CHECK(ok(daemon, {"run", "--rm", "-v", "remapdata:/data", "busybox", "sh", "-c",
                     "echo again >> /data/file && cat /data/file"}) == "kept\nagain");
   ok(daemon, {"volume", "rm", "remapdata"});
+
+  // Copy-up: the image's files go into a new volume owned by the remapped root, so the
+  // container's root still owns (and may write) them.
+  CHECK(ok(daemon, {"run", "--rm", "-v", "remapetc:/etc", "busybox", "sh", "-c",
+                    "echo added >> /etc/passwd && stat -c %u:%g /etc/passwd /etc"}) == "0:0\n0:0");
+  const std::string etc = daemon.root() + "/volumes/remapetc/_data";
+  CHECK(owner_of(etc).uid == remap.uid);
+  CHECK(owner_of(etc + "/passwd").uid == remap.uid);
+  CHECK(owner_of(etc + "/passwd").gid == remap.gid);
+  CHECK(contains(read_file(etc + "/passwd").value_or(""), "root:x:0:0"));
+  ok(daemon, {"volume", "rm", "remapetc"});
 }
 
 TEST_CASE("--userns host opts a container out of the daemon's remap; --privileged and --network host need it") {

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/strings.hpp"
+#include "engine/blocking_work.hpp"
 #include "engine/container_rootfs.hpp"
 #include "engine/engine_impl.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
@@ -43,7 +44,8 @@ Task<Status> EngineImpl::remove_container(std::string ref, bool force, bool remo
     container->remove_volumes = remove_volumes;
   }
   if (waiter) co_await waiter->channel().async_receive(asio::as_tuple(asio::use_awaitable));
-  co_return destroy_container(container);
+  // Unmounting and deleting a container's files can take long (a big upper dir): off the io thread.
+  co_return co_await run_blocking(blocking_pool_, [&] { return destroy_container(container); });
 }
 
 namespace {

@@ -113,7 +113,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     container->starting = false;
   });
 
-  auto pending = co_await run_blocking(start_pool_, [&] { return runtime::spawn_monitor(monitor_options); });
+  auto pending = co_await run_blocking(blocking_pool_, [&] { return runtime::spawn_monitor(monitor_options); });
   std::optional<Error> setup_error;
   if (!pending) {
     setup_error = std::move(pending).error();
@@ -127,7 +127,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
       config = container->config;
       host_config = container->host_config;
     }
-    auto wired = co_await run_blocking(start_pool_, [&] {
+    auto wired = co_await run_blocking(blocking_pool_, [&] {
       Status attached = networks_->attach(container->record.id, pending->processes().init.pid, config, host_config,
                                           container->dir + "/ports.json");
       if (!attached) {
@@ -206,7 +206,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     }
   }
 
-  if (auto started = co_await run_blocking(start_pool_, [&] { return pending->go(); }); !started) {
+  if (auto started = co_await run_blocking(blocking_pool_, [&] { return pending->go(); }); !started) {
     auto error = std::move(started).error();
     if (error.sys_errno == ENOENT || error.sys_errno == EACCES) error.kind = ErrorKind::InvalidArgument;
     // The command never ran and the init is on its way out (SIGKILL makes sure). Answer once its

@@ -3,6 +3,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -96,8 +97,11 @@ void EngineImpl::on_monitor_exit(const std::shared_ptr<Container>& container) {
   for (const auto& waiter : waiters) waiter.notify(response);
   if (!auto_remove) apply_restart_policy(container);
   if (auto_remove) {
-    if (auto removed = destroy_container(container); !removed)
-      spdlog::error("auto-remove container {}: {}", container->record.id.substr(0, 12), removed.error().message);
+    // On the blocking pool, as a removal requested through the API (container_remove.cpp).
+    boost::asio::post(blocking_pool_, [this, container] {
+      if (auto removed = destroy_container(container); !removed)
+        spdlog::error("auto-remove container {}: {}", container->record.id.substr(0, 12), removed.error().message);
+    });
   }
 }
 

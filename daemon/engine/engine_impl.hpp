@@ -302,11 +302,11 @@ class EngineImpl final : public Engine {
   // ---- end prune and disk usage ----
   // ---- archive (private members) ----
   // ---- end archive ----
-  // The pool for a start's blocking steps (blocking_work.hpp): a step takes a few milliseconds,
-  // mostly in the kernel, so a few threads keep 2 cores busy. Declared last: destroyed first,
-  // joining its threads before anything they use goes.
-  static constexpr int kStartThreads = 4;
-  boost::asio::thread_pool start_pool_{kStartThreads};
+  // The pool for the blocking steps of start and removal (blocking_work.hpp): a step takes
+  // milliseconds, mostly in the kernel, so a few threads keep 2 cores busy. Declared last:
+  // destroyed first, joining its threads before anything they use goes.
+  static constexpr int kBlockingThreads = 4;
+  boost::asio::thread_pool blocking_pool_{kBlockingThreads};
 };
 
 }  // namespace gocker::engine

@@ -1,7 +1,9 @@
 #include "engine/tree_copy.hpp"
 
 #include <dirent.h>
+#include <endian.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -9,6 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,7 +42,30 @@ struct CopyState {
 
 std::string child_path(const std::string& dir, const char* name) { return dir.empty() ? name : dir + "/" + name; }
 
-Status copy_xattrs(int source_fd, int target_fd, const std::string& path) {
+// File capabilities belong to a root: v3 names its uid, v2 means the host's. The kernel honours
+// them only in a user namespace that root owns, so in a shifted copy they must name the remap's
+// root (ping's cap_net_raw would do nothing in the container otherwise). Other forms are copied
+// as they are.
+void shift_file_capabilities(std::vector<char>& value, const IdRemap& shift) {
+  uint32_t magic = 0;
+  if (value.size() < sizeof magic) return;
+  std::memcpy(&magic, value.data(), sizeof magic);
+  magic = le32toh(magic);
+  uint32_t root = 0;
+  if ((magic & VFS_CAP_REVISION_MASK) == VFS_CAP_REVISION_3 && value.size() == XATTR_CAPS_SZ_3) {
+    std::memcpy(&root, value.data() + XATTR_CAPS_SZ_2, sizeof root);
+    root = le32toh(root);
+  } else if ((magic & VFS_CAP_REVISION_MASK) != VFS_CAP_REVISION_2 || value.size() != XATTR_CAPS_SZ_2) {
+    return;
+  }
+  value.resize(XATTR_CAPS_SZ_3);
+  const uint32_t shifted_magic = htole32((magic & ~VFS_CAP_REVISION_MASK) | VFS_CAP_REVISION_3);
+  const uint32_t shifted_root = htole32(shift.host_uid(root));
+  std::memcpy(value.data(), &shifted_magic, sizeof shifted_magic);
+  std::memcpy(value.data() + XATTR_CAPS_SZ_2, &shifted_root, sizeof shifted_root);
+}
+
+Status copy_xattrs(int source_fd, int target_fd, const std::string& path, const IdRemap* shift) {
   ssize_t size = ::flistxattr(source_fd, nullptr, 0);
   if (size < 0) {
     if (errno == ENOTSUP) return ok();
@@ -55,19 +82,23 @@ Status copy_xattrs(int source_fd, int target_fd, const std::string& path) {
     value.resize(static_cast<size_t>(length));
     length = ::fgetxattr(source_fd, name, value.data(), value.size());
     if (length < 0) return Error::from_errno(errno, "read attribute " + std::string(name) + " of " + quoted(path));
-    if (::fsetxattr(target_fd, name, value.data(), static_cast<size_t>(length), 0) != 0)
+    value.resize(static_cast<size_t>(length));
+    if (shift && std::strcmp(name, "security.capability") == 0) shift_file_capabilities(value, *shift);
+    if (::fsetxattr(target_fd, name, value.data(), value.size(), 0) != 0)
       return Error::from_errno(errno, "copy attribute " + std::string(name) + " of " + quoted(path));
   }
   return ok();
 }
 
-// Owner, then mode (a chown clears set-id bits), then times: the order the kernel needs.
-Status apply_metadata(int fd, const struct stat& st, const CopyState& state, const std::string& path) {
-  if (::fchown(fd, state.owner(st.st_uid), state.group(st.st_gid)) != 0)
+// Owner, then extended attributes (a chown drops file capabilities), then mode (a chown clears
+// set-id bits), then times: the order the kernel needs.
+Status copy_metadata(int source_fd, int target_fd, const struct stat& st, const CopyState& state, const std::string& path) {
+  if (::fchown(target_fd, state.owner(st.st_uid), state.group(st.st_gid)) != 0)
     return Error::from_errno(errno, "chown the copy of " + quoted(path));
-  if (::fchmod(fd, st.st_mode & 07777) != 0) return Error::from_errno(errno, "chmod the copy of " + quoted(path));
+  GOCKER_TRY(copy_xattrs(source_fd, target_fd, path, state.shift));
+  if (::fchmod(target_fd, st.st_mode & 07777) != 0) return Error::from_errno(errno, "chmod the copy of " + quoted(path));
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
-  if (::futimens(fd, times) != 0) return Error::from_errno(errno, "set the times of the copy of " + quoted(path));
+  if (::futimens(target_fd, times) != 0) return Error::from_errno(errno, "set the times of the copy of " + quoted(path));
   return ok();
 }
 
@@ -115,8 +146,7 @@ Status copy_entry(int source_dir, int target_dir, const char* name, const std::s
       UniqueFd target{::openat(target_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
       if (!source || !target) return Error::from_errno(errno, "open directory " + quoted(relative));
       GOCKER_TRY(copy_directory(source.get(), target.get(), relative, depth + 1, state));
-      GOCKER_TRY(copy_xattrs(source.get(), target.get(), relative));
-      return apply_metadata(target.get(), st, state, relative);  // last: the entries changed its times
+      return copy_metadata(source.get(), target.get(), st, state, relative);  // last: the entries changed its times
     }
     case S_IFREG: {
       UniqueFd source{::openat(source_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
@@ -124,8 +154,7 @@ Status copy_entry(int source_dir, int target_dir, const char* name, const std::s
       UniqueFd target{::openat(target_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
       if (!target) return Error::from_errno(errno, "create the copy of " + quoted(relative));
       GOCKER_TRY(copy_file_data(source.get(), target.get(), st.st_size, relative));
-      GOCKER_TRY(copy_xattrs(source.get(), target.get(), relative));
-      return apply_metadata(target.get(), st, state, relative);
+      return copy_metadata(source.get(), target.get(), st, state, relative);
     }
     case S_IFLNK: {
       std::vector<char> link(static_cast<size_t>(st.st_size > 0 ? st.st_size : 4096) + 1);
@@ -187,8 +216,7 @@ Status copy_tree(int source_dir, int target_dir, const IdRemap* shift) {
   GOCKER_TRY(copy_directory(source_dir, target_dir, "", 0, state));
   struct stat st {};
   if (::fstat(source_dir, &st) != 0) return Error::from_errno(errno, "stat the copy's source directory");
-  GOCKER_TRY(copy_xattrs(source_dir, target_dir, "."));
-  return apply_metadata(target_dir, st, state, ".");
+  return copy_metadata(source_dir, target_dir, st, state, ".");
 }
 
 }  // namespace gocker::engine

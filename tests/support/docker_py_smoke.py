@@ -42,7 +42,7 @@ try:
 except docker.errors.ContainerError as error:
     check("a failing command raises ContainerError with its exit status", error.exit_status == 3, error.exit_status)
 
-container = client.containers.run("busybox", ["sh", "-c", "echo started; trap 'exit 7' TERM; while true; do sleep 1; done"],
+container = client.containers.run("busybox", ["sh", "-c", "trap 'exit 7' TERM; echo started; while true; do sleep 1; done"],
                                   detach=True, name="pyweb", mem_limit="64m")
 container.reload()
 check("detached container is running", container.status == "running", container.status)
@@ -50,6 +50,11 @@ listed = [c.name for c in client.containers.list()]
 check("containers.list shows it", "pyweb" in listed, listed)
 check("HostConfig.Memory is 64m", container.attrs["HostConfig"]["Memory"] == 64 * 1024 * 1024,
       container.attrs["HostConfig"].get("Memory"))
+# The trap is set once "started" is out (a shell that is PID 1 ignores a SIGTERM it has no trap for):
+# follow the logs until then, so the stop cannot come first.
+for line in container.logs(stream=True, follow=True):
+    if line.startswith(b"started"):
+        break
 container.stop(timeout=5)
 result = container.wait()
 check("wait after stop reports exit 7", result.get("StatusCode") == 7, result)

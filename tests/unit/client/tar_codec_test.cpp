@@ -7,23 +7,12 @@
 #include <sstream>
 
 #include "client/tar_codec.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace gocker::client;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "gocker-tar-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 std::string slurp(const fs::path& path) {
   std::ifstream in(path);
@@ -35,8 +24,8 @@ std::string slurp(const fs::path& path) {
 }  // namespace
 
 TEST_CASE("client tar: a local tree round-trips, long names included, renamed on the way") {
-  TempDir temp;
-  fs::path source = temp.path / "src";
+  gocker::testing::TempDir temp{"tar"};
+  fs::path source = temp / "src";
   std::string long_name(150, 'n');
   fs::create_directories(source / "sub");
   std::ofstream(source / "a.txt") << "alpha";
@@ -48,30 +37,30 @@ TEST_CASE("client tar: a local tree round-trips, long names included, renamed on
   append_tar_end(tar);
   CHECK(tar.size() % 512 == 0);
 
-  fs::create_directories(temp.path / "dest");
-  REQUIRE(extract_tar_locally(tar, (temp.path / "dest").string(), "src", "copy", false));
-  CHECK(slurp(temp.path / "dest/copy/a.txt") == "alpha");
-  CHECK(slurp(temp.path / "dest/copy/sub" / long_name) == "long");
-  CHECK(fs::read_symlink(temp.path / "dest/copy/link") == "a.txt");
+  fs::create_directories(temp / "dest");
+  REQUIRE(extract_tar_locally(tar, temp / "dest", "src", "copy", false));
+  CHECK(slurp(temp / "dest/copy/a.txt") == "alpha");
+  CHECK(slurp(fs::path(temp / "dest/copy/sub") / long_name) == "long");
+  CHECK(fs::read_symlink(temp / "dest/copy/link") == "a.txt");
 }
 
 TEST_CASE("client tar: entries cannot leave the destination") {
-  TempDir temp;
-  fs::create_directories(temp.path / "dest");
-  fs::create_directories(temp.path / "outside");
+  gocker::testing::TempDir temp{"tar"};
+  fs::create_directories(temp / "dest");
+  fs::create_directories(temp / "outside");
   std::string dotdot;
   append_tar_entry(dotdot, TarEntry{"../outside/x", '0', 0644, 0, 0, 0, "", "x"});
   append_tar_end(dotdot);
-  CHECK_FALSE(extract_tar_locally(dotdot, (temp.path / "dest").string(), "x", "x", false));
-  CHECK_FALSE(fs::exists(temp.path / "outside/x"));
+  CHECK_FALSE(extract_tar_locally(dotdot, temp / "dest", "x", "x", false));
+  CHECK_FALSE(fs::exists(temp / "outside/x"));
 
   // A link planted by the archive, then a write through it.
   std::string planted;
   append_tar_entry(planted, TarEntry{"esc", '2', 0777, 0, 0, 0, "../outside", ""});
   append_tar_entry(planted, TarEntry{"esc/pwned", '0', 0644, 0, 0, 0, "", "x"});
   append_tar_end(planted);
-  CHECK_FALSE(extract_tar_locally(planted, (temp.path / "dest").string(), "x", "x", false));
-  CHECK_FALSE(fs::exists(temp.path / "outside/pwned"));
+  CHECK_FALSE(extract_tar_locally(planted, temp / "dest", "x", "x", false));
+  CHECK_FALSE(fs::exists(temp / "outside/pwned"));
 }
 
 TEST_CASE("client tar: rebase names like docker's RebaseArchiveEntries") {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/blob_sums.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace gocker::engine;
 namespace fs = std::filesystem;
@@ -16,27 +17,17 @@ const std::string kDiffId = "sha256:" + std::string(64, 'd');
 const BlobDescriptor kBlobA{"application/vnd.docker.image.rootfs.diff.tar.gzip", "sha256:" + std::string(64, 'a'), 10};
 const BlobDescriptor kBlobB{"application/vnd.oci.image.layer.v1.tar+gzip", "sha256:" + std::string(64, 'b'), 20};
 
-struct TempRoot {
-  TempRoot() {
-    std::string pattern = (fs::temp_directory_path() / "gocker-blob-sums-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempRoot() { fs::remove_all(path); }
-  std::string path;
-};
-
 }  // namespace
 
 TEST_CASE("a layer's blobs: the same digest in two repositories is two entries, most recent first") {
-  TempRoot root;
-  CHECK(known_layer_blobs(root.path, kDiffId).empty());
-  remember_layer_blob(root.path, kDiffId, kBlobA, "127.0.0.1:5000", "me/base");
-  remember_layer_blob(root.path, kDiffId, kBlobB, "127.0.0.1:5000", "me/other");
-  remember_layer_blob(root.path, kDiffId, kBlobA, "127.0.0.1:5000", "me/app");
-  remember_layer_blob(root.path, kDiffId, kBlobA, "127.0.0.1:5000", "me/base");  // seen again: moves to the front
+  gocker::testing::TempDir root{"blob-sums"};
+  CHECK(known_layer_blobs(root.path(), kDiffId).empty());
+  remember_layer_blob(root.path(), kDiffId, kBlobA, "127.0.0.1:5000", "me/base");
+  remember_layer_blob(root.path(), kDiffId, kBlobB, "127.0.0.1:5000", "me/other");
+  remember_layer_blob(root.path(), kDiffId, kBlobA, "127.0.0.1:5000", "me/app");
+  remember_layer_blob(root.path(), kDiffId, kBlobA, "127.0.0.1:5000", "me/base");  // seen again: moves to the front
 
-  const auto known = known_layer_blobs(root.path, kDiffId);
+  const auto known = known_layer_blobs(root.path(), kDiffId);
   REQUIRE(known.size() == 3);
   CHECK(known[0].repository == "me/base");
   CHECK(known[0].blob.digest == kBlobA.digest);
@@ -48,17 +39,17 @@ TEST_CASE("a layer's blobs: the same digest in two repositories is two entries, 
 }
 
 TEST_CASE("entries written before repositories were recorded are read, and replaced when seen again") {
-  TempRoot root;
-  fs::create_directories(root.path + "/distribution");
-  std::ofstream(root.path + "/distribution/" + std::string(64, 'd') + ".json")
+  gocker::testing::TempDir root{"blob-sums"};
+  fs::create_directories(root.path() + "/distribution");
+  std::ofstream(root.path() + "/distribution/" + std::string(64, 'd') + ".json")
       << R"([{"digest":")" << kBlobA.digest << R"(","mediaType":"x+gzip","size":10},{"digest":"md5:nope"}])";
-  auto known = known_layer_blobs(root.path, kDiffId);
+  auto known = known_layer_blobs(root.path(), kDiffId);
   REQUIRE(known.size() == 1);
   CHECK(known[0].repository.empty());
   CHECK(known[0].registry.empty());
 
-  remember_layer_blob(root.path, kDiffId, kBlobA, "registry.example", "me/app");
-  known = known_layer_blobs(root.path, kDiffId);
+  remember_layer_blob(root.path(), kDiffId, kBlobA, "registry.example", "me/app");
+  known = known_layer_blobs(root.path(), kDiffId);
   REQUIRE(known.size() == 1);
   CHECK(known[0].registry == "registry.example");
   CHECK(known[0].repository == "me/app");

@@ -1,4 +1,5 @@
 #include "engine/image_store.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -17,17 +18,6 @@ namespace gocker::engine {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDir {
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "gocker-image-store-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-  fs::path path;
-};
 
 // One tar entry as the tests describe it.
 struct Entry {
@@ -111,15 +101,15 @@ struct Fixture {
     auto opened = state::Store::open(root / "state.db");
     REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
     store = std::move(opened).value();
-    images = std::make_unique<ImageStore>(*store, root.path.string());
+    images = std::make_unique<ImageStore>(*store, root.path());
     auto loaded = images->load();
     REQUIRE_MESSAGE(loaded.has_value(), (loaded ? "" : loaded.error().message));
   }
   std::string layers_dir() const { return root / "layers/sha256"; }
   std::string tmp_dir() const { return root / "layers/tmp"; }
 
-  TempDir root;
-  TempDir work;  // tars and "outside" files live here, apart from the store's root
+  gocker::testing::TempDir root{"image-store"};
+  gocker::testing::TempDir work{"image-store"};  // tars and "outside" files live here, apart from the store's root
   std::unique_ptr<state::Store> store;
   std::unique_ptr<ImageStore> images;
 };
@@ -223,7 +213,7 @@ TEST_CASE("image store: a tar reaching outside the layer is refused and leaves n
   const std::string outside = fixture.work / "outside";
   REQUIRE(fs::create_directory(outside));
   // Relative to the layer directory <root>/layers/tmp/import-XXXXXX, this climbs to work/outside.
-  const std::string climb = "../../../" + fs::relative(outside, fixture.root.path).string() + "/dotdot";
+  const std::string climb = "../../../" + fs::relative(outside, fixture.root.path()).string() + "/dotdot";
 
   struct Case {
     std::string name;
@@ -302,7 +292,7 @@ TEST_CASE("image store: the built-in image is imported once and found by every s
   CHECK(fixture.images->list().size() == 1);
 
   // A fresh ImageStore over the same database finds it from its index.
-  ImageStore reopened(*fixture.store, fixture.root.path.string());
+  ImageStore reopened(*fixture.store, fixture.root.path());
   REQUIRE(reopened.load());
   auto found = reopened.resolve("busybox");
   REQUIRE(found);

@@ -20,22 +20,12 @@
 #include "engine/image_store.hpp"
 #include "engine/layer_diff.hpp"
 #include "engine/whiteout.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 namespace gocker::engine {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ScratchDir {
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "gocker-whiteout-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~ScratchDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-  fs::path path;
-};
 
 struct TarEntry {
   std::string path;
@@ -147,8 +137,8 @@ TEST_CASE("whiteout names are classified as the image spec defines them") {
 }
 
 TEST_CASE("applying a layer turns .wh. entries into overlay whiteouts and opaque directories") {
-  ScratchDir root;
-  if (::geteuid() != 0 || !can_set_trusted_xattrs(root.path.string())) {
+  gocker::testing::TempDir root{"whiteout"};
+  if (::geteuid() != 0 || !can_set_trusted_xattrs(root.path())) {
     MESSAGE("SKIP: trusted.* xattrs need root on a filesystem that supports them");
     return;
   }
@@ -191,7 +181,7 @@ TEST_CASE("applying a layer turns .wh. entries into overlay whiteouts and opaque
 }
 
 TEST_CASE("a whiteout under a symlink stays inside the layer") {
-  ScratchDir root;
+  gocker::testing::TempDir root{"whiteout"};
   if (::geteuid() != 0) {
     MESSAGE("SKIP: needs root (mknod of whiteouts, chroot)");
     return;
@@ -234,8 +224,8 @@ TEST_CASE("a whiteout under a symlink stays inside the layer") {
 }
 
 TEST_CASE("diffing an upper dir writes whiteouts and opaque dirs in their tar form") {
-  ScratchDir root;
-  if (::geteuid() != 0 || !can_set_trusted_xattrs(root.path.string())) {
+  gocker::testing::TempDir root{"whiteout"};
+  if (::geteuid() != 0 || !can_set_trusted_xattrs(root.path())) {
     MESSAGE("SKIP: trusted.* xattrs and mknod need root");
     return;
   }

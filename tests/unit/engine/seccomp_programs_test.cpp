@@ -10,21 +10,13 @@
 #include "engine/seccomp_profile.hpp"
 #include "runtime/security/seccomp_program.hpp"
 #include "runtime/security/security_config.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace gocker;
 using namespace gocker::engine;
 using nlohmann::json;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char name[] = "/tmp/gocker-programs-XXXXXX";
-    path = ::mkdtemp(name);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 json oci_profile(const char* errno_syscall) {
   return json{{"defaultAction", "SCMP_ACT_ALLOW"},
@@ -46,8 +38,8 @@ size_t files_in(const std::string& directory) {
 }  // namespace
 
 TEST_CASE("one program file per distinct profile, named in the profile, reused while it is sound") {
-  TempDir temp;
-  const std::string directory = temp.path + "/seccomp";
+  gocker::testing::TempDir temp{"programs"};
+  const std::string directory = temp.path() + "/seccomp";
   SeccompPrograms programs(directory);
 
   json first = oci_profile("getppid");
@@ -86,19 +78,19 @@ TEST_CASE("one program file per distinct profile, named in the profile, reused w
 }
 
 TEST_CASE("a profile the runtime cannot compile is an error naming the problem, and leaves no file") {
-  TempDir temp;
-  SeccompPrograms programs(temp.path + "/seccomp");
+  gocker::testing::TempDir temp{"programs"};
+  SeccompPrograms programs(temp.path() + "/seccomp");
   json broken = {{"defaultAction", "SCMP_ACT_ALLOW"}, {"architectures", {"SCMP_ARCH_NOSUCH"}}};
   auto result = programs.attach_program(broken);
   REQUIRE_FALSE(result);
   CHECK(result.error().message.find("SCMP_ARCH_NOSUCH") != std::string::npos);
-  const bool left_a_file = std::filesystem::exists(temp.path + "/seccomp") && files_in(temp.path + "/seccomp") > 0;
+  const bool left_a_file = std::filesystem::exists(temp.path() + "/seccomp") && files_in(temp.path() + "/seccomp") > 0;
   CHECK_FALSE(left_a_file);
 }
 
 TEST_CASE("Docker's default profile compiles") {
-  TempDir temp;
-  SeccompPrograms programs(temp.path + "/seccomp");
+  gocker::testing::TempDir temp{"programs"};
+  SeccompPrograms programs(temp.path() + "/seccomp");
   auto oci = oci_seccomp_profile(kDefaultSeccompProfile, {"CAP_CHOWN", "CAP_KILL"}, SeccompHost::of_this_machine());
   REQUIRE(oci);
   json profile = *oci;

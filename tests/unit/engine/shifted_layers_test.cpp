@@ -1,8 +1,8 @@
 #include "engine/shifted_layers.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -16,22 +16,6 @@ using namespace gocker;
 using namespace gocker::engine;
 
 namespace {
-
-class ShiftScratchDir {
- public:
-  ShiftScratchDir() {
-    char pattern[] = "/tmp/gocker-shift-unit.XXXXXX";
-    REQUIRE(::mkdtemp(pattern) != nullptr);
-    path_ = pattern;
-  }
-  ~ShiftScratchDir() { std::filesystem::remove_all(path_); }
-  ShiftScratchDir(const ShiftScratchDir&) = delete;
-  ShiftScratchDir& operator=(const ShiftScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 IdRemap shift_sample_remap() {
   IdRemap remap;
@@ -60,7 +44,7 @@ TEST_CASE("a shifted copy keeps a layer's tree and moves every owner into the re
     MESSAGE("SKIP: copying with other owners needs root (chown, mknod of whiteouts)");
     return;
   }
-  ShiftScratchDir scratch;
+  gocker::testing::TempDir scratch{"shift-unit"};
   const std::string layer = scratch.path() + "/layer";
   std::filesystem::create_directories(layer + "/bin");
   std::filesystem::create_directories(layer + "/home/app");

@@ -1,4 +1,5 @@
 #include "server/listener.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,20 +17,6 @@ using namespace gocker::server;
 
 namespace {
 
-// A short temp directory: socket paths must fit in 108 bytes.
-struct TempDirectory {
-  std::string path;
-  TempDirectory() {
-    char pattern[] = "/tmp/gocker-listener-XXXXXX";
-    REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("socket_path_from_host accepts unix:// and plain paths only") {
@@ -43,8 +30,8 @@ TEST_CASE("socket_path_from_host accepts unix:// and plain paths only") {
 }
 
 TEST_CASE("open_listen_socket binds 0660, refuses a live socket and replaces a stale one") {
-  TempDirectory directory;
-  std::string path = directory.path + "/run/gocker.sock";  // the parent is created
+  gocker::testing::TempDir directory{"listener"};
+  std::string path = directory.path() + "/run/gocker.sock";  // the parent is created
 
   auto first = open_listen_socket(path);
   REQUIRE_MESSAGE(first, (first ? "" : first.error().message));
@@ -73,8 +60,8 @@ TEST_CASE("open_listen_socket binds 0660, refuses a live socket and replaces a s
 }
 
 TEST_CASE("open_listen_socket never unlinks a file that is not a socket") {
-  TempDirectory directory;
-  std::string path = directory.path + "/not-a-socket";
+  gocker::testing::TempDir directory{"listener"};
+  std::string path = directory.path() + "/not-a-socket";
   std::ofstream(path) << "precious";
   auto result = open_listen_socket(path);
   REQUIRE(!result);
@@ -111,8 +98,8 @@ TEST_CASE("find_group: a name, a number taken as the gid, or nothing") {
 }
 
 TEST_CASE("open_listen_socket gives the socket to the group it is asked for") {
-  TempDirectory directory;
-  std::string path = directory.path + "/gocker.sock";
+  gocker::testing::TempDir directory{"listener"};
+  std::string path = directory.path() + "/gocker.sock";
   // Our own group: a chown any owner may make, so this runs without root.
   auto socket = open_listen_socket(path, ::getegid());
   REQUIRE_MESSAGE(socket, (socket ? "" : socket.error().message));

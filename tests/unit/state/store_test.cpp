@@ -1,5 +1,6 @@
 #include "state/store.hpp"
 #include "state/migrations.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <stdlib.h>
 
@@ -13,18 +14,6 @@
 
 namespace gocker::state {
 namespace {
-
-// A fresh directory for one test's database, removed afterwards.
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "gocker-store-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  std::filesystem::path path;
-};
 
 std::unique_ptr<Store> open_store(const std::string& path) {
   auto store = Store::open(path);
@@ -58,8 +47,8 @@ const ImageRecord* find_image(const std::vector<ImageRecord>& images, const std:
 static int latest_schema_version() { return gocker::state::schema_migrations().back().version; }
 
 TEST_CASE("store: migrations run on an empty file and the version survives reopening") {
-  TempDir dir;
-  const std::string path = dir.file("state.db");
+  gocker::testing::TempDir dir{"store"};
+  const std::string path = (dir / "state.db");
   std::ofstream(path).close();  // an existing, zero-byte file
   {
     auto store = open_store(path);
@@ -80,8 +69,8 @@ TEST_CASE("store: migrations run on an empty file and the version survives reope
 }
 
 TEST_CASE("store: a database from a newer gocker is refused") {
-  TempDir dir;
-  const std::string path = dir.file("state.db");
+  gocker::testing::TempDir dir{"store"};
+  const std::string path = (dir / "state.db");
   {
     SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     raw.exec("PRAGMA user_version = 99");
@@ -98,8 +87,8 @@ TEST_CASE("store: a path in a missing directory is an error, not an exception") 
 }
 
 TEST_CASE("store: every container field round-trips") {
-  TempDir dir;
-  auto store = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto store = open_store((dir / "state.db"));
   ContainerRecord record = sample_container(std::string(64, 'c'), "roundtrip");
   record.status = "running";
   record.pid = 4242;
@@ -143,8 +132,8 @@ TEST_CASE("store: every container field round-trips") {
 }
 
 TEST_CASE("store: a duplicate name or id is a Conflict naming the holder") {
-  TempDir dir;
-  auto store = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto store = open_store((dir / "state.db"));
   const std::string first_id(64, '1');
   REQUIRE(store->insert_container(sample_container(first_id, "web")));
 
@@ -164,8 +153,8 @@ TEST_CASE("store: a duplicate name or id is a Conflict naming the holder") {
 }
 
 TEST_CASE("store: update_container_state writes the runtime fields only") {
-  TempDir dir;
-  auto store = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto store = open_store((dir / "state.db"));
   const std::string id(64, 'd');
   REQUIRE(store->insert_container(sample_container(id, "updated")));
 
@@ -199,8 +188,8 @@ TEST_CASE("store: update_container_state writes the runtime fields only") {
 }
 
 TEST_CASE("store: rename_container moves the name, refuses a taken one, frees the old one") {
-  TempDir dir;
-  auto store = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto store = open_store((dir / "state.db"));
   const std::string first(64, '1'), second(64, '2');
   REQUIRE(store->insert_container(sample_container(first, "old")));
   REQUIRE(store->insert_container(sample_container(second, "taken")));
@@ -225,8 +214,8 @@ TEST_CASE("store: rename_container moves the name, refuses a taken one, frees th
 }
 
 TEST_CASE("store: a version 1 database gains manually_stopped, existing rows read false") {
-  TempDir dir;
-  const std::string path = dir.file("state.db");
+  gocker::testing::TempDir dir{"store"};
+  const std::string path = (dir / "state.db");
   {
     SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     raw.exec(gocker::state::schema_migrations()[0].sql);
@@ -244,8 +233,8 @@ TEST_CASE("store: a version 1 database gains manually_stopped, existing rows rea
 }
 
 TEST_CASE("store: delete_container removes the row and frees the name") {
-  TempDir dir;
-  auto store = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto store = open_store((dir / "state.db"));
   const std::string id(64, 'f');
   REQUIRE(store->insert_container(sample_container(id, "gone")));
   REQUIRE(store->delete_container(id));
@@ -261,8 +250,8 @@ TEST_CASE("store: delete_container removes the row and frees the name") {
 }
 
 TEST_CASE("store: 50 threads inserting at once all succeed") {
-  TempDir dir;
-  auto store = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto store = open_store((dir / "state.db"));
   constexpr int kThreads = 50;
   std::vector<Status> results(kThreads);
   std::vector<std::thread> threads;
@@ -284,9 +273,9 @@ TEST_CASE("store: 50 threads inserting at once all succeed") {
 
 TEST_CASE("store: two connections writing the same file queue instead of failing busy") {
   // What a second process (or an sqlite3 shell) sees: BEGIN IMMEDIATE plus the busy timeout.
-  TempDir dir;
-  auto first = open_store(dir.file("state.db"));
-  auto second = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto first = open_store((dir / "state.db"));
+  auto second = open_store((dir / "state.db"));
   constexpr int kPerStore = 25;
   std::vector<Status> results(2 * kPerStore);
   auto insert_many = [&results](Store* store, int offset) {
@@ -310,8 +299,8 @@ TEST_CASE("store: two connections writing the same file queue instead of failing
 }
 
 TEST_CASE("store: put_image shares layers and moves tags") {
-  TempDir dir;
-  auto store = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto store = open_store((dir / "state.db"));
   const LayerRecord base{"sha256:" + std::string(64, '1'), "sha256:" + std::string(64, '1'), "", 100, "/l/1"};
   const LayerRecord top{"sha256:" + std::string(64, '2'), "sha256:" + std::string(64, '3'), base.chain_id, 20, "/l/2"};
 
@@ -363,8 +352,8 @@ TEST_CASE("store: put_image shares layers and moves tags") {
 }
 
 TEST_CASE("store: an image naming an unknown layer is refused and leaves nothing behind") {
-  TempDir dir;
-  auto store = open_store(dir.file("state.db"));
+  gocker::testing::TempDir dir{"store"};
+  auto store = open_store((dir / "state.db"));
   ImageRecord image;
   image.id = "sha256:" + std::string(64, 'c');
   image.layer_chain_ids = {"sha256:" + std::string(64, '7')};

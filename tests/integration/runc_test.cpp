@@ -354,7 +354,9 @@ TEST_CASE("exec: a process in the container's namespaces and cgroup, its stdio r
   auto from_file = bundle.runc({"exec", "-p", bundle.dir + "/process.json", bundle.id});
   CHECK(from_file.out == "from a process file\n");
 
-  REQUIRE(bundle.runc({"delete", "--force", bundle.id}).exit_code == 0);
+  auto deleted = bundle.runc({"delete", "--force", bundle.id});
+  INFO(deleted.describe());
+  REQUIRE(deleted.exit_code == 0);
   CHECK(wait_gone(exec_pid));
   auto stopped = bundle.runc({"exec", bundle.id, "true"});
   CHECK(stopped.exit_code == 1);

@@ -244,9 +244,11 @@ Result<std::vector<std::string>> container_capabilities(const std::vector<std::s
 namespace {
 
 // The built-in profile's OCI form for one capability set, parsed, filtered and checked once:
-// every create and start needs it, and the JSON is large. Few distinct sets ever occur (the
-// default, and what --cap-add/--cap-drop make of it), so the cache stays small.
+// every create and start needs it, and the JSON is large. Few distinct sets occur in practice
+// (the default, and what --cap-add/--cap-drop make of it); past kMaxCached a client sending ever
+// new sets gets its profile made afresh instead of growing the daemon.
 Result<json> builtin_seccomp_profile(const std::vector<std::string>& capabilities, const SeccompHost& host) {
+  constexpr size_t kMaxCached = 64;
   static std::mutex mutex;
   static std::map<std::string, json> profiles;
   std::vector<std::string> sorted = capabilities;
@@ -260,6 +262,7 @@ Result<json> builtin_seccomp_profile(const std::vector<std::string>& capabilitie
   if (!oci) return std::move(oci).error();
   runtime::ProcessSecurity parsed;
   GOCKER_TRY(runtime::decode_process_security(json{{"seccomp", *oci}}, parsed));
+  if (profiles.size() >= kMaxCached) return oci;
   return profiles.emplace(std::move(key), std::move(oci).value()).first->second;
 }
 

@@ -52,8 +52,8 @@ if(GOCKER_FUZZ)
 endif()
 
 # Files the unity build leaves alone: their file-local helpers share a name with another file's
-# in the same library (a `fail`, a `trim`), which only a unity batch sees. Called from
-# tests/CMakeLists.txt, once every library directory is known.
+# in the same library (a `fail`, a `trim`), which only a unity batch sees. Called from the
+# top-level CMakeLists.txt once every directory is added; the tests' files only when they are.
 function(gocker_exclude_from_unity_build)
   if(NOT CMAKE_UNITY_BUILD)
     return()
@@ -69,6 +69,9 @@ function(gocker_exclude_from_unity_build)
                 "tests:unit/engine/list_filters_test.cpp,unit/client/ps_format_test.cpp,unit/engine/status_text_test.cpp,unit/engine/time_bounds_test.cpp")
     string(REGEX REPLACE "[:,]" ";" files "${entry}")
     list(POP_FRONT files directory)
+    if(directory STREQUAL "tests" AND NOT TARGET gocker_unit_tests)
+      continue()
+    endif()
     list(TRANSFORM files PREPEND "${PROJECT_SOURCE_DIR}/${directory}/")
     set_source_files_properties(${files} DIRECTORY "${PROJECT_SOURCE_DIR}/${directory}"
                                 PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)

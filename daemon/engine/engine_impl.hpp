@@ -101,8 +101,6 @@ class EngineImpl final : public Engine {
   Result<PathStat> stat_container_path(const std::string& ref, const std::string& path) override;
   Result<std::shared_ptr<ArchiveSource>> open_container_archive(const std::string& ref, const std::string& path) override;
   Result<std::shared_ptr<ArchiveSource>> export_container(const std::string& ref) override;
-  // open_container_archive, or with `rootfs_only` export_container (container_archive.cpp).
-  Result<std::shared_ptr<ArchiveSource>> open_archive(const std::string& ref, const std::string& path, bool rootfs_only);
   Status extract_to_container(const std::string& ref, const std::string& path, bool no_overwrite_dir_non_dir,
                               bool copy_uid_gid, std::string_view tar) override;
   // ---- end archive ----
@@ -301,6 +299,8 @@ class EngineImpl final : public Engine {
                      std::map<std::string, std::string> attributes);
   // ---- end prune and disk usage ----
   // ---- archive (private members) ----
+  // open_container_archive, or with `rootfs_only` export_container (container_archive.cpp).
+  Result<std::shared_ptr<ArchiveSource>> open_archive(const std::string& ref, const std::string& path, bool rootfs_only);
   // ---- end archive ----
   // The pool for the blocking steps of start and removal (blocking_work.hpp): a step takes
   // milliseconds, mostly in the kernel, so a few threads keep 2 cores busy. Declared last:

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <linux/netlink.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 

@@ -1,11 +1,15 @@
 // gockerctl: the docker CLI's commands, flags, output and exit codes, against gockerd.
+#include <algorithm>
 #include <csignal>
+#include <iterator>
+#include <string_view>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "argv_command.hpp"
 #include "commands.hpp"
 #include "messages.hpp"
 
@@ -23,6 +27,33 @@ Outcome<ApiClient> open_client(const GlobalOptions& global) {
 
 namespace {
 
+using Registrar = void (*)(CLI::App&, CommandTable&, const GlobalOptions&);
+
+// Every command family and the top-level words it adds, in registration order. A word two
+// families add to ("image": its commands, then image prune) registers both, in this order.
+struct CommandFamily {
+  Registrar add;
+  std::string_view words;
+};
+constexpr CommandFamily kCommandFamilies[] = {
+    {register_container_run_commands, "run create start"},
+    {register_container_lifecycle_commands, "stop kill rm wait"},
+    {register_list_commands, "ps images"},
+    {register_logs_command, "logs"},
+    {register_inspect_command, "inspect"},
+    {register_system_commands, "version info"},
+    {register_resource_commands, "stats top pause unpause update"},
+    {register_manage_commands, "restart rename"},
+    {register_exec_command, "exec"},
+    {register_events_command, "events"},
+    {register_transfer_commands, "cp attach"},
+    {register_image_commands, "commit export image rmi tag history import save load"},  // issue 5
+    {register_volume_commands, "volume"},
+    {register_network_commands, "network port"},  // issue 6
+    {register_registry_commands, "pull push login logout"},  // issue 5
+    {register_prune_commands, "image container system"},  // image/container/system prune, system df
+};
+
 int run_cli(int argc, char** argv) {
   CLI::App app{"A self-sufficient runtime for containers (gocker)", "gockerctl"};
   app.set_version_flag("-v,--version", "gockerctl version " GOCKER_VERSION);
@@ -32,22 +63,13 @@ int run_cli(int argc, char** argv) {
                                                std::string(kDefaultHost) + ")");
 
   CommandTable commands;
-  register_container_run_commands(app, commands, global);
-  register_container_lifecycle_commands(app, commands, global);
-  register_list_commands(app, commands, global);
-  register_logs_command(app, commands, global);
-  register_inspect_command(app, commands, global);
-  register_system_commands(app, commands, global);
-  register_resource_commands(app, commands, global);
-  register_manage_commands(app, commands, global);
-  register_exec_command(app, commands, global);
-  register_events_command(app, commands, global);
-  register_transfer_commands(app, commands, global);
-  register_image_commands(app, commands, global);  // images (issue 5)
-  register_volume_commands(app, commands, global);
-  register_network_commands(app, commands, global);  // networks (issue 6)
-  register_registry_commands(app, commands, global);  // pull, push, login (issue 5)
-  register_prune_commands(app, commands, global);  // image/container/system prune, system df
+  const std::string_view word = command_word(argc, argv);
+  const bool known_word = std::any_of(std::begin(kCommandFamilies), std::end(kCommandFamilies),
+                                      [&](const CommandFamily& family) { return names_word(family.words, word); });
+  for (const CommandFamily& family : kCommandFamilies) {
+    // Help, version, an unknown word and typos see every command, as CLI11 lists and reports them.
+    if (!known_word || names_word(family.words, word)) family.add(app, commands, global);
+  }
 
   try {
     app.parse(argc, argv);

@@ -52,7 +52,7 @@ if(GOCKER_STATIC_DEPS)
   endif()
 endif()
 
-# For the daemon's executables (gockerd): the C++ runtime from its archive too.
+# For gockerd and gockerctl: the C++ runtime from its archive too.
 function(gocker_link_runtime_statically target)
   if(GOCKER_STATIC_DEPS)
     target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)

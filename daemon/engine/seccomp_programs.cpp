@@ -12,11 +12,16 @@ namespace gocker::engine {
 
 using nlohmann::json;
 
+namespace {
+// Compiled once per profile, loaded at every container start (runtime/security/seccomp_filter.hpp).
+constexpr auto kLayout = runtime::SeccompLayout::kBinaryTree;
+}  // namespace
+
 Status SeccompPrograms::attach_program(json& oci_seccomp) {
   oci_seccomp.erase(runtime::kSeccompProgramKey);
   // The compiler's identity is part of the key: a program from another libseccomp or format is
   // never taken for this one.
-  const std::string digest = sha256_digest(oci_seccomp.dump() + "\n" + runtime::seccomp_compiler_identity());
+  const std::string digest = sha256_digest(oci_seccomp.dump() + "\n" + runtime::seccomp_compiler_identity(kLayout));
   const std::string key = digest.substr(digest.find(':') + 1);
 
   std::lock_guard lock(mutex_);
@@ -27,7 +32,7 @@ Status SeccompPrograms::attach_program(json& oci_seccomp) {
     if (!existing) {
       runtime::ProcessSecurity parsed;
       GOCKER_TRY(runtime::decode_process_security(json{{"seccomp", oci_seccomp}}, parsed));
-      auto program = runtime::compile_seccomp_program(*parsed.seccomp);
+      auto program = runtime::compile_seccomp_program(*parsed.seccomp, kLayout);
       if (!program) return std::move(program).error().context("compile seccomp profile");
       GOCKER_TRY(make_directory(directory_, 0700));
       GOCKER_TRY(runtime::write_file_atomically(path, runtime::serialize_seccomp_program(*program)));

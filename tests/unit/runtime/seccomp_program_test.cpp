@@ -106,6 +106,24 @@ TEST_CASE("under a deny-by-default program, numbers newer than libseccomp answer
   CHECK(run_filtered(*program, [] { return ::syscall(future) == -1 && errno == ENOSYS ? 0 : 1; }) == 0);
 }
 
+TEST_CASE("a binary-tree program filters as the linear one does, and the compiler's identity tells them apart") {
+  const SeccompProfile profile = profile_with(
+      {SeccompActionKind::kAllow},
+      {rule({"getppid"}, {SeccompActionKind::kErrno, 42}), rule({"getuid", "getgid"}, {SeccompActionKind::kErrno, 7})});
+  auto linear = compile_seccomp_program(profile, SeccompLayout::kLinear);
+  auto tree = compile_seccomp_program(profile, SeccompLayout::kBinaryTree);
+  REQUIRE(linear);
+  REQUIRE(tree);
+  CHECK((tree->filter.size() != linear->filter.size() ||
+         std::memcmp(tree->filter.data(), linear->filter.data(), tree->filter.size() * sizeof(sock_filter)) != 0));
+  auto parsed = parse_seccomp_program(serialize_seccomp_program(*tree));
+  REQUIRE(parsed);
+  CHECK(run_filtered(*parsed, [] { return ::syscall(SYS_getppid) == -1 && errno == 42 ? 0 : 1; }) == 0);
+  CHECK(run_filtered(*parsed, [] { return ::syscall(SYS_getgid) == -1 && errno == 7 ? 0 : 1; }) == 0);
+  CHECK(run_filtered(*parsed, [] { return ::syscall(SYS_getpid) > 0 ? 0 : 1; }) == 0);
+  CHECK(seccomp_compiler_identity(SeccompLayout::kBinaryTree) != seccomp_compiler_identity(SeccompLayout::kLinear));
+}
+
 TEST_CASE("config.json's program key is read at parse time and kept through the exec spec's encoding") {
   auto program = compile_seccomp_program(profile_with({SeccompActionKind::kAllow}, {rule({"getppid"}, {SeccompActionKind::kErrno, 42})}));
   REQUIRE(program);

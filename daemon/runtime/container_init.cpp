@@ -199,11 +199,13 @@ void run_container_init(const InitContext& context) {
   if (auto status = enter_working_directory(spec.process.cwd, sync_socket, kept_above_stdio); !status) {
     fail(sync_socket, "chdir", status.error());
   }
-  // A command that cannot be found is not a setup failure: as with Docker, the container is
-  // created and the start fails with 127/126. So the init reports ready and the error after go.
+  // runc's rule, which Docker's observable state follows: a command that cannot be found fails
+  // the create (before ready), the monitor records exit 127 or 126, and an engine leaves the
+  // container as it was ("created") with that exit code and the error. A command that is found
+  // but cannot be executed (execve itself fails) fails after go, as a start.
   auto executable =
       resolve_executable(spec.process.args[0], path_from_env(spec.process.env), probe_file);
-  if (!executable && context.lookup_fails_create) fail_exec(executable.error(), sync_socket);
+  if (!executable) fail_exec(executable.error(), sync_socket);
 
   if (auto status = sync::send_message(sync_socket, sync::MessageType::kReady); !status) ::_exit(1);
   expect_message(sync_socket, sync::MessageType::kGo, "wait for go");
@@ -212,8 +214,6 @@ void run_container_init(const InitContext& context) {
   if (auto status = run_hooks(spec.hooks.start_container, "startContainer", hook_state); !status) {
     fail(sync_socket, "run hooks", status.error());
   }
-
-  if (!executable) fail_exec(executable.error(), sync_socket);
 
   // 7. Leave nothing of the monitor behind and execve (process_setup.hpp).
   if (context.preserved_fds > 0) sync_socket = move_preserved_fds(sync_socket, context.preserved_fds);

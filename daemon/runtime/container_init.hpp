@@ -19,9 +19,6 @@ struct InitContext {
   int stdout_fd = -1;
   int stderr_fd = -1;
   int preserved_fds = 0;  // fds 4..4+N-1 (standalone --preserve-fds) become 3..3+N-1 before execve
-  // runc's rule (standalone mode): a command that cannot be found fails the create, which engines
-  // (podman, dockerd) turn into exit code 127/126. gockerd's, as Docker's, fails the start instead.
-  bool lookup_fails_create = false;
 };
 
 // Never returns: execs the command or _exits after reporting {step, errno, message} to the monitor.

@@ -19,6 +19,7 @@
 #include "runtime/monitor_args.hpp"
 #include "runtime/monitor_state.hpp"
 #include "runtime/namespace_join.hpp"
+#include "runtime/process_setup.hpp"
 #include "runtime/process_title.hpp"
 #include "runtime/sys/syscalls.hpp"
 #include "runtime/unix_socket.hpp"
@@ -225,7 +226,7 @@ Status Monitor::clone_init(const UniqueFd& child_stdin, const UniqueFd& child_st
       if (fd >= 0) ::close(fd);
     }
     InitContext context{&spec_, options_.container_id, child_sync.get(), child_stdin.get(), child_stdout.get(),
-                        child_stderr.get(), options_.preserved_fds, is_standalone()};
+                        child_stderr.get(), options_.preserved_fds};
     run_container_init(context);
   }
   init_pid_ = pid;
@@ -305,6 +306,7 @@ Status Monitor::wait_for_init_ready() {
       case sync::MessageType::kReady: return ok();
       case sync::MessageType::kError: {
         sync::SetupError error = sync::decode_setup_error(received.payload);
+        if (error.step == kExecStep) record_exec_failure(error.sys_errno, error.message);
         return sync::error_from_setup_error(error);
       }
       default: return Error::internal("unexpected message from container init");

@@ -127,6 +127,10 @@ class Monitor {
   void update_stdin_interest();
   void finish_if_done();
   void record_exit();
+  // A command that cannot run, found before ready (the init's lookup, an OCI runtime's create):
+  // exit.json says 127 or 126 with the error, as it would for a failed execve after go, so the
+  // engine reports the same whichever runtime ran the container.
+  void record_exec_failure(int sys_errno, const std::string& message);
   bool output_done() const;
 
   MonitorOptions options_;

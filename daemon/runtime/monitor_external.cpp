@@ -127,15 +127,8 @@ int Monitor::run_external() {
   child_stdout.reset();
   child_stderr.reset();
   if (!created) {
-    if (int code = exit_code_for_exec_error(created.error().sys_errno); created.error().sys_errno != 0) {
-      // The command cannot run (runc and crun find that out at create): recorded like the built-in
-      // runtime's exec failure, exit 127 or 126, so the engine reports the same.
-      ExitStatus status;
-      status.exit_code = code;
-      status.finished_at = now_rfc3339_nano();
-      (void)write_file_atomically(options_.state_dir + "/" + kExitStatusFile,
-                                  encode_exit_status(status, created.error().message));
-    }
+    // The command cannot run (runc and crun find that out at create).
+    if (created.error().sys_errno != 0) record_exec_failure(created.error().sys_errno, created.error().message);
     delete_with_runtime();
     return fail("create container", created.error());
   }

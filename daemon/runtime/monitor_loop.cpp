@@ -419,6 +419,13 @@ void Monitor::finish_if_done() {
   record_exit();
 }
 
+void Monitor::record_exec_failure(int sys_errno, const std::string& message) {
+  ExitStatus status;
+  status.exit_code = exit_code_for_exec_error(sys_errno);
+  status.finished_at = now_rfc3339_nano();
+  (void)write_file_atomically(options_.state_dir + "/" + kExitStatusFile, encode_exit_status(status, message));
+}
+
 void Monitor::record_exit() {
   phase_ = Phase::kExited;
   bool oom_killed = false;

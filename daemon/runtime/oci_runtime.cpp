@@ -131,6 +131,13 @@ int errno_for_runtime_error(std::string_view message) {
 }
 
 std::string runc_style_error(std::string_view message) {
+  // crun 1.8 on a command that is a directory; runc (and so Docker's exit code 126) says
+  // "permission denied" for the same.
+  constexpr std::string_view kCrunNotExecutable = "open executable: Operation not permitted";
+  if (size_t at = message.find(kCrunNotExecutable); at != std::string_view::npos) {
+    return std::string(message.substr(0, at)) + "open executable: permission denied" +
+           std::string(message.substr(at + kCrunNotExecutable.size()));
+  }
   constexpr std::string_view kHead = "executable file `";
   constexpr std::string_view kTail = "` not found in $PATH";
   size_t head = message.find(kHead);

@@ -54,7 +54,8 @@ std::string last_runtime_error(std::string_view log_text);
 int errno_for_runtime_error(std::string_view message);
 // crun's "executable file `X` not found in $PATH: No such file or directory" in runc's words,
 // `exec: "X": executable file not found in $PATH`, which clients read (the docker CLI exits 127 on
-// "executable file not found", case-sensitively). Any other message is returned as it is.
+// "executable file not found", case-sensitively), and its "open executable: Operation not permitted"
+// (a directory) as "permission denied" (exit 126). Any other message is returned as it is.
 std::string runc_style_error(std::string_view message);
 
 // The process object `<runtime> exec --process` reads: terminal, user, args, env, cwd, the

@@ -151,7 +151,7 @@ Status drop_privileges(const OciProcess& process) {
 }
 
 void fail_exec(const Error& error, int sync_socket) {
-  sync::SetupError report{"exec", error.sys_errno, error.message};
+  sync::SetupError report{kExecStep, error.sys_errno, error.message};
   (void)sync::send_message(sync_socket, sync::MessageType::kError, sync::encode_setup_error(report));
   ::_exit(exit_code_for_exec_error(error.sys_errno));
 }

@@ -50,6 +50,9 @@ Status enter_working_directory(const std::string& cwd, int sync_socket, int pres
                                int preserved_fds = 0);
 
 // Reports a failed resolve of args[0] (from resolve_executable) the same way and _exits.
+// The step name fail_exec reports: the monitor tells a command that cannot run (exit 127/126) from
+// a setup failure by it.
+inline constexpr const char* kExecStep = "exec";
 [[noreturn]] void fail_exec(const Error& error, int sync_socket);
 
 }  // namespace gocker::runtime

@@ -131,8 +131,18 @@ void check_runtime(const std::string& runtime) {
     INFO(missing.describe());
     CHECK(missing.exit_code == 127);
     CHECK(contains(missing.err, "nonexist"));
-    CHECK(inspect(daemon, "missing")["State"]["ExitCode"] == 127);
-    CHECK(daemon.gockerctl({"rm", "three", "missing"}).exit_code == 0);
+    // As Docker leaves it (runc fails the create): still "created", never started, 127 and why.
+    const auto missing_state = inspect(daemon, "missing")["State"];
+    CHECK(missing_state["ExitCode"] == 127);
+    CHECK(missing_state["Status"] == "created");
+    CHECK(missing_state["StartedAt"] == "0001-01-01T00:00:00Z");
+    CHECK(contains(missing_state["Error"].get<std::string>(), "executable file not found"));
+    auto not_executable = daemon.gockerctl({"run", "--name", "directory", "busybox", "/etc"});
+    INFO(not_executable.describe());
+    CHECK(not_executable.exit_code == 126);
+    CHECK(inspect(daemon, "directory")["State"]["Status"] == "created");
+    CHECK(inspect(daemon, "directory")["State"]["ExitCode"] == 126);
+    CHECK(daemon.gockerctl({"rm", "three", "missing", "directory"}).exit_code == 0);
   }
 
   SUBCASE("env, working dir, user, hostname and PID 1") {

@@ -125,7 +125,14 @@ int main(int argc, char** argv) {
   options.attach_socket = options.state_dir + "/attach.sock";
 
   auto pending = spawn_monitor(options);
-  if (!pending) return fail("spawn monitor: " + pending.error().message);
+  if (!pending) {
+    // A command that cannot run fails before ready; the monitor recorded its 127 or 126.
+    auto recorded = read_exit_status(options.state_dir);
+    if (!recorded) return fail("spawn monitor: " + pending.error().message);
+    std::fprintf(stderr, "gocker-run-bundle: start: %s (errno %d)\n", pending.error().message.c_str(),
+                 pending.error().sys_errno);
+    return recorded->exit_code;
+  }
   auto monitor = open_pidfd(pending->processes().monitor);
   if (!monitor) return fail("open monitor pidfd: " + monitor.error().message);
   UniqueFd attached;

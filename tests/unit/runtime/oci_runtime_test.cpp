@@ -69,12 +69,15 @@ TEST_CASE("last_runtime_error: the last error line of runc's and crun's JSON log
 TEST_CASE("errno_for_runtime_error reads the runtime's message as dockerd does") {
   CHECK(errno_for_runtime_error("exec: \"x\": executable file not found in $PATH") == ENOENT);
   CHECK(errno_for_runtime_error("executable file `x` not found in $PATH: No such file or directory") == ENOENT);
+  CHECK(errno_for_runtime_error("exec: \"/etc\": permission denied") == EACCES);
+  CHECK(errno_for_runtime_error("mount proc: operation not permitted") == 0);
   CHECK(errno_for_runtime_error("exec /bin/x: permission denied") == EACCES);
   CHECK(errno_for_runtime_error("Permission Denied") == EACCES);
   CHECK(errno_for_runtime_error("cgroups: cannot find cgroup mount destination") == 0);
 }
 
 TEST_CASE("runc_style_error: crun's missing-executable message in runc's words") {
+  CHECK(runc_style_error("open executable: Operation not permitted") == "open executable: permission denied");
   CHECK(runc_style_error("executable file `nonexist` not found in $PATH: No such file or directory") ==
         "exec: \"nonexist\": executable file not found in $PATH");
   CHECK(runc_style_error("runc create failed: exec: \"x\": executable file not found in $PATH") ==

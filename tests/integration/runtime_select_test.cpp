@@ -155,7 +155,7 @@ void check_runtime(const std::string& runtime) {
     CHECK(std::regex_search(ps.out, std::regex("(^|\\n)\\s*1\\s+ps -o pid,args\\s*\\n")));
   }
 
-  SUBCASE("-m lands in the memory cgroup; logs after the exit") {
+  SUBCASE("-m lands in the memory cgroup and OOM kills show; logs after the exit") {
     const std::string id = run_detached(daemon, {"--name", "mem", "-m", "64m", "busybox", "sleep", "1000"});
     const auto memory_dir = find_container_cgroup(is_cgroup_v2_host() ? "" : "memory", daemon.cgroup_parent(), id);
     REQUIRE(memory_dir.has_value());
@@ -167,6 +167,17 @@ void check_runtime(const std::string& runtime) {
     if (runtime != "gocker") CHECK(::stat((daemon.root() + "/runtimes/" + runtime + "/" + id).c_str(), &info) == 0);
     CHECK(daemon.gockerctl({"rm", "-f", "mem"}).exit_code == 0);
     CHECK_FALSE(find_container_cgroup(is_cgroup_v2_host() ? "" : "memory", daemon.cgroup_parent(), id).has_value());
+
+    // 64 MB held in a shell variable under a 32 MB limit (no swap to fall back on): the kernel's
+    // OOM killer ends it, whichever runtime made the cgroup, and the monitor sees that.
+    auto oom = daemon.gockerctl({"run", "--name", "oom", "-m", "32m", "--memory-swap", "32m", "busybox", "sh", "-c",
+                                 "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo survived"});
+    INFO(oom.describe());
+    CHECK(oom.exit_code == 137);
+    CHECK(oom.out.find("survived") == std::string::npos);
+    CHECK(inspect(daemon, "oom")["State"]["OOMKilled"] == true);
+    CHECK(inspect(daemon, "oom")["State"]["ExitCode"] == 137);
+    CHECK(daemon.gockerctl({"rm", "oom"}).exit_code == 0);
 
     run_detached(daemon, {"--name", "logs", "busybox", "sh", "-c", "echo out; echo err >&2; exit 5"});
     auto waited = daemon.gockerctl({"wait", "logs"});

@@ -93,6 +93,10 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
     std::filesystem::remove_all(container->dir, ignored);
   });
 
+  if (container->remap && ::chown(container->dir.c_str(), 0, container->remap->root_gid()) != 0) {
+    // Searchable by the remapped root, for an OCI runtime working inside the user namespace.
+    return Error::from_errno(errno, what + ": chown " + quoted(container->dir) + " to the remapped root's group");
+  }
   GOCKER_TRY(save_container_remap(*container));
   RootfsLayout layout{container->dir};
   if (auto mounted = mount_rootfs(*container, images_->layer_dirs(image.value())); !mounted)

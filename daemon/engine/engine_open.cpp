@@ -88,6 +88,12 @@ Status EngineImpl::initialize() {
     default_remap_ = std::move(remap).value();
     spdlog::info("user namespace remap: container root is host uid {} gid {}", default_remap_->root_uid(),
                  default_remap_->root_gid());
+    // An OCI runtime (runc, crun) mounts the rootfs and the network files from inside the user
+    // namespace, as the remapped root: it must be able to pass through containers/ (0710, as
+    // dockerd leaves it: search, no listing).
+    const std::string containers = options_.root + "/containers";
+    if (::chown(containers.c_str(), 0, default_remap_->root_gid()) != 0)
+      return Error::from_errno(errno, "chown " + quoted(containers) + " to the remapped root's group");
   }
 
   auto records = store_->list_containers();

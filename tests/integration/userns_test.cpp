@@ -9,7 +9,9 @@
 // process, so it sees that /etc too.
 #include <doctest/doctest.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -267,6 +269,42 @@ TEST_CASE("with --userns-remap default, the container's root is the gocker user'
   ok(daemon, {"rmi", "remapped-commit"});
   CHECK(mounts_under(daemon.root() + "/containers").empty());
   CHECK_FALSE(std::filesystem::exists(daemon.root() + "/containers/" + id));
+}
+
+// runc and crun set the container up from inside its user namespace, as the remapped root: the
+// daemon's directories on the way to the rootfs must let that id through (0710, group = its gid).
+TEST_CASE("with --userns-remap, runc and crun run the container as the remapped root too") {
+  const Remap remap = gocker_remap();
+  for (const std::string runtime : {"runc", "crun"}) {
+    CAPTURE(runtime);
+    if (detail::find_on_path(runtime).empty()) {
+      if (std::getenv("GOCKER_TEST_STRICT")) FAIL("no " << runtime << " on PATH and GOCKER_TEST_STRICT=1");
+      MESSAGE("SKIP: " << runtime << " is not installed (apt-get install " << runtime << ")");
+      continue;
+    }
+    DaemonOptions options = remapping_daemon_options();
+    options.extra_args.insert(options.extra_args.end(), {"--runtime", runtime});
+    struct statfs unified {};
+    if (runtime == "crun" && ::statfs("/sys/fs/cgroup/unified", &unified) == 0 && unified.f_type == CGROUP2_SUPER_MAGIC) {
+      // crun 1.8 refuses a hybrid host: its gockerd gets a mount namespace without the cgroup2 mount.
+      options.launcher = {detail::find_on_path("unshare"), "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                          "umount /sys/fs/cgroup/unified && exec \"$0\" \"$@\""};
+    }
+    Daemon daemon(options);
+    REQUIRE_DAEMON(daemon);
+    // The same goes for the directories above --root (as for dockerd's data root): the harness's
+    // temporary directory is 0700, /var/lib is 0755.
+    REQUIRE(::chmod(std::filesystem::path(daemon.root()).parent_path().c_str(), 0711) == 0);
+    CHECK(ok(daemon, {"run", "--rm", "busybox", "sh", "-c", "id -u; cat /proc/self/uid_map; touch /f; stat -c %u:%g /f"}) ==
+          "0\n         0     " + std::to_string(remap.uid) + "      65536\n0:0");
+    ok(daemon, {"run", "-d", "--name", "remapped", "busybox", "sleep", "1000"});
+    CHECK(ok(daemon, {"inspect", "-f", "{{.HostConfig.Runtime}}", "remapped"}) == runtime);
+    const pid_t pid = std::stoi(ok(daemon, {"inspect", "-f", "{{.State.Pid}}", "remapped"}));
+    REQUIRE(pid > 0);
+    CHECK(status_ids(pid, "Uid") == std::vector<long>(4, remap.uid));
+    CHECK(status_ids(pid, "Gid") == std::vector<long>(4, remap.gid));
+    ok(daemon, {"rm", "-f", "remapped"});
+  }
 }
 
 TEST_CASE("with --userns-remap, a volume's files are owned on the host by the remapped root") {

@@ -113,30 +113,28 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     container->starting = false;
   });
 
-  auto pending = co_await run_blocking(blocking_pool_, [&] { return runtime::spawn_monitor(monitor_options); });
-  std::optional<Error> setup_error;
-  if (!pending) {
-    setup_error = std::move(pending).error();
-  } else {
-    // The init waits for go() in its new network namespace: wire it now (veth, address, route,
-    // lo, published ports). On failure the PendingStart is dropped, which kills the init.
-    api::ContainerConfig config;
-    api::HostConfig host_config;
-    {
-      std::lock_guard lock(container->mutex);
-      config = container->config;
-      host_config = container->host_config;
-    }
-    auto wired = co_await run_blocking(blocking_pool_, [&] {
-      Status attached = networks_->attach(container->record.id, pending->processes().init.pid, config, host_config,
-                                          container->dir + "/ports.json");
-      if (!attached) {
-        runtime::PendingStart abandoned = std::move(pending).value();  // kills the init
-      }
-      return attached;
-    });
-    if (!wired) setup_error = std::move(wired).error().context("set up network");
+  api::ContainerConfig config;
+  api::HostConfig host_config;
+  {
+    std::lock_guard lock(container->mutex);
+    config = container->config;
+    host_config = container->host_config;
   }
+  // The init's network namespace (veth, address, route, lo, published ports) is wired as soon as
+  // the init exists, while it builds its filesystem: the two overlap instead of adding up. On
+  // failure the SpawnedMonitor is dropped, which kills the init.
+  std::optional<Error> setup_error;
+  auto pending = co_await run_blocking(blocking_pool_, [&]() -> Result<runtime::PendingStart> {
+    auto spawned = runtime::spawn_monitor_until_cloned(monitor_options);
+    if (!spawned) return std::move(spawned).error();
+    Status attached = networks_->attach(container->record.id, spawned->init_pid(), config, host_config,
+                                        container->dir + "/ports.json");
+    if (!attached) return std::move(attached).error().context("set up network");
+    auto ready = std::move(*spawned).wait_ready();
+    if (!ready) networks_->detach(container->record.id);
+    return ready;
+  });
+  if (!pending) setup_error = std::move(pending).error();
   if (setup_error) {
     auto error = std::move(*setup_error);
     bool auto_remove = false;

@@ -400,6 +400,11 @@ int Monitor::run() {
     return 1;
   };
   if (auto status = map_init_ids(); !status) return fail_after_clone("set up id maps", status.error());
+  // The spawner may wire the init's network namespace from now on, while the init builds its
+  // filesystem (spawn_monitor_until_cloned).
+  if (auto status = sync::send_message(control_.get(), sync::MessageType::kCloned, std::to_string(init_pid_)); !status) {
+    return fail_after_clone("report the init", status.error());
+  }
   // The init builds the container's filesystem meanwhile and waits for kCgroupJoined before it
   // changes user or execs (container_init.cpp, step 4).
   if (auto status = setup_cgroup(); !status) return fail_after_clone("create cgroup", status.error());

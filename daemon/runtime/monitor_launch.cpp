@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <charconv>
+#include <optional>
+
 #include "base/strings.hpp"
 #include "runtime/file_util.hpp"
 #include "runtime/monitor_args.hpp"
@@ -73,9 +76,33 @@ Error error_from_message(const sync::Message& message) {
   return sync::error_from_setup_error(sync::decode_setup_error(message.payload));
 }
 
+// The monitor's next setup report. An error is reported after the monitor cleaned up, and then it
+// exits: its EOF is awaited, so that when this returns the error no monitor, init or cgroup is left.
+Result<sync::Message> receive_setup_message(const UniqueFd& control) {
+  auto message = sync::receive_message(control.get());
+  if (!message) return std::move(message).error().context("start monitor");
+  if (!message->has_value()) return Error::internal("start monitor: exited before reporting ready");
+  sync::Message received = std::move(**message);
+  if (received.type == sync::MessageType::kError) {
+    while (true) {
+      auto rest = sync::receive_message(control.get());
+      if (!rest || !rest->has_value()) break;
+    }
+    return error_from_message(received);
+  }
+  return received;
+}
+
+std::optional<pid_t> parse_pid(const std::string& text) {
+  pid_t pid = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  if (error != std::errc{} || end != text.data() + text.size() || pid <= 0) return std::nullopt;
+  return pid;
+}
+
 }  // namespace
 
-Result<PendingStart> spawn_monitor(const MonitorOptions& options) {
+Result<SpawnedMonitor> spawn_monitor_until_cloned(const MonitorOptions& options) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
     return Error::from_errno(errno, "create monitor control socketpair");
@@ -98,23 +125,33 @@ Result<PendingStart> spawn_monitor(const MonitorOptions& options) {
   while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
   }
 
-  auto message = sync::receive_message(control.get());
-  if (!message) return std::move(message).error().context("start monitor");
-  if (!message->has_value()) return Error::internal("start monitor: exited before reporting ready");
-  sync::Message& received = **message;
-  if (received.type == sync::MessageType::kError) {
-    // The monitor reports after cleaning up and then exits: wait for that EOF, so that when this
-    // returns no monitor, init or cgroup is left.
-    while (true) {
-      auto rest = sync::receive_message(control.get());
-      if (!rest || !rest->has_value()) break;
-    }
-    return error_from_message(received);
+  auto message = receive_setup_message(control);
+  if (!message) return std::move(message).error();
+  if (message->type == sync::MessageType::kCloned) {
+    auto init_pid = parse_pid(message->payload);
+    if (!init_pid) return Error::internal("start monitor: malformed init pid " + gocker::quoted(message->payload));
+    return SpawnedMonitor(std::move(control), *init_pid);
   }
-  if (received.type != sync::MessageType::kReady) return Error::internal("start monitor: unexpected message");
-  auto processes = decode_started_processes(received.payload);
+  if (message->type != sync::MessageType::kReady) return Error::internal("start monitor: unexpected message");
+  auto processes = decode_started_processes(message->payload);
   if (!processes) return std::move(processes).error().context("start monitor");
-  return PendingStart(std::move(control), std::move(*processes));
+  return SpawnedMonitor(std::move(control), std::move(*processes));
+}
+
+Result<PendingStart> SpawnedMonitor::wait_ready() && {
+  if (ready_) return PendingStart(std::move(control_), std::move(*ready_));
+  auto message = receive_setup_message(control_);
+  if (!message) return std::move(message).error();
+  if (message->type != sync::MessageType::kReady) return Error::internal("start monitor: unexpected message");
+  auto processes = decode_started_processes(message->payload);
+  if (!processes) return std::move(processes).error().context("start monitor");
+  return PendingStart(std::move(control_), std::move(*processes));
+}
+
+Result<PendingStart> spawn_monitor(const MonitorOptions& options) {
+  auto spawned = spawn_monitor_until_cloned(options);
+  if (!spawned) return std::move(spawned).error();
+  return std::move(*spawned).wait_ready();
 }
 
 Status PendingStart::go() {

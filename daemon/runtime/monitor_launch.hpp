@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,8 +77,29 @@ class PendingStart {
   StartedProcesses processes_;
 };
 
-// Starts the monitor and blocks until the init is ready or setup failed. On failure nothing is
-// left running: no monitor, no init, no cgroup.
+// A monitor whose init exists and is still setting up. The spawner may work on the init's
+// namespaces meanwhile (gockerd wires its network); dropping it without wait_ready() kills the
+// init and lets the monitor clean up, as dropping a PendingStart does.
+class SpawnedMonitor {
+ public:
+  SpawnedMonitor(UniqueFd control, pid_t init_pid) : control_(std::move(control)), init_pid_(init_pid) {}
+  SpawnedMonitor(UniqueFd control, StartedProcesses ready)
+      : control_(std::move(control)), init_pid_(ready.init.pid), ready_(std::move(ready)) {}
+  pid_t init_pid() const { return init_pid_; }
+  // Blocks until the init is ready or its setup failed (then nothing is left running).
+  Result<PendingStart> wait_ready() &&;
+
+ private:
+  UniqueFd control_;
+  pid_t init_pid_;
+  std::optional<StartedProcesses> ready_;  // an OCI runtime's monitor reports ready at once
+};
+
+// Starts the monitor and blocks until its init exists (or, with an OCI runtime, is ready), or
+// setup failed; on failure nothing is left running: no monitor, no init, no cgroup.
+Result<SpawnedMonitor> spawn_monitor_until_cloned(const MonitorOptions& options);
+
+// spawn_monitor_until_cloned, then wait_ready.
 Result<PendingStart> spawn_monitor(const MonitorOptions& options);
 
 // monitor.json and exit.json in the state dir (both written atomically by the monitor).

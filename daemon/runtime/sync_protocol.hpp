@@ -69,6 +69,9 @@ enum class MessageType : uint8_t {
   // createRuntime now; monitor -> init: done (payload: the state JSON the init's hooks read)
   kRunHooks = 9,
   kHooksDone = 10,
+  // monitor -> daemon, before kReady with the built-in runtime: the init exists (payload: its pid
+  // in decimal), so its network namespace can be wired while it builds its filesystem
+  kCloned = 11,
 };
 
 inline constexpr size_t kMaxMessageSize = 64 * 1024;

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -10,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "base/strings.hpp"
@@ -93,6 +96,48 @@ void make_paths_absolute(MonitorOptions& options) {
                             &options.control_socket, &options.console_socket}) {
     if (!path->empty() && path->front() != '/') *path = std::string(cwd) + "/" + *path;
   }
+}
+
+// What the detached monitor process starts from (see detach_monitor).
+struct DetachedMonitor {
+  int argc;
+  char** argv;
+  MonitorOptions options;
+  UniqueFd control;
+};
+
+int run_detached_monitor(void* argument) {
+  auto& detached = *static_cast<DetachedMonitor*>(argument);
+  ::setsid();
+  // Do not pin the spawner's working directory (and its mount) for the container's lifetime.
+  make_paths_absolute(detached.options);
+  if (::chdir("/") != 0) std::exit(1);
+  // Orphaned descendants (e.g. of a future `exec`) are reparented to us and reaped in the loop.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  init_process_title(detached.argc, detached.argv);
+  set_process_title("gocker-monitor " + detached.options.container_id.substr(0, 12));
+  Monitor monitor(std::move(detached.options), std::move(detached.control));
+  std::exit(monitor.run());
+}
+
+// The double fork, without copying the address space: the process the daemon spawned exits at
+// once (the daemon reaps it), and the monitor lives on in its own session, reparented to the
+// nearest subreaper or PID 1, so neither the daemon's exit nor its session's SIGHUP reaches it.
+// A fork() there cost about 1.5 ms of every start on this VM (the page tables copied, then a
+// copy-on-write fault for each page the monitor writes afterwards). With CLONE_VM the new process
+// shares the memory instead; that is safe because the parent only calls _exit(), and the memory
+// is the child's alone from then on. It runs on a stack of its own.
+Status detach_monitor(DetachedMonitor& detached) {
+  constexpr size_t kStackSize = 8 << 20;  // the main thread's default; pages are only touched as used
+  void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                       -1, 0);
+  if (stack == MAP_FAILED) return Error::from_errno(errno, "map the monitor's stack");
+  // A guard page at the bottom: an overflow faults instead of writing over other memory.
+  if (::mprotect(stack, static_cast<size_t>(::sysconf(_SC_PAGESIZE)), PROT_NONE) != 0)
+    return Error::from_errno(errno, "guard the monitor's stack");
+  pid_t pid = ::clone(run_detached_monitor, static_cast<char*>(stack) + kStackSize, CLONE_VM | SIGCHLD, &detached);
+  if (pid < 0) return Error::from_errno(errno, "fork monitor");
+  ::_exit(0);
 }
 
 }  // namespace
@@ -452,27 +497,13 @@ int monitor_main(int argc, char** argv) {
   // Whatever the spawner leaked beyond the control socket and the preserved fds is not ours.
   ::close_range(static_cast<unsigned>(kMonitorControlFd + 1 + options->preserved_fds), ~0U, 0);
 
-  // Double fork: the process the daemon spawned exits at once (the daemon reaps it), and the
-  // monitor lives on in its own session, reparented to the nearest subreaper or PID 1, so neither
-  // the daemon's exit nor its session's SIGHUP reaches it.
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    sync::SetupError report{"fork monitor", errno, std::string("fork monitor: ") + std::strerror(errno)};
-    (void)sync::send_message(control.get(), sync::MessageType::kError, sync::encode_setup_error(report));
-    return 1;
-  }
-  if (pid > 0) ::_exit(0);
-  ::setsid();
-  // Do not pin the spawner's working directory (and its mount) for the container's lifetime.
-  make_paths_absolute(*options);
-  if (::chdir("/") != 0) return 1;
-  // Orphaned descendants (e.g. of a future `exec`) are reparented to us and reaped in the loop.
-  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  init_process_title(argc, argv);
-  set_process_title("gocker-monitor " + options->container_id.substr(0, 12));
-
-  Monitor monitor(std::move(*options), std::move(control));
-  return monitor.run();
+  // The detached process starts from this frame's copy (the memory stays mapped: it is shared, and
+  // this process never returns here once the clone succeeded).
+  DetachedMonitor detached{argc, argv, std::move(*options), std::move(control)};
+  auto failed = detach_monitor(detached);  // returns only on failure
+  sync::SetupError report{"fork monitor", failed.error().sys_errno, failed.error().message};
+  (void)sync::send_message(detached.control.get(), sync::MessageType::kError, sync::encode_setup_error(report));
+  return 1;
 }
 
 }  // namespace gocker::runtime

@@ -59,7 +59,12 @@ Status EngineImpl::initialize() {
   sealed_monitor_ = std::move(sealed).value();
   options_.monitor_binary = sealed_monitor_->exec_path();
   GOCKER_TRY(make_directory(options_.root, 0711));
-  GOCKER_TRY(make_directory(options_.root + "/containers", 0710));
+  // Searchable by all, listable by root only: an OCI runtime (runc, crun) sets up a remapped
+  // container from inside its user namespace, as the remapped root, and must pass through here to
+  // the container's own directory (0710, group: that root's when remapped; see create_container).
+  const std::string containers = options_.root + "/containers";
+  GOCKER_TRY(make_directory(containers, 0711));
+  if (::chmod(containers.c_str(), 0711) != 0) return Error::from_errno(errno, "chmod " + quoted(containers));
   GOCKER_TRY(make_directory(options_.root + "/s", 0700));
   for (const auto& [name, path] : options_.runtimes.runtimes()) {
     if (!options_.runtimes.is_builtin(name)) {
@@ -88,12 +93,6 @@ Status EngineImpl::initialize() {
     default_remap_ = std::move(remap).value();
     spdlog::info("user namespace remap: container root is host uid {} gid {}", default_remap_->root_uid(),
                  default_remap_->root_gid());
-    // An OCI runtime (runc, crun) mounts the rootfs and the network files from inside the user
-    // namespace, as the remapped root: it must be able to pass through containers/ (0710, as
-    // dockerd leaves it: search, no listing).
-    const std::string containers = options_.root + "/containers";
-    if (::chown(containers.c_str(), 0, default_remap_->root_gid()) != 0)
-      return Error::from_errno(errno, "chown " + quoted(containers) + " to the remapped root's group");
   }
 
   auto records = store_->list_containers();

@@ -272,8 +272,8 @@ TEST_CASE("with --userns-remap default, the container's root is the gocker user'
 }
 
 // runc and crun set the container up from inside its user namespace, as the remapped root: the
-// daemon's directories on the way to the rootfs must let that id through (0710, group = its gid).
-TEST_CASE("with --userns-remap, runc and crun run the container as the remapped root too") {
+// daemon's directories on the way to the rootfs must let that id through.
+TEST_CASE("with --userns-remap or --userns private, runc and crun run the container as the remapped root too") {
   const Remap remap = gocker_remap();
   for (const std::string runtime : {"runc", "crun"}) {
     CAPTURE(runtime);
@@ -304,6 +304,14 @@ TEST_CASE("with --userns-remap, runc and crun run the container as the remapped 
     CHECK(status_ids(pid, "Uid") == std::vector<long>(4, remap.uid));
     CHECK(status_ids(pid, "Gid") == std::vector<long>(4, remap.gid));
     ok(daemon, {"rm", "-f", "remapped"});
+
+    // Without the daemon-wide remap, one container remapped with --userns private.
+    options.extra_args = {"--runtime", runtime};
+    Daemon plain(options);
+    REQUIRE_DAEMON(plain);
+    REQUIRE(::chmod(std::filesystem::path(plain.root()).parent_path().c_str(), 0711) == 0);
+    CHECK(ok(plain, {"run", "--rm", "--userns", "private", "busybox", "sh", "-c", "id -u; cat /proc/self/uid_map"}) ==
+          "0\n         0     " + std::to_string(remap.uid) + "      65536");
   }
 }
 

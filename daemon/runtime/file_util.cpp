@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "base/strings.hpp"
@@ -55,13 +56,19 @@ Status write_file_atomically(const std::string& path, std::string_view data) {
   return ok();
 }
 
-std::string format_rfc3339_nano(int64_t seconds, long nanoseconds) {
-  time_t as_time = static_cast<time_t>(seconds);
-  struct tm utc {};
-  ::gmtime_r(&as_time, &utc);
+std::string format_rfc3339_nano(int64_t unix_seconds, long nanoseconds) {
+  // Calendar arithmetic, not gmtime_r: glibc's first gmtime_r loads /etc/localtime (tzset), a file
+  // read in every monitor's first log line or exit.
+  using namespace std::chrono;
+  const sys_seconds at{seconds{unix_seconds}};
+  const auto day = floor<days>(at);
+  const year_month_day date{day};
+  const hh_mm_ss time{at - day};
   char buffer[64];
-  int length = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900,
-                             utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  int length = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(date.year()),
+                             static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                             static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                             static_cast<int>(time.seconds().count()));
   std::string out(buffer, static_cast<size_t>(length));
   if (nanoseconds > 0) {
     char fraction[32];

@@ -93,6 +93,14 @@ Result<sync::Message> receive_setup_message(const UniqueFd& control) {
   return received;
 }
 
+// The processes a kReady report names.
+Result<StartedProcesses> ready_processes(const sync::Message& message) {
+  if (message.type != sync::MessageType::kReady) return Error::internal("start monitor: unexpected message");
+  auto processes = decode_started_processes(message.payload);
+  if (!processes) return std::move(processes).error().context("start monitor");
+  return processes;
+}
+
 std::optional<pid_t> parse_pid(const std::string& text) {
   pid_t pid = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
@@ -132,9 +140,8 @@ Result<SpawnedMonitor> spawn_monitor_until_cloned(const MonitorOptions& options)
     if (!init_pid) return Error::internal("start monitor: malformed init pid " + gocker::quoted(message->payload));
     return SpawnedMonitor(std::move(control), *init_pid);
   }
-  if (message->type != sync::MessageType::kReady) return Error::internal("start monitor: unexpected message");
-  auto processes = decode_started_processes(message->payload);
-  if (!processes) return std::move(processes).error().context("start monitor");
+  auto processes = ready_processes(*message);
+  if (!processes) return std::move(processes).error();
   return SpawnedMonitor(std::move(control), std::move(*processes));
 }
 
@@ -142,9 +149,8 @@ Result<PendingStart> SpawnedMonitor::wait_ready() && {
   if (ready_) return PendingStart(std::move(control_), std::move(*ready_));
   auto message = receive_setup_message(control_);
   if (!message) return std::move(message).error();
-  if (message->type != sync::MessageType::kReady) return Error::internal("start monitor: unexpected message");
-  auto processes = decode_started_processes(message->payload);
-  if (!processes) return std::move(processes).error().context("start monitor");
+  auto processes = ready_processes(*message);
+  if (!processes) return std::move(processes).error();
   return PendingStart(std::move(control_), std::move(*processes));
 }
 

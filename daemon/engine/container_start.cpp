@@ -145,8 +145,8 @@ Task<Status> EngineImpl::start_container(std::string ref) {
       container->record.error = error.message;
       // Docker's exit code for a container that failed to start for a reason other than its command.
       container->record.exit_code = 128;
-      // Another runtime finds a missing command at create, before ready: its monitor recorded
-      // 127 or 126 as the built-in runtime's does after go.
+      // A command that cannot run fails before ready under every runtime: the monitor recorded
+      // 127 or 126 (Monitor::record_exec_failure), and the container stays as it was.
       if (auto recorded = runtime::read_exit_status(container->dir)) container->record.exit_code = recorded->exit_code;
       exit_code = container->record.exit_code;
       (void)persist_state(*container);

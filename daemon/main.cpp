@@ -26,6 +26,7 @@
 #include "runtime/security/process_limits.hpp"
 #include "server/listener.hpp"
 #include "server/server.hpp"
+#include "server/systemd_daemon.hpp"
 #include "server/tls_listener.hpp"
 
 namespace {

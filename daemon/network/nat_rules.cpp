@@ -1,32 +1,11 @@
 #include "network/nat_rules.hpp"
 
-#include <nftables/libnftables.h>
-
-#include <memory>
-#include <mutex>
-
-#include "base/strings.hpp"
+#include "network/nftables_session.hpp"
 
 namespace gocker::network {
 namespace {
 
 std::string quoted_name(const std::string& name) { return "\"" + name + "\""; }
-
-Status run_nft(const std::string& commands, const std::string& what) {
-  // libnftables keeps per-context state (caches, buffers): one context per call, and calls
-  // serialized so two rewrites of the table never interleave.
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  std::unique_ptr<nft_ctx, void (*)(nft_ctx*)> context{nft_ctx_new(NFT_CTX_DEFAULT), nft_ctx_free};
-  if (!context) return Error::internal(what + ": cannot create an nftables context");
-  nft_ctx_buffer_output(context.get());
-  nft_ctx_buffer_error(context.get());
-  if (nft_run_cmd_from_buffer(context.get(), commands.c_str()) != 0) {
-    const char* message = nft_ctx_get_error_buffer(context.get());
-    return Error::internal(what + ": " + trim(message != nullptr ? message : "nftables failed"));
-  }
-  return ok();
-}
 
 }  // namespace
 
@@ -81,10 +60,10 @@ std::string build_ruleset(const std::vector<BridgeRules>& bridges, const std::ve
   return text;
 }
 
-Status apply_ruleset(const std::string& ruleset) { return run_nft(ruleset, "write nftables table ip gocker"); }
+Status apply_ruleset(const std::string& ruleset) { return run_nftables(ruleset, "write nftables table ip gocker"); }
 
 Status delete_ruleset() {
-  return run_nft("table ip gocker\ndelete table ip gocker\n", "delete nftables table ip gocker");
+  return run_nftables("table ip gocker\ndelete table ip gocker\n", "delete nftables table ip gocker");
 }
 
 }  // namespace gocker::network

@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -92,19 +91,6 @@ Result<std::string> socket_path_from_host(std::string_view host) {
   }
   if (path.empty() || path.front() != '/') return Error::invalid("host " + gocker::quoted(host) + ": the socket path must be absolute");
   return std::string(path);
-}
-
-Result<UniqueFd> listen_socket_from_systemd() {
-  int count = sd_listen_fds(/*unset_environment=*/1);
-  if (count < 0) return Error::from_errno(-count, "read the sockets systemd passed (sd_listen_fds)");
-  if (count == 0) return UniqueFd{};
-  if (count > 1) return Error::invalid("systemd passed " + std::to_string(count) + " sockets; gockerd serves exactly one");
-  // sd_listen_fds has set FD_CLOEXEC on it, so containers' monitors do not inherit it.
-  int fd = SD_LISTEN_FDS_START;
-  int is_unix = sd_is_socket_unix(fd, SOCK_STREAM, /*listening=*/1, nullptr, 0);
-  if (is_unix < 0) return Error::from_errno(-is_unix, "check the socket systemd passed");
-  if (is_unix == 0) return Error::invalid("the socket systemd passed is not a listening unix stream socket");
-  return UniqueFd{fd};
 }
 
 Result<UniqueFd> open_listen_socket(const std::string& path, std::optional<gid_t> group) {

@@ -1,6 +1,5 @@
 #pragma once
-// The daemon's listening socket: either the one systemd passed (socket activation) or a unix
-// socket gockerd binds itself.
+// The daemon's own listening unix socket (the one systemd may pass instead: systemd_daemon.hpp).
 #include <sys/types.h>
 
 #include <optional>
@@ -15,11 +14,6 @@ namespace gocker::server {
 // "unix:///run/gocker/gocker.sock" or a plain path -> the socket path. Other schemes (tcp://,
 // fd://) are InvalidArgument: gockerd serves a unix socket only.
 Result<std::string> socket_path_from_host(std::string_view host);
-
-// sd_listen_fds(3): the single listening AF_UNIX stream socket systemd (or systemd-socket-activate)
-// passed, or an invalid UniqueFd when none was passed. The LISTEN_* variables are unset so the
-// monitors gockerd execs do not mistake them for their own.
-Result<UniqueFd> listen_socket_from_systemd();
 
 // The group allowed to use the API socket (dockerd's -G/--group): a group name, or a number taken
 // as the gid itself. nullopt when no group has that name.

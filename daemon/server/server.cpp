@@ -1,7 +1,6 @@
 #include "server/server.hpp"
 
 #include <sys/socket.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -15,6 +14,7 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/systemd_daemon.hpp"
 #include "server/tls_listener.hpp"
 
 namespace gocker::server {
@@ -43,11 +43,6 @@ void log_session_end(std::exception_ptr failure) {
 }
 
 }  // namespace
-
-void notify_systemd(const std::string& state) {
-  int result = sd_notify(/*unset_environment=*/0, state.c_str());
-  if (result < 0) spdlog::warn("sd_notify {}: {}", state, std::strerror(-result));
-}
 
 Server::Server(net::io_context& io_context, engine::Engine& engine, ServerOptions options)
     : io_context_(io_context),

@@ -65,7 +65,4 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tls_acceptors_;
 };
 
-// sd_notify(3) with the given state ("READY=1", "STOPPING=1"); a no-op without NOTIFY_SOCKET.
-void notify_systemd(const std::string& state);
-
 }  // namespace gocker::server

@@ -1,5 +1,6 @@
 // gockerd as a long-running service: its own open-files limit raised while containers keep the
-// default one, and image uploads (load, import) that stall being cut off without a trace.
+// default one, the libraries it needs only now and then not kept loaded while idle, and image
+// uploads (load, import) that stall being cut off without a trace.
 #include <doctest/doctest.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -65,6 +66,36 @@ class SoftOpenFilesLimit {
 };
 
 }  // namespace
+
+// ---- what an idle daemon keeps loaded -------------------------------------------------------------
+
+namespace {
+
+std::string mapped_files(pid_t pid) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::stringstream text;
+  text << maps.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("an idle gockerd has libsystemd and libnftables unloaded again after using them") {
+  Daemon daemon;  // READY=1 goes through libsystemd's sd_notify; the default bridge's table through libnftables
+  REQUIRE_DAEMON(daemon);
+  const auto table = run_command({"nft", "list", "table", "ip", "gocker"});
+  REQUIRE_MESSAGE(table.exit_code == 0, table.describe());
+  CHECK(table.out.find("masquerade") != std::string::npos);
+
+  // A published port rewrites the table: the library is loaded for that and closed again.
+  auto run = daemon.gockerctl({"run", "--rm", "-p", "18099:80", "busybox", "true"});
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  const std::string maps = mapped_files(daemon.pid());
+  REQUIRE(maps.find("gockerd") != std::string::npos);
+  CHECK_MESSAGE(maps.find("libsystemd.so") == std::string::npos, maps);
+  CHECK_MESSAGE(maps.find("libnftables.so") == std::string::npos, maps);
+  CHECK_MESSAGE(maps.find("libgmp.so") == std::string::npos, maps);
+}
 
 // ---- open files ---------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 #include "server/listener.hpp"
+#include "server/systemd_daemon.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <sys/socket.h>
@@ -80,6 +81,16 @@ TEST_CASE("without LISTEN_FDS there is no systemd socket") {
   ::unsetenv("LISTEN_PID");
   auto socket = listen_socket_from_systemd();
   REQUIRE(socket);
+  CHECK(!socket->valid());
+}
+
+TEST_CASE("LISTEN_FDS meant for another process (LISTEN_PID) passes no socket; libsystemd is still found and asked") {
+  ::setenv("LISTEN_FDS", "1", 1);
+  ::setenv("LISTEN_PID", std::to_string(::getpid() + 1).c_str(), 1);
+  auto socket = listen_socket_from_systemd();
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_PID");
+  REQUIRE_MESSAGE(socket, socket.error().message);
   CHECK(!socket->valid());
 }
 

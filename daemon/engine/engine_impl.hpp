@@ -163,6 +163,8 @@ class EngineImpl final : public Engine {
   std::string cgroups_path(const std::string& id) const { return options_.cgroup_parent + "/" + id; }
   // An external OCI runtime's --root for this daemon's containers (runtime_registry.hpp).
   std::string runtime_root(const std::string& name) const { return options_.root + "/runtimes/" + name; }
+  // Where removed containers' directories wait for their deletion (discard_in_background).
+  std::string trash_dir() const { return options_.root + "/trash"; }
   // `<runtime> delete --force` of a container whose runtime still keeps state of it (a monitor that
   // was killed before its own delete); nothing for the built-in runtime. Caller holds container.mutex.
   Status delete_runtime_state(const Container& container) const;
@@ -174,6 +176,11 @@ class EngineImpl final : public Engine {
   void on_monitor_exit(const std::shared_ptr<Container>& container);
   // Removes everything of a stopped container: mounts, cgroups, files, row, index entry.
   Status destroy_container(const std::shared_ptr<Container>& container);
+  // Its mounts, cgroups and socket; its directory is moved to the trash (caller holds container.mutex).
+  Status remove_container_files(const Container& container);
+  // Deletes a tree under trash_dir() on the blocking pool; a failure is logged, and what is left is
+  // tried again at the next daemon start.
+  void discard_in_background(std::string path);
   Notifier<api::WaitResponse> add_exit_waiter(Container& container);  // caller holds container.mutex
   Result<std::string> write_runtime_config(Container& container);     // caller holds container.mutex
   void reconcile(const std::shared_ptr<Container>& container);

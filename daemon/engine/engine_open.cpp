@@ -2,6 +2,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -66,6 +67,11 @@ Status EngineImpl::initialize() {
   GOCKER_TRY(make_directory(containers, 0711));
   if (::chmod(containers.c_str(), 0711) != 0) return Error::from_errno(errno, "chmod " + quoted(containers));
   GOCKER_TRY(make_directory(options_.root + "/s", 0700));
+  GOCKER_TRY(make_directory(trash_dir(), 0700));
+  // What a stopped daemon had not finished deleting.
+  std::error_code listing_error;
+  for (const auto& leftover : std::filesystem::directory_iterator(trash_dir(), listing_error))
+    discard_in_background(leftover.path().string());
   for (const auto& [name, path] : options_.runtimes.runtimes()) {
     if (!options_.runtimes.is_builtin(name)) {
       GOCKER_TRY(make_directory(options_.root + "/runtimes", 0700));

@@ -49,7 +49,8 @@ Server::Server(net::io_context& io_context, engine::Engine& engine, ServerOption
       engine_(engine),
       options_(std::move(options)),
       router_(engine, options_.server_version, options_.session.request_timeout),
-      acceptor_(io_context) {}
+      acceptor_(io_context),
+      heap_trimmer_(io_context.get_executor(), std::chrono::seconds(1)) {}
 
 Status Server::start(UniqueFd listen_socket) {
   boost::system::error_code error;
@@ -76,8 +77,13 @@ Status Server::start_tls(UniqueFd listen_socket, std::shared_ptr<net::ssl::conte
 }
 
 void Server::serve_unix_connection(engine::UnixSocket socket) {
+  heap_trimmer_.note_activity();
   auto executor = socket.get_executor();
-  net::co_spawn(executor, serve_connection(UnixStream(std::move(socket)), router_, options_.session), log_session_end);
+  net::co_spawn(executor, serve_connection(UnixStream(std::move(socket)), router_, options_.session),
+                [this](std::exception_ptr failure) {
+                  heap_trimmer_.note_activity();
+                  log_session_end(failure);
+                });
 }
 
 engine::Task<void> Server::accept_connections() {

@@ -21,6 +21,7 @@
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/engine.hpp"
+#include "server/idle_heap_trim.hpp"
 #include "server/router.hpp"
 #include "server/session.hpp"
 
@@ -62,6 +63,7 @@ class Server {
   ServerOptions options_;
   Router router_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
+  IdleHeapTrimmer heap_trimmer_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tls_acceptors_;
 };
 

@@ -31,11 +31,12 @@ if [ "$(id -u)" != 0 ]; then
   exec sudo -E "$0" "$@"
 fi
 
+# lld-16: gockerd is linked with its startup code laid out together (cmake/StartupOrder.cmake).
 # The last line: libarchive's own dependencies, which the static link of gockerd names itself
 # (cmake/StaticDeps.cmake); libarchive-dev does not pull their -dev packages in.
 build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-dev libsqlitecpp-dev
   libspdlog-dev doctest-dev libcli11-dev libseccomp-dev libcap-dev libarchive-dev libssl-dev libsystemd-dev
-  busybox-static ccache curl iproute2 procps util-linux tini
+  busybox-static ccache curl iproute2 procps util-linux tini lld-16
   libnl-route-3-dev libnl-3-dev libnftables-dev nftables
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev libxml2-dev"
 test_packages="docker.io python3 python3-docker systemd nodejs skopeo docker-registry zstd openssl

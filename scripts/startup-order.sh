@@ -17,6 +17,11 @@ daemon_pid=""
 cleanup() {
   [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
   rm -rf "$work"
+  # The cgroup parent the daemon made in each hierarchy (empty: it ran no container).
+  for parent in /sys/fs/cgroup/*/gocker-startup-order-$$ /sys/fs/cgroup/gocker-startup-order-$$; do
+    [ -d "$parent" ] && rmdir "$parent" 2>/dev/null
+  done
+  return 0
 }
 trap cleanup EXIT
 

@@ -1,7 +1,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <shared_mutex>
 
 #include <spdlog/spdlog.h>
@@ -11,6 +10,7 @@
 #include "base/strings.hpp"
 #include "engine/container_rootfs.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/tree_removal.hpp"
 #include "engine/init_binary.hpp"
 #include "engine/oci_config.hpp"
 #include "engine/restart_policy.hpp"
@@ -89,8 +89,9 @@ Result<api::ContainerCreateResponse> EngineImpl::create_container(const std::str
   if (::mkdir(container->dir.c_str(), 0710) != 0)
     return Error::from_errno(errno, what + ": mkdir " + quoted(container->dir));
   ScopeGuard remove_dir([&] {
-    std::error_code ignored;
-    std::filesystem::remove_all(container->dir, ignored);
+    // Never through a mount the unmount below could not remove (tree_removal.hpp).
+    if (auto removed = remove_tree_on_one_mount(container->dir); !removed)
+      spdlog::warn("{}: rollback: {}", what, removed.error().message);
   });
 
   if (container->remap && ::chown(container->dir.c_str(), 0, container->remap->root_gid()) != 0) {

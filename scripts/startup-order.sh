@@ -32,6 +32,9 @@ unshare --mount --net --propagation private bash -c "mount --make-rshared /; ip 
 daemon_pid=$!
 for _ in $(seq 600); do [ -S "$work/gockerd.sock" ] && break; sleep 0.1; done
 [ -S "$work/gockerd.sock" ] || { cat "$work/gockerd.log" >&2; exit 1; }
+# The socket listens before the engine opens (the built-in image's import included); a request is
+# answered once the start is complete.
+"$gockerctl" -H "unix://$work/gockerd.sock" version >/dev/null || { cat "$work/gockerd.log" >&2; exit 1; }
 sleep 1
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || true

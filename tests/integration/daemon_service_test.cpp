@@ -97,6 +97,22 @@ TEST_CASE("an idle gockerd has libsystemd and libnftables unloaded again after u
   CHECK_MESSAGE(maps.find("libgmp.so") == std::string::npos, maps);
 }
 
+TEST_CASE("gockerd loads no C++ runtime, XML or Unicode library") {
+#ifndef GOCKER_LEAN_DAEMON_LINK
+  MESSAGE("SKIP: gockerd is linked without GOCKER_STATIC_DEPS or without lld 16's section GC: it loads them");
+#else
+  // spdlog and fmt are compiled in, the C++ runtime is static, and libarchive's xar writer (the one
+  // user of libxml2, and through it ICU and libstdc++.so) is left out of the link.
+  Daemon daemon;
+  REQUIRE_DAEMON(daemon);
+  auto run = daemon.gockerctl({"run", "--rm", "busybox", "true"});
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  const std::string maps = mapped_files(daemon.pid());
+  for (const char* library : {"libstdc++.so", "libgcc_s.so", "libxml2.so", "libicuuc.so", "libspdlog.so", "libfmt.so"})
+    CHECK_MESSAGE(maps.find(library) == std::string::npos, library << " is mapped:\n" << maps);
+#endif
+}
+
 // ---- open files ---------------------------------------------------------------------------------
 
 TEST_CASE("gockerd raises its own open-files soft limit; containers keep the one it started with") {

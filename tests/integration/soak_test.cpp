@@ -477,8 +477,9 @@ TEST_CASE("soak: create/start/rm cycles leave no mount, cgroup, fd, thread, link
       if (contains(command, short_id)) survivors.push_back(process.describe() + ": " + command);
   }
   CHECK_MESSAGE(survivors.empty(), "processes of removed containers:" << first_of(survivors));
-  // What is bounded but fills during the run: the event ring (4096 events, ~6 per container, full
-  // after ~700 containers), SQLite's page cache (2 MB) and the allocator's caches. Measured: +0.5 MB
-  // over 100 cycles, +2.7 MB over 1000. A leak of a few kB per container breaks the bound at 1000.
+  // What is bounded but fills during the run: the event ring (256 events, ~6 per container, full
+  // after ~40 containers), SQLite's page cache (2 MB) and the allocator's caches. Measured with a
+  // 4096-event ring: +0.5 MB over 100 cycles, +2.7 MB over 1000. A leak of a few kB per container
+  // breaks the bound at 1000.
   CHECK_MESSAGE(rss_growth <= 6 * 1024 + cycles, "gockerd RSS grew by " << kb(rss_growth) << " over " << cycles << " cycles");
 }

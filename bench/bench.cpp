@@ -115,7 +115,13 @@ int main(int argc, char** argv) {
   }
   settings.listed = std::max(settings.listed, settings.running);
 
-  Daemon daemon;
+  // The socket's group as an installed host has it (systemd/gocker.sysusers): a group found in
+  // /etc/group. A missing one (the default "gocker" on a build machine) sends the lookup on to
+  // systemd's NSS module, and glibc keeps a loaded NSS module mapped: 0.3 MB of idle RSS that an
+  // installed daemon does not have.
+  DaemonOptions options;
+  options.extra_args = {"--group", "root"};
+  Daemon daemon(options);
   if (!daemon.started()) {
     std::fprintf(stderr, "gocker-bench: gockerd did not start: %s\n", daemon.start_error().c_str());
     return 1;

@@ -99,7 +99,7 @@ TEST_CASE("an idle gockerd has libsystemd and libnftables unloaded again after u
 
 TEST_CASE("gockerd loads no C++ runtime, XML or Unicode library") {
 #ifndef GOCKER_LEAN_DAEMON_LINK
-  MESSAGE("SKIP: gockerd is linked without GOCKER_STATIC_DEPS or without lld 16's section GC: it loads them");
+  MESSAGE("SKIP (this case): gockerd is linked without GOCKER_STATIC_DEPS or without lld 16's section GC, so it loads them");
 #else
   // spdlog and fmt are compiled in, the C++ runtime is static, and libarchive's xar writer (the one
   // user of libxml2, and through it ICU and libstdc++.so) is left out of the link.

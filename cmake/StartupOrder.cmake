@@ -1,4 +1,5 @@
-# gockerd's startup code laid out together.
+# gockerd's code laid out in the order it runs (its start, then a container's run), and its
+# unreferenced sections dropped.
 #
 # An idle daemon's RSS is mostly code: the kernel maps a file-backed page fault's neighbours too
 # (64 KB around it when they are in the page cache), so the ~2500 functions gockerd runs from exec
@@ -15,7 +16,7 @@
 #
 # Included from the top-level CMakeLists.txt in two steps: GOCKER_STARTUP_ORDER_STAGE "compile"
 # before the targets (section per function everywhere), "link" once gockerd exists.
-option(GOCKER_ORDER_STARTUP_CODE "Link gockerd with lld, its startup code laid out together" ON)
+option(GOCKER_ORDER_STARTUP_CODE "Link gockerd with lld: its code laid out in the order it runs, unused sections dropped" ON)
 
 # For scripts/run-path-order.sh only: every function of gocker's own code notes its first call
 # (-finstrument-functions and daemon/profiling/function_recorder.cpp).

@@ -31,7 +31,7 @@ if [ "$(id -u)" != 0 ]; then
   exec sudo -E "$0" "$@"
 fi
 
-# lld-16: gockerd is linked with its startup code laid out together (cmake/StartupOrder.cmake).
+# lld-16: gockerd's code is laid out in the order it runs, unused sections dropped (cmake/StartupOrder.cmake).
 # The last line: libarchive's own dependencies, which the static link of gockerd names itself
 # (cmake/StaticDeps.cmake); libarchive-dev does not pull their -dev packages in.
 build_packages="cmake make g++ pkg-config git libboost1.81-dev nlohmann-json3-dev libsqlitecpp-dev

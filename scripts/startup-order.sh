@@ -1,9 +1,9 @@
 #!/bin/bash
 # Regenerates daemon/startup-order.txt, the order lld lays gockerd's functions out in
-# (cmake/StartupOrder.cmake): every function a start runs, from exec to READY=1 on a fresh root
-# (the built-in image's import included). Run as root from the source tree after changes that move
-# startup code around; needs valgrind. (Only the start: valgrind 3.19 has no pidfd_open, which
-# starting a container needs.)
+# (cmake/StartupOrder.cmake): every function a start runs, from exec to its first answer on a fresh
+# root (the built-in image's import included). Run as root from the source tree after changes that
+# move startup code around; needs valgrind. (Only the start: valgrind 3.19 has no pidfd_open, which
+# starting a container needs; scripts/run-path-order.sh records a container's run.)
 #   scripts/startup-order.sh [BUILD_DIR]     (default build/test)
 set -euo pipefail
 build_dir=${1:-build/test}

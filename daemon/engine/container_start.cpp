@@ -56,9 +56,14 @@ Result<std::string> EngineImpl::write_runtime_config(Container& container) {
   auto security = resolve_container_security(container.host_config, daemon_privileges_, seccomp_host_);
   if (!security) return std::move(security).error();
   inputs.security = std::move(security).value();
-  if (inputs.security.seccomp) GOCKER_TRY(seccomp_programs_->attach_program(*inputs.security.seccomp));
+  std::shared_ptr<const std::string> seccomp_text;
+  if (inputs.security.seccomp) {
+    auto text = seccomp_programs_->text_with_program(inputs.security.seccomp);
+    if (!text) return std::move(text).error();
+    seccomp_text = std::move(text).value();
+  }
   const std::string path = container.dir + "/config.json";
-  GOCKER_TRY(runtime::write_file_atomically(path, build_oci_config(inputs).dump()));
+  GOCKER_TRY(runtime::write_file_atomically(path, oci_config_text(inputs, seccomp_text ? *seccomp_text : std::string_view{})));
   return path;
 }
 

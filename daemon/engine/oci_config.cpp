@@ -155,7 +155,11 @@ std::vector<std::string> container_env(const RuntimeConfigInputs& inputs) {
   return env;
 }
 
-json build_oci_config(const RuntimeConfigInputs& inputs) {
+namespace {
+
+// Everything but linux.seccomp when `with_seccomp` is false: that part is written as text the
+// engine keeps per profile (oci_config_text).
+json build_config(const RuntimeConfigInputs& inputs, bool with_seccomp) {
   const auto& config = inputs.config;
   const auto& host = inputs.host_config;
 
@@ -163,7 +167,7 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   if (!inputs.user.additional_gids.empty()) user["additionalGids"] = inputs.user.additional_gids;
 
   json process{{"terminal", config.tty},
-               {"user", user},
+               {"user", std::move(user)},
                {"args", host.init ? init_process_args(config) : process_args(config)},
                {"env", container_env(inputs)},
                {"cwd", config.working_dir.empty() ? "/" : config.working_dir}};
@@ -231,7 +235,7 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
     if (host.memory_swap == 0) memory["swap"] = host.memory * 2;
     else memory["swap"] = host.memory_swap;
   }
-  if (!memory.empty()) resources["memory"] = memory;
+  if (!memory.empty()) resources["memory"] = std::move(memory);
 
   json cpu = json::object();
   if (host.cpu_shares > 0) cpu["shares"] = host.cpu_shares;
@@ -245,7 +249,7 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   }
   if (!host.cpuset_cpus.empty()) cpu["cpus"] = host.cpuset_cpus;
   if (!host.cpuset_mems.empty()) cpu["mems"] = host.cpuset_mems;
-  if (!cpu.empty()) resources["cpu"] = cpu;
+  if (!cpu.empty()) resources["cpu"] = std::move(cpu);
   if (host.pids_limit && *host.pids_limit > 0) resources["pids"] = json{{"limit", *host.pids_limit}};
   resources["devices"] = security.device_rules;
 
@@ -254,9 +258,9 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   if (host.network_mode != "host") namespaces.push_back(json{{"type", "network"}});
   if (inputs.remap) namespaces.push_back(json{{"type", "user"}});
   json linux_section{
-      {"namespaces", namespaces},
+      {"namespaces", std::move(namespaces)},
       {"cgroupsPath", inputs.cgroups_path},
-      {"resources", resources},
+      {"resources", std::move(resources)},
   };
   if (inputs.remap) {
     json remap = *inputs.remap;
@@ -270,7 +274,7 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
                                     "/sys/firmware", "/sys/devices/virtual/powercap"};
     linux_section["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
   }
-  if (security.seccomp) linux_section["seccomp"] = *security.seccomp;
+  if (security.seccomp && with_seccomp) linux_section["seccomp"] = *security.seccomp;
   if (!security.devices.empty()) linux_section["devices"] = security.devices;
   if (!security.sysctls.empty()) linux_section["sysctl"] = security.sysctls;
   // The kernel takes only group ids mapped in the container's user namespace: Docker's default
@@ -283,14 +287,39 @@ json build_oci_config(const RuntimeConfigInputs& inputs) {
   }
 
   return json{{"ociVersion", "1.1.0"},
-              {"process", process},
+              {"process", std::move(process)},
               {"root", json{{"path", inputs.rootfs_path}, {"readonly", host.readonly_rootfs}}},
               {"hostname", inputs.hostname},
-              {"mounts", mounts},
-              {"linux", linux_section},
+              {"mounts", std::move(mounts)},
+              {"linux", std::move(linux_section)},
               {"annotations", json{{"org.gocker.open-stdin", config.open_stdin ? "true" : "false"},
                                    {"org.gocker.stdin-once", config.stdin_once ? "true" : "false"},
                                    {"org.gocker.container-id", inputs.container_id}}}};
+}
+
+// Adds `"key":value` to a serialized JSON object; `value` is JSON text already.
+void add_member(std::string& object_text, std::string_view key, std::string_view value) {
+  object_text.pop_back();  // the closing brace
+  if (object_text.size() > 1) object_text += ',';
+  object_text += json(key).dump();
+  object_text += ':';
+  object_text += value;
+  object_text += '}';
+}
+
+}  // namespace
+
+json build_oci_config(const RuntimeConfigInputs& inputs) { return build_config(inputs, true); }
+
+std::string oci_config_text(const RuntimeConfigInputs& inputs, std::string_view seccomp_text) {
+  json config = build_config(inputs, false);
+  if (seccomp_text.empty()) return config.dump();
+  std::string linux_text = config["linux"].dump();
+  config.erase("linux");
+  std::string text = config.dump();
+  add_member(linux_text, "seccomp", seccomp_text);
+  add_member(text, "linux", linux_text);
+  return text;
 }
 
 }  // namespace gocker::engine

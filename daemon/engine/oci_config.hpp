@@ -4,6 +4,7 @@
 // kernel.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -42,6 +43,10 @@ struct RuntimeConfigInputs {
 };
 
 nlohmann::json build_oci_config(const RuntimeConfigInputs& inputs);
+// The same as config.json text, with linux.seccomp given as text (SeccompPrograms keeps one per
+// profile, its program attached): the profile is most of the config and the same for most
+// containers, so it is neither copied nor serialized again for each one. Empty: no seccomp member.
+std::string oci_config_text(const RuntimeConfigInputs& inputs, std::string_view seccomp_text);
 
 // The container's environment: the config's Env plus HOSTNAME, HOME and (for a tty) TERM, and a
 // default PATH when none is set.

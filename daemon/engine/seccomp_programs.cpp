@@ -43,4 +43,22 @@ Status SeccompPrograms::attach_program(json& oci_seccomp) {
   return ok();
 }
 
+Result<std::shared_ptr<const std::string>> SeccompPrograms::text_with_program(const std::shared_ptr<const json>& profile) {
+  // A profile made for one request (a custom --security-opt seccomp) is seen once; the bound keeps
+  // a stream of them from growing the table.
+  constexpr size_t kMaxRemembered = 64;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto known = texts_.find(profile.get()); known != texts_.end() && known->second.profile.lock() == profile)
+      return known->second.text;
+  }
+  json attached = *profile;
+  GOCKER_TRY(attach_program(attached));
+  auto text = std::make_shared<const std::string>(attached.dump());
+  std::lock_guard lock(mutex_);
+  if (texts_.size() >= kMaxRemembered) std::erase_if(texts_, [](const auto& entry) { return entry.second.profile.expired(); });
+  if (texts_.size() < kMaxRemembered) texts_.insert_or_assign(profile.get(), Serialized{profile, text});
+  return text;
+}
+
 }  // namespace gocker::engine

@@ -136,7 +136,7 @@ json device_rule(bool allow, const char* type, std::optional<int64_t> major, std
 
 // Docker's default device cgroup: nothing but the standard nodes and ptys may be read or
 // written; any node may be created (mknod), which is harmless when it cannot be opened.
-json default_device_rules() {
+json make_default_device_rules() {
   json rules = json::array({device_rule(false, "a", {}, {}, "rwm"), device_rule(true, "c", {}, {}, "m"),
                             device_rule(true, "b", {}, {}, "m")});
   const std::pair<int64_t, std::optional<int64_t>> allowed[] = {
@@ -145,6 +145,11 @@ json default_device_rules() {
       {136, std::nullopt},                     // the devpts slaves
   };
   for (const auto& [major, minor] : allowed) rules.push_back(device_rule(true, "c", major, minor, "rwm"));
+  return rules;
+}
+
+const json& default_device_rules() {
+  static const json rules = make_default_device_rules();
   return rules;
 }
 
@@ -247,10 +252,11 @@ namespace {
 // every create and start needs it, and the JSON is large. Few distinct sets occur in practice
 // (the default, and what --cap-add/--cap-drop make of it); past kMaxCached a client sending ever
 // new sets gets its profile made afresh instead of growing the daemon.
-Result<json> builtin_seccomp_profile(const std::vector<std::string>& capabilities, const SeccompHost& host) {
+Result<std::shared_ptr<const json>> builtin_seccomp_profile(const std::vector<std::string>& capabilities,
+                                                           const SeccompHost& host) {
   constexpr size_t kMaxCached = 64;
   static std::mutex mutex;
-  static std::map<std::string, json> profiles;
+  static std::map<std::string, std::shared_ptr<const json>> profiles;
   std::vector<std::string> sorted = capabilities;
   std::sort(sorted.begin(), sorted.end());
   std::string key = host.architecture + "/" + std::to_string(host.kernel_major) + "." + std::to_string(host.kernel_minor);
@@ -262,8 +268,9 @@ Result<json> builtin_seccomp_profile(const std::vector<std::string>& capabilitie
   if (!oci) return std::move(oci).error();
   runtime::ProcessSecurity parsed;
   GOCKER_TRY(runtime::decode_process_security(json{{"seccomp", *oci}}, parsed));
-  if (profiles.size() >= kMaxCached) return oci;
-  return profiles.emplace(std::move(key), std::move(oci).value()).first->second;
+  auto profile = std::make_shared<const json>(std::move(oci).value());
+  if (profiles.size() < kMaxCached) profiles.emplace(std::move(key), profile);
+  return profile;
 }
 
 }  // namespace
@@ -298,7 +305,7 @@ Result<ContainerSecurity> resolve_container_security(const api::HostConfig& host
       if (auto valid = runtime::decode_process_security(json{{"seccomp", *oci}}, parsed); !valid) {
         return std::move(valid).error().context("--security-opt seccomp");
       }
-      security.seccomp = std::move(oci).value();
+      security.seccomp = std::make_shared<const json>(std::move(oci).value());
     }
   }
 

@@ -6,6 +6,7 @@
 // capability gockerd holds, not every capability the kernel knows.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,7 +43,9 @@ struct ContainerSecurity {
   bool privileged = false;
   std::vector<std::string> capabilities;  // bounding = effective = permitted; no inheritable, no ambient
   bool no_new_privileges = false;
-  std::optional<nlohmann::json> seccomp;  // config.json linux.seccomp; absent: unconfined
+  // config.json linux.seccomp; null: unconfined. Shared and never changed: the built-in profile is
+  // one large object per capability set, used by every container with that set.
+  std::shared_ptr<const nlohmann::json> seccomp;
   nlohmann::json rlimits = nlohmann::json::array();  // config.json process.rlimits
   std::optional<int> oom_score_adj;
   std::map<std::string, std::string> sysctls;  // Docker's defaults, then --sysctl

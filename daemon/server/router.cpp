@@ -48,31 +48,55 @@ std::string capture_name(std::string_view segment) {
   return std::string(segment.substr(1, segment.size() - (is_multi_segment_capture(segment) ? 3 : 2)));
 }
 
-// Matches "/containers/{id}/json" against "/containers/abc/json", capturing "{...}" segments.
-// A pattern holds at most one "{name*}".
-bool match_path(std::string_view pattern, std::string_view path, PathParams& params) {
-  std::vector<std::string> pattern_segments = split(pattern, '/');
-  std::vector<std::string> path_segments = split(path, '/');
-  const bool has_multi = std::any_of(pattern_segments.begin(), pattern_segments.end(),
-                                     [](const std::string& segment) { return is_multi_segment_capture(segment); });
-  if (has_multi ? path_segments.size() < pattern_segments.size() : path_segments.size() != pattern_segments.size())
-    return false;
-  const size_t extra = path_segments.size() - pattern_segments.size();
-  PathParams captured;
-  size_t at = 0;
-  for (const std::string& expected : pattern_segments) {
+size_t segment_count(std::string_view path) { return static_cast<size_t>(std::count(path.begin(), path.end(), '/')) + 1; }
+
+// Takes the text up to the next `separator` off `rest` (all of it when there is none).
+std::string_view take_segment(std::string_view& rest, char separator = '/') {
+  const size_t at = rest.find(separator);
+  const std::string_view segment = rest.substr(0, at);
+  rest = at == std::string_view::npos ? std::string_view{} : rest.substr(at + 1);
+  return segment;
+}
+
+// Walks `pattern` over `path`, calling on_capture(pattern segment, raw text) for each "{...}";
+// false at the first literal segment that differs. The segment counts are checked by the caller.
+template <typename OnCapture>
+bool walk_path(std::string_view pattern, std::string_view path, size_t extra, OnCapture&& on_capture) {
+  while (true) {
+    const bool last = pattern.find('/') == std::string_view::npos;
+    const std::string_view expected = take_segment(pattern);
     if (!is_capture(expected)) {
-      if (expected != path_segments[at++]) return false;
-      continue;
+      if (expected != take_segment(path)) return false;
+    } else {
+      // A "{name*}" takes its own segment and the `extra` ones after it, slashes and all.
+      const char* begin = path.data();
+      std::string_view end_segment = take_segment(path);
+      if (is_multi_segment_capture(expected))
+        for (size_t i = 0; i < extra; ++i) end_segment = take_segment(path);
+      if (!on_capture(expected, std::string_view(begin, end_segment.data() + end_segment.size() - begin))) return false;
     }
-    std::string raw = path_segments[at++];
-    if (is_multi_segment_capture(expected)) {
-      for (size_t i = 0; i < extra; ++i) raw += "/" + path_segments[at++];
-    }
+    if (last) return true;
+  }
+}
+
+// Matches "/containers/{id}/json" against "/containers/abc/json", capturing "{...}" segments.
+// A pattern holds at most one "{name*}". Called for every route until one matches, so a miss
+// allocates nothing: literals are compared first, captures decoded only on a match.
+bool match_path(std::string_view pattern, std::string_view path, PathParams& params) {
+  const size_t pattern_segments = segment_count(pattern);
+  const size_t path_segments = segment_count(path);
+  const bool has_multi = pattern.find("*}") != std::string_view::npos;
+  if (has_multi ? path_segments < pattern_segments : path_segments != pattern_segments) return false;
+  const size_t extra = path_segments - pattern_segments;
+  if (!walk_path(pattern, path, extra, [](std::string_view, std::string_view raw) { return !raw.empty(); })) return false;
+  PathParams captured;
+  const bool decoded = walk_path(pattern, path, extra, [&](std::string_view expected, std::string_view raw) {
     auto value = percent_decode(raw);
     if (!value || value->empty()) return false;
     captured.add(capture_name(expected), std::move(*value));
-  }
+    return true;
+  });
+  if (!decoded) return false;
   params = std::move(captured);
   return true;
 }
@@ -99,12 +123,10 @@ std::vector<RouteSpec> route_specs() {
 }
 
 int compare_api_versions(std::string_view a, std::string_view b) {
-  std::vector<std::string> left = split(a, '.');
-  std::vector<std::string> right = split(b, '.');
-  for (size_t i = 0; i < std::max(left.size(), right.size()); ++i) {
-    int l = i < left.size() ? version_component(left[i]) : 0;
-    int r = i < right.size() ? version_component(right[i]) : 0;
-    if (l != r) return l < r ? -1 : 1;
+  while (!a.empty() || !b.empty()) {
+    const int left = version_component(take_segment(a, '.'));
+    const int right = version_component(take_segment(b, '.'));
+    if (left != right) return left < right ? -1 : 1;
   }
   return 0;
 }

@@ -114,3 +114,17 @@ TEST_CASE("host config validation rejects what Docker rejects") {
   host.cpuset_cpus = "a,b";
   CHECK_FALSE(validate_host_config(host, 2));
 }
+
+TEST_CASE("config.json text with a seccomp profile given as text is the config build_oci_config makes") {
+  auto inputs = sample_inputs();
+  CHECK(json::parse(oci_config_text(inputs, "")) == build_oci_config(inputs));
+  CHECK_FALSE(json::parse(oci_config_text(inputs, ""))["linux"].contains("seccomp"));
+
+  inputs.security.seccomp = std::make_shared<const json>(
+      json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"syscalls", {{{"names", {"read", "write"}}, {"action", "SCMP_ACT_ALLOW"}}}}});
+  const json expected = build_oci_config(inputs);
+  const json written = json::parse(oci_config_text(inputs, inputs.security.seccomp->dump()));
+  CHECK(written == expected);
+  CHECK(written["linux"]["seccomp"]["syscalls"][0]["names"] == json({"read", "write"}));
+  CHECK(written["linux"]["cgroupsPath"] == "gocker/x");
+}

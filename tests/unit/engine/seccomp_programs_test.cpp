@@ -100,3 +100,29 @@ TEST_CASE("Docker's default profile compiles") {
   CHECK(program->filter.size() > 100);
   CHECK(!program->enosys_stub.empty());
 }
+
+TEST_CASE("a shared profile's config text is made once and names its program; an equal profile gets the same program") {
+  gocker::testing::TempDir temp{"programs"};
+  SeccompPrograms programs(temp.path() + "/seccomp");
+  auto shared = std::make_shared<const json>(oci_profile("getppid"));
+  auto first = programs.text_with_program(shared);
+  REQUIRE(first);
+  const json attached = json::parse(**first);
+  REQUIRE(attached.contains(runtime::kSeccompProgramKey));
+  CHECK(runtime::read_seccomp_program(attached[runtime::kSeccompProgramKey]));
+  json without_key = attached;
+  without_key.erase(runtime::kSeccompProgramKey);
+  CHECK(without_key == *shared);
+  CHECK_FALSE(shared->contains(runtime::kSeccompProgramKey));  // the shared object is left as it was
+
+  auto again = programs.text_with_program(shared);
+  REQUIRE(again);
+  CHECK(again->get() == first->get());  // remembered, not serialized again
+
+  auto equal = programs.text_with_program(std::make_shared<const json>(oci_profile("getppid")));
+  REQUIRE(equal);
+  CHECK(**equal == **first);
+  auto other = programs.text_with_program(std::make_shared<const json>(oci_profile("getpid")));
+  REQUIRE(other);
+  CHECK(json::parse(**other)[runtime::kSeccompProgramKey] != attached[runtime::kSeccompProgramKey]);
+}

@@ -76,6 +76,11 @@ TEST_CASE("match_route finds routes, path parameters, and tells 404 from 405") {
   CHECK(unknown.route == nullptr);
   CHECK(unknown.allowed_methods.empty());
   CHECK(match_route(http::verb::get, "/containers//json").route == nullptr);  // empty id
+  CHECK(match_route(http::verb::get, "/containers/json/").route == nullptr);  // as dockerd: no slash stripping
+  CHECK(match_route(http::verb::get, "/containers/web%zz/json").route == nullptr);  // not percent-encoding
+  auto two_captures = match_route(http::verb::get, "/containers/web/archive");
+  REQUIRE(two_captures.route != nullptr);
+  CHECK(two_captures.params.get("id") == "web");
 }
 
 TEST_CASE("an image name may span path segments, as the docker CLI sends it unescaped") {
@@ -91,6 +96,9 @@ TEST_CASE("an image name may span path segments, as the docker CLI sends it unes
   CHECK(short_name.params.get("name") == "busybox");
   CHECK(match_route(http::verb::get, "/images/json").route->path == "/images/json");
   CHECK(match_route(http::verb::get, "/images//json").route == nullptr);
+  auto tagged = match_route(http::verb::post, "/images/registry.example:5000/team/app/tag");
+  REQUIRE(tagged.route != nullptr);
+  CHECK(tagged.params.get("name") == "registry.example:5000/team/app");
   auto specs = route_specs();
   CHECK(std::count(specs.begin(), specs.end(), RouteSpec{"GET", "/images/{name}/json"}) == 1);
 }

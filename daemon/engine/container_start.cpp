@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -65,6 +66,12 @@ Result<std::string> EngineImpl::write_runtime_config(Container& container) {
   const std::string path = container.dir + "/config.json";
   GOCKER_TRY(runtime::write_file_atomically(path, oci_config_text(inputs, seccomp_text ? *seccomp_text : std::string_view{})));
   return path;
+}
+
+void EngineImpl::refill_monitor_standby() {
+  asio::post(blocking_pool_, [this] {
+    if (auto filled = monitor_standby_->refill(); !filled) spdlog::warn("{}", filled.error().message);
+  });
 }
 
 Notifier<api::WaitResponse> EngineImpl::add_exit_waiter(Container& container) {
@@ -130,7 +137,7 @@ Task<Status> EngineImpl::start_container(std::string ref) {
   // failure the SpawnedMonitor is dropped, which kills the init.
   std::optional<Error> setup_error;
   auto pending = co_await run_blocking(blocking_pool_, [&]() -> Result<runtime::PendingStart> {
-    auto spawned = runtime::spawn_monitor_until_cloned(monitor_options);
+    auto spawned = runtime::spawn_monitor_until_cloned(monitor_options, monitor_standby_.get());
     if (!spawned) return std::move(spawned).error();
     Status attached = networks_->attach(container->record.id, spawned->init_pid(), config, host_config,
                                         container->dir + "/ports.json");
@@ -139,6 +146,8 @@ Task<Status> EngineImpl::start_container(std::string ref) {
     if (!ready) networks_->detach(container->record.id);
     return ready;
   });
+  // The next start's monitor is made once this one is through, not while it competes for the CPUs.
+  ScopeGuard refill_standby([this] { refill_monitor_standby(); });
   if (!pending) setup_error = std::move(pending).error();
   if (setup_error) {
     auto error = std::move(*setup_error);

@@ -24,6 +24,7 @@
 #include "engine/seccomp_programs.hpp"
 #include "engine/security_options.hpp"
 #include "runtime/cgroups/cgroup_driver.hpp"
+#include "runtime/monitor_standby.hpp"
 #include "runtime/security/sealed_binary.hpp"
 #include "state/store.hpp"
 
@@ -205,6 +206,10 @@ class EngineImpl final : public Engine {
   std::shared_mutex image_use_mutex_;
   // options_.monitor_binary is exec'd from this copy (CVE-2019-5736).
   std::optional<runtime::SealedBinary> sealed_monitor_;
+  // A monitor spawned ahead of the next start (runtime/monitor_standby.hpp); made at open and again
+  // after each start, on the blocking pool.
+  std::unique_ptr<runtime::MonitorStandby> monitor_standby_;
+  void refill_monitor_standby();
 
   // ---- user namespaces (--userns-remap; container_userns.cpp) ----
   std::optional<IdRemap> default_remap_;  // --userns-remap, resolved at open

@@ -59,6 +59,7 @@ Status EngineImpl::initialize() {
   if (!sealed) return std::move(sealed).error();
   sealed_monitor_ = std::move(sealed).value();
   options_.monitor_binary = sealed_monitor_->exec_path();
+  monitor_standby_ = std::make_unique<runtime::MonitorStandby>(options_.monitor_binary);
   GOCKER_TRY(make_directory(options_.root, 0711));
   // Searchable by all, listable by root only: an OCI runtime (runc, crun) sets up a remapped
   // container from inside its user namespace, as the remapped root, and must pass through here to
@@ -155,6 +156,7 @@ Status EngineImpl::initialize() {
   if (auto applied = networks_->apply_rules(); !applied) spdlog::warn("networks: {}", applied.error().message);
   spdlog::info("engine ready: {} containers, cgroup v{}", containers_.size(),
                cgroups_->version() == runtime::CgroupVersion::V1 ? 1 : 2);
+  refill_monitor_standby();
   return ok();
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "base/strings.hpp"
 #include "runtime/container_init.hpp"
@@ -487,6 +488,13 @@ int monitor_main(int argc, char** argv) {
   if (::fcntl(control.get(), F_SETFD, FD_CLOEXEC) != 0) return 1;
 
   std::vector<std::string> arguments(argv, argv + argc);
+  if (argc > 1 && std::strcmp(argv[1], kStandbyMode) == 0) {
+    // Started ahead of need (monitor_standby.hpp): the container's arguments come when it starts.
+    auto received = sync::receive_message(control.get());
+    if (!received || !received->has_value()) return 0;  // let go unused
+    if ((*received)->type != sync::MessageType::kArguments) return 2;
+    arguments = decode_monitor_arguments((*received)->payload);
+  }
   auto options = parse_monitor_argv(arguments);
   if (!options) {
     sync::SetupError report{"parse arguments", 0, options.error().message};

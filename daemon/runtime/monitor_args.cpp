@@ -107,6 +107,25 @@ Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& argume
   return options;
 }
 
+std::string encode_monitor_arguments(const std::vector<std::string>& arguments) {
+  std::string payload;
+  for (const std::string& argument : arguments) {
+    payload += argument;
+    payload += '\0';
+  }
+  return payload;
+}
+
+std::vector<std::string> decode_monitor_arguments(std::string_view payload) {
+  std::vector<std::string> arguments;
+  while (!payload.empty()) {
+    const size_t end = payload.find('\0');
+    arguments.emplace_back(payload.substr(0, end));
+    payload = end == std::string_view::npos ? std::string_view{} : payload.substr(end + 1);
+  }
+  return arguments;
+}
+
 std::vector<std::string> build_exec_monitor_argv(const ExecMonitorOptions& options) {
   std::vector<std::string> argv = {"gocker-monitor", kExecMode,     "--id",        options.container_id, "--exec-id",
                                    options.exec_id,  "--state-dir", options.state_dir, "--attach",   options.attach_socket};

@@ -8,6 +8,7 @@
 // Another OCI runtime (gockerd --runtime, oci_runtime.hpp): --runtime PATH --runtime-root DIR, for
 // both modes.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -21,6 +22,12 @@ inline constexpr int kMonitorControlFd = 3;
 std::vector<std::string> build_monitor_argv(const MonitorOptions& options);
 // Fills everything but monitor_binary.
 Result<MonitorOptions> parse_monitor_argv(const std::vector<std::string>& arguments);
+
+// Standby mode (monitor_standby.hpp): `gocker-monitor standby ...` waits for the argv above as one
+// kArguments message on the control socket, NUL-separated.
+inline constexpr const char* kStandbyMode = "standby";
+std::string encode_monitor_arguments(const std::vector<std::string>& arguments);
+std::vector<std::string> decode_monitor_arguments(std::string_view payload);
 
 // Exec mode (exec_monitor.hpp):
 //   gocker-monitor exec --id <container id> --exec-id <exec id> --state-dir <dir> --attach <path>

@@ -12,65 +12,14 @@
 #include "base/strings.hpp"
 #include "runtime/file_util.hpp"
 #include "runtime/monitor_args.hpp"
+#include "runtime/monitor_spawn.hpp"
+#include "runtime/monitor_standby.hpp"
 #include "runtime/monitor_state.hpp"
 #include "runtime/sync_protocol.hpp"
 #include "runtime/sys/syscalls.hpp"
 
 namespace gocker::runtime {
 namespace {
-
-// posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK) + exec) is the fork+exec of a threaded daemon
-// done right: between the clone and the exec only glibc's async-signal-safe file actions run, and
-// no page tables of the daemon are copied.
-class SpawnAttributes {
- public:
-  SpawnAttributes() {
-    ::posix_spawnattr_init(&attributes_);
-    ::posix_spawn_file_actions_init(&actions_);
-  }
-  ~SpawnAttributes() {
-    ::posix_spawnattr_destroy(&attributes_);
-    ::posix_spawn_file_actions_destroy(&actions_);
-  }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  posix_spawnattr_t attributes_;
-  posix_spawn_file_actions_t actions_;
-};
-
-Result<pid_t> spawn_monitor_process(const MonitorOptions& options, int control_fd) {
-  SpawnAttributes spawn;
-  // The monitor starts with clean signal state whatever the daemon's threads block or handle.
-  sigset_t signals;
-  sigemptyset(&signals);
-  ::posix_spawnattr_setsigmask(&spawn.attributes_, &signals);
-  sigfillset(&signals);
-  ::posix_spawnattr_setsigdefault(&spawn.attributes_, &signals);
-  ::posix_spawnattr_setflags(&spawn.attributes_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  if (!options.inherit_stdio) {
-    ::posix_spawn_file_actions_addopen(&spawn.actions_, 0, "/dev/null", O_RDONLY, 0);
-    ::posix_spawn_file_actions_addopen(&spawn.actions_, 1, "/dev/null", O_WRONLY, 0);
-    ::posix_spawn_file_actions_adddup2(&spawn.actions_, 1, 2);
-  }
-  // Preserved fds 3..3+N-1 move up by one to make room for the control socket at fd 3; highest
-  // first, so no move overwrites a source still to be moved.
-  for (int index = options.preserved_fds - 1; index >= 0; --index) {
-    ::posix_spawn_file_actions_adddup2(&spawn.actions_, kMonitorControlFd + index, kMonitorControlFd + 1 + index);
-  }
-  // control_fd is above every fd moved here, so dup2 makes a distinct fd 3 without O_CLOEXEC.
-  ::posix_spawn_file_actions_adddup2(&spawn.actions_, control_fd, kMonitorControlFd);
-
-  std::vector<std::string> arguments = build_monitor_argv(options);
-  std::vector<char*> argv;
-  for (std::string& argument : arguments) argv.push_back(argument.data());
-  argv.push_back(nullptr);
-  char* empty_environment[] = {nullptr};
-  pid_t pid = 0;
-  int error = ::posix_spawn(&pid, options.monitor_binary.c_str(), &spawn.actions_, &spawn.attributes_, argv.data(),
-                            empty_environment);
-  if (error != 0) return Error::from_errno(error, "spawn monitor " + gocker::quoted(options.monitor_binary));
-  return pid;
-}
 
 Error error_from_message(const sync::Message& message) {
   return sync::error_from_setup_error(sync::decode_setup_error(message.payload));
@@ -108,29 +57,47 @@ std::optional<pid_t> parse_pid(const std::string& text) {
   return pid;
 }
 
+// The wait status of a spawned monitor process, which forks the real monitor and exits at once:
+// reaped so it leaves no zombie. ECHILD (the daemon ignores SIGCHLD, and the kernel reaped it for
+// us) counts as a clean exit.
+int reap_spawned(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+// Hands the container's arguments to a waiting standby monitor, which goes on as a spawned one
+// does. The control socket, or none when no standby waits or it died before it detached the
+// monitor (it is reaped either way): then the caller spawns afresh.
+UniqueFd start_from_standby(const MonitorOptions& options, MonitorStandby* standby) {
+  if (!standby || !standby->can_serve(options)) return {};
+  auto waiting = standby->take();
+  if (!waiting) return {};
+  const std::string arguments = encode_monitor_arguments(build_monitor_argv(options));
+  if (!sync::send_message(waiting->control.get(), sync::MessageType::kArguments, arguments)) {
+    release_standby(std::move(*waiting));
+    return {};
+  }
+  const int status = reap_spawned(waiting->pid);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
+  return std::move(waiting->control);
+}
+
 }  // namespace
 
-Result<SpawnedMonitor> spawn_monitor_until_cloned(const MonitorOptions& options) {
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
-    return Error::from_errno(errno, "create monitor control socketpair");
-  }
-  UniqueFd control{pair[0]};
-  UniqueFd monitor_end{pair[1]};
-  int lowest_free = kMonitorControlFd + 1 + options.preserved_fds;
-  if (monitor_end.get() < lowest_free) {
-    // A daemon started with closed stdio could hand out fds 0..3 (and the preserved fds are taken);
-    // keep the child's end above them.
-    monitor_end.reset(::fcntl(monitor_end.get(), F_DUPFD_CLOEXEC, lowest_free));
-    if (!monitor_end) return Error::from_errno(errno, "dup monitor control socket");
-  }
-  auto pid = spawn_monitor_process(options, monitor_end.get());
-  if (!pid) return std::move(pid).error();
-  monitor_end.reset();
-  // The spawned process forks the real monitor and exits at once; reap it so it leaves no zombie.
-  // ECHILD: the daemon ignores SIGCHLD, and the kernel reaped it for us.
-  int status = 0;
-  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
+Result<SpawnedMonitor> spawn_monitor_until_cloned(const MonitorOptions& options, MonitorStandby* standby) {
+  UniqueFd control = start_from_standby(options, standby);
+  if (!control) {
+    auto pair = make_monitor_control_pair(options.preserved_fds);
+    if (!pair) return std::move(pair).error();
+    auto spawned = spawn_monitor_process(MonitorProcessSpec{options.monitor_binary, build_monitor_argv(options),
+                                                            pair->monitors.get(), options.inherit_stdio,
+                                                            options.preserved_fds});
+    if (!spawned) return std::move(spawned).error();
+    pair->monitors.reset();
+    control = std::move(pair->ours);
+    reap_spawned(*spawned);
   }
 
   auto message = receive_setup_message(control);
@@ -154,8 +121,8 @@ Result<PendingStart> SpawnedMonitor::wait_ready() && {
   return PendingStart(std::move(control_), std::move(*processes));
 }
 
-Result<PendingStart> spawn_monitor(const MonitorOptions& options) {
-  auto spawned = spawn_monitor_until_cloned(options);
+Result<PendingStart> spawn_monitor(const MonitorOptions& options, MonitorStandby* standby) {
+  auto spawned = spawn_monitor_until_cloned(options, standby);
   if (!spawned) return std::move(spawned).error();
   return std::move(*spawned).wait_ready();
 }

@@ -95,12 +95,15 @@ class SpawnedMonitor {
   std::optional<StartedProcesses> ready_;  // an OCI runtime's monitor reports ready at once
 };
 
+class MonitorStandby;
+
 // Starts the monitor and blocks until its init exists (or, with an OCI runtime, is ready), or
-// setup failed; on failure nothing is left running: no monitor, no init, no cgroup.
-Result<SpawnedMonitor> spawn_monitor_until_cloned(const MonitorOptions& options);
+// setup failed; on failure nothing is left running: no monitor, no init, no cgroup. A waiting
+// monitor of `standby` serves the container when there is one (monitor_standby.hpp).
+Result<SpawnedMonitor> spawn_monitor_until_cloned(const MonitorOptions& options, MonitorStandby* standby = nullptr);
 
 // spawn_monitor_until_cloned, then wait_ready.
-Result<PendingStart> spawn_monitor(const MonitorOptions& options);
+Result<PendingStart> spawn_monitor(const MonitorOptions& options, MonitorStandby* standby = nullptr);
 
 // monitor.json and exit.json in the state dir (both written atomically by the monitor).
 struct ExitStatus {

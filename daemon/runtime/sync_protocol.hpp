@@ -72,6 +72,8 @@ enum class MessageType : uint8_t {
   // monitor -> daemon, before kReady with the built-in runtime: the init exists (payload: its pid
   // in decimal), so its network namespace can be wired while it builds its filesystem
   kCloned = 11,
+  // daemon -> standby monitor: the container's monitor argv (monitor_args.hpp, standby mode)
+  kArguments = 12,
 };
 
 inline constexpr size_t kMaxMessageSize = 64 * 1024;

@@ -13,6 +13,8 @@
 #include <poll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +29,7 @@
 
 #include "tests/support/harness.hpp"
 #include "runtime/monitor_launch.hpp"
+#include "runtime/monitor_standby.hpp"
 
 using namespace gocker;
 using namespace gocker::test;
@@ -419,6 +422,93 @@ TEST_CASE("a start dropped before go leaves nothing: no init, no monitor, no cgr
   struct stat ignored {};
   CHECK(::stat((dir + "/attach.sock").c_str(), &ignored) != 0);
   CHECK(leftover_cgroups(id).empty());
+}
+
+namespace {
+
+// Writes `config` as the bundle of container `id` and returns its dir.
+std::string write_bundle(const std::string& id, json config) {
+  World& w = world();
+  config["linux"]["cgroupsPath"] = w.cgroup_parent + "/" + id;
+  std::string dir = w.temp + "/" + id;
+  ::mkdir(dir.c_str(), 0700);
+  std::string text = config.dump();
+  int fd = ::open((dir + "/config.json").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  return dir;
+}
+
+// Starts the container through spawn_monitor/go and waits for its monitor to exit.
+void start_and_wait(const runtime::MonitorOptions& options, runtime::MonitorStandby* standby) {
+  auto pending = runtime::spawn_monitor(options, standby);
+  REQUIRE_MESSAGE(pending, pending.error().message);
+  auto monitor = runtime::open_pidfd(pending->processes().monitor);
+  REQUIRE(monitor);
+  REQUIRE(pending->go());
+  struct pollfd exited = {monitor->get(), POLLIN, 0};
+  REQUIRE(::poll(&exited, 1, 10000) == 1);
+}
+
+bool reaped(pid_t pid) {
+  int status = 0;
+  return ::waitpid(pid, &status, WNOHANG) < 0 && errno == ECHILD;
+}
+
+}  // namespace
+
+TEST_CASE("a standby monitor made ahead serves the next container; one that died is passed over") {
+  World& w = world();
+  runtime::MonitorStandby standby(monitor_binary());
+  REQUIRE(standby.refill());
+  const pid_t waiting = standby.waiting_pid();
+  REQUIRE(waiting > 0);
+  REQUIRE(standby.refill());  // one is waiting already: no second
+  CHECK(standby.waiting_pid() == waiting);
+
+  // No binary to spawn: the container can only run through the waiting monitor.
+  std::string id = "rt-standby";
+  w.ids.push_back(id);
+  std::string dir = write_bundle(id, base_config({"echo", "served"}));
+  runtime::MonitorOptions options = monitor_options(id, dir);
+  options.monitor_binary = w.temp + "/no-such-monitor";
+  start_and_wait(options, &standby);
+  CHECK(standby.waiting_pid() == 0);
+  CHECK(reaped(waiting));
+  CHECK(contains(read_file(dir + "/json.log").value_or(""), "served"));
+  CHECK(json::parse(read_file(dir + "/exit.json").value_or("{}"), nullptr, false).value("exit_code", -1) == 0);
+  CHECK(leftover_cgroups(id).empty());
+
+  // A standby killed while waiting: the start spawns afresh, and the dead one is reaped.
+  REQUIRE(standby.refill());
+  const pid_t killed = standby.waiting_pid();
+  REQUIRE(killed > 0);
+  {
+    UniqueFd pidfd{static_cast<int>(::syscall(SYS_pidfd_open, killed, 0))};
+    REQUIRE(pidfd);
+    REQUIRE(::kill(killed, SIGKILL) == 0);
+    struct pollfd died = {pidfd.get(), POLLIN, 0};
+    REQUIRE(::poll(&died, 1, 10000) == 1);
+  }
+  std::string second = "rt-standby-dead";
+  w.ids.push_back(second);
+  std::string second_dir = write_bundle(second, base_config({"echo", "afresh"}));
+  start_and_wait(monitor_options(second, second_dir), &standby);
+  CHECK(reaped(killed));
+  CHECK(contains(read_file(second_dir + "/json.log").value_or(""), "afresh"));
+}
+
+TEST_CASE("an unused standby monitor ends with its owner and leaves no process") {
+  pid_t waiting = 0;
+  {
+    runtime::MonitorStandby standby(monitor_binary());
+    REQUIRE(standby.refill());
+    waiting = standby.waiting_pid();
+    REQUIRE(waiting > 0);
+    CHECK(::kill(waiting, 0) == 0);
+  }
+  CHECK(reaped(waiting));
 }
 
 TEST_CASE("a setup failure is reported by spawn_monitor and leaves nothing behind") {

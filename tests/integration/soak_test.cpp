@@ -126,6 +126,7 @@ struct Snapshot {
   std::set<std::string> cgroup_dirs;            // below the cgroup parent, every v1 controller
   std::set<std::string> links;                  // network links in the test's netns
   std::vector<std::string> daemon_children;     // children of gockerd (exec monitors), zombies too
+  std::vector<std::string> standby_monitors;    // the children waiting for a start (at most one is right)
   std::vector<std::string> container_processes; // in the parent's cgroups, or holding files under T
   std::set<std::string> root_files;             // every path under the daemon root
   std::map<std::string, long> rows;             // state.db
@@ -147,7 +148,9 @@ Snapshot take_snapshot(const Daemon& daemon) {
   }
   for (const auto& name : directory_names("/sys/class/net")) snapshot.links.insert(name);
   for (const auto& process : all_processes()) {
-    if (process.parent == daemon.pid()) snapshot.daemon_children.push_back(process.describe());
+    if (process.parent != daemon.pid()) continue;
+    const bool standby = cmdline_of(process.pid).rfind("gocker-monitor standby", 0) == 0;
+    (standby ? snapshot.standby_monitors : snapshot.daemon_children).push_back(process.describe());
   }
   for (pid_t pid : processes_using(daemon.temp_dir()))
     if (pid != daemon.pid()) in_cgroups.insert(pid);
@@ -192,6 +195,7 @@ std::string growth(const Snapshot& baseline, const Snapshot& now) {
   note("cgroup dirs", added(baseline.cgroup_dirs, now.cgroup_dirs));
   note("network links", added(baseline.links, now.links));
   note("children of gockerd", now.daemon_children);
+  if (now.standby_monitors.size() > 1) note("standby monitors (one at most)", now.standby_monitors);
   note("container processes and monitors", now.container_processes);
   note("files under the root", added(baseline.root_files, now.root_files));
   for (const auto& [table, count] : now.rows) {

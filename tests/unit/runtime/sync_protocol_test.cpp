@@ -102,6 +102,14 @@ TEST_CASE("monitor argv round trip") {
   CHECK_FALSE(parse_monitor_argv({"gocker-monitor", "--id", "x"}));
 }
 
+TEST_CASE("a standby monitor's arguments travel as one NUL-separated message, empty ones kept") {
+  const std::vector<std::string> argv{"gocker-monitor", "--id", "abc", "--log", "", "--attach", "/s/a b.sock"};
+  const std::string payload = encode_monitor_arguments(argv);
+  CHECK(payload.size() == 52);
+  CHECK(decode_monitor_arguments(payload) == argv);
+  CHECK(decode_monitor_arguments("") == std::vector<std::string>{});
+}
+
 TEST_CASE("monitor argv round trip: standalone mode (gocker-runc)") {
   MonitorOptions options;
   options.container_id = "c1";

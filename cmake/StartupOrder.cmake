@@ -10,6 +10,9 @@
 # container's run, listing, stop and removal add follow them (daemon/run-path-order.txt, recorded
 # by scripts/run-path-order.sh): after a few runs, 5.5 -> 3.3 MB.
 #
+# gockerctl is linked the same way, in the order its common commands run (client/function-order.txt,
+# scripts/client-order.sh): each command is a process start that faults in the code it touches.
+#
 # A stale list costs only memory: names it no longer matches are skipped, and functions missing
 # from it keep their place. Needs lld 16 (Debian's lld-16): lld 14 cannot pack relative
 # relocations in the form glibc 2.36 accepts (GLIBC_ABI_DT_RELR).
@@ -43,23 +46,28 @@ if(GOCKER_STARTUP_ORDER_STAGE STREQUAL "compile")
   return()
 endif()
 
-if(GOCKER_STARTUP_ORDER_LLD)
-  # -B: GCC's -fuse-ld=lld runs the first "ld.lld" on its program path, which this puts first.
-  # The start's functions first, then those of a container's run that the start did not need.
-  set(order_sources ${PROJECT_SOURCE_DIR}/daemon/startup-order.txt ${PROJECT_SOURCE_DIR}/daemon/run-path-order.txt)
-  set(order_file ${PROJECT_BINARY_DIR}/gockerd-function-order.txt)
+# Links `target` with lld: its functions in the order the lists given after it name them, and its
+# unreferenced sections dropped. Without lld 16 (or in a sanitized or fuzzing build) a no-op.
+function(gocker_link_code_in_order target)
+  if(NOT GOCKER_STARTUP_ORDER_LLD)
+    return()
+  endif()
+  set(order_file ${PROJECT_BINARY_DIR}/${target}-function-order.txt)
   file(WRITE ${order_file} "")
-  foreach(source IN LISTS order_sources)
+  foreach(source IN LISTS ARGN)
     file(READ ${source} functions)
     file(APPEND ${order_file} "${functions}")
   endforeach()
-  set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${order_sources})
-  target_link_options(gockerd PRIVATE -B${GOCKER_STARTUP_ORDER_LLD} -fuse-ld=lld
-    -Wl,--symbol-ordering-file=${order_file} -Wl,--no-warn-symbol-ordering)
-  set_property(TARGET gockerd APPEND PROPERTY LINK_DEPENDS ${order_file})
-  # With a section per function, unreferenced code is dropped, and with it the libraries only that
-  # code needed: libarchive's pax writer calls a helper that sits beside its table of every
-  # format's writer, and xar's needs libxml2, which loads ICU and libstdc++.so (1.3 MB of idle
-  # RSS, and 1.4 MB less text).
-  target_link_options(gockerd PRIVATE -Wl,--gc-sections -Wl,--as-needed)
-endif()
+  set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${ARGN})
+  # -B: GCC's -fuse-ld=lld runs the first "ld.lld" on its program path, which this puts first.
+  target_link_options(${target} PRIVATE -B${GOCKER_STARTUP_ORDER_LLD} -fuse-ld=lld
+    -Wl,--symbol-ordering-file=${order_file} -Wl,--no-warn-symbol-ordering -Wl,--gc-sections -Wl,--as-needed)
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${order_file})
+endfunction()
+
+# The start's functions first, then those of a container's run that the start did not need. With a
+# section per function, unreferenced code is dropped, and with it the libraries only that code
+# needed: libarchive's pax writer calls a helper that sits beside its table of every format's
+# writer, and xar's needs libxml2, which loads ICU and libstdc++.so (1.3 MB of idle RSS, and 1.4 MB
+# less text).
+gocker_link_code_in_order(gockerd ${PROJECT_SOURCE_DIR}/daemon/startup-order.txt ${PROJECT_SOURCE_DIR}/daemon/run-path-order.txt)

@@ -87,12 +87,16 @@ void EngineImpl::on_monitor_exit(const std::shared_ptr<Container>& container) {
     container->init_pidfd.reset();
     container->monitor_watch.reset();
     container->paused = false;
-    if (auto saved = persist_state(*container); !saved) spdlog::error("{}", saved.error().message);
+    auto_remove = container->host_config.auto_remove && !container->removing;
+    if (auto_remove) container->removing = true;
+    // An auto-removed container's row is deleted next: writing "exited" first would be a transaction
+    // on every `run --rm`'s path for a state nobody reads (a removal that fails records "dead").
+    if (!auto_remove) {
+      if (auto saved = persist_state(*container); !saved) spdlog::error("{}", saved.error().message);
+    }
     publish_container_event(*container, "die", {{"exitCode", std::to_string(record.exit_code)}});
     waiters.swap(container->exit_waiters);
     response.status_code = record.exit_code;
-    auto_remove = container->host_config.auto_remove && !container->removing;
-    if (auto_remove) container->removing = true;
   }
   for (const auto& waiter : waiters) waiter.notify(response);
   if (!auto_remove) apply_restart_policy(container);

@@ -14,16 +14,8 @@ gockerctl=$build_dir/client/gockerctl
 command -v valgrind >/dev/null || { echo "client-order: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 [ -x "$gockerd" ] && [ -x "$gockerctl" ] || { echo "client-order: build $build_dir first" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/gk.clientorder.XXXXXX)
-parent=gocker-client-order-$$
-cleanup() {
-  rm -rf "$work"
-  for directory in /sys/fs/cgroup/*/$parent /sys/fs/cgroup/$parent; do
-    [ -d "$directory" ] && rmdir "$directory" 2>/dev/null
-  done
-  return 0
-}
-trap cleanup EXIT
+. "$(dirname "$0")/order-lib.sh"
+order_workspace client-order
 
 unshare --mount --net --propagation private bash -c "
   set -e
@@ -45,19 +37,7 @@ unshare --mount --net --propagation private bash -c "
   record version version >/dev/null
 " >"$work/record.log" 2>&1 || { cat "$work/record.log" "$work/gockerd.log" >&2; exit 1; }
 
-# gockerctl's own functions in the profiles (callgrind compresses names: \"fn=(12) name\" defines
-# number 12 at its first use, later lines give the number alone), those of `run --rm` first.
-functions_run() {
-  awk '
-    match($0, /^(ob|cob|fn|cfn)=\([0-9]+\)/) {
-      kind = substr($0, 1, index($0, "=") - 1)
-      id = substr($0, index($0, "(") + 1, index($0, ")") - index($0, "(") - 1)
-      name = substr($0, index($0, ")") + 2)
-      if (name != "") { if (kind ~ /ob$/) objects[id] = name; else functions[id] = name }
-      if (kind == "ob") current = objects[id]
-      if (kind == "fn" && current ~ /\/gockerctl$/ && functions[id] !~ /^(0x|\(below main\))/) print functions[id]
-    }' "$1" | sort -u
-}
-for command in run-rm run-d ps logs stop rm version; do functions_run "$work/callgrind.$command.out"; done |
+# gockerctl's own functions in the profiles, those of `run --rm` first.
+for command in run-rm run-d ps logs stop rm version; do callgrind_functions "$work/callgrind.$command.out" gockerctl; done |
   awk '!seen[$0]++' >client/function-order.txt
 echo "client-order: $(wc -l <client/function-order.txt) functions of gockerctl"

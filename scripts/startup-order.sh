@@ -12,23 +12,13 @@ gockerctl=$build_dir/client/gockerctl
 command -v valgrind >/dev/null || { echo "startup-order: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 [ -x "$gockerd" ] && [ -x "$gockerctl" ] || { echo "startup-order: build $build_dir first" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/gk.order.XXXXXX)
-daemon_pid=""
-cleanup() {
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
-  rm -rf "$work"
-  # The cgroup parent the daemon made in each hierarchy (empty: it ran no container).
-  for parent in /sys/fs/cgroup/*/gocker-startup-order-$$ /sys/fs/cgroup/gocker-startup-order-$$; do
-    [ -d "$parent" ] && rmdir "$parent" 2>/dev/null
-  done
-  return 0
-}
-trap cleanup EXIT
+. "$(dirname "$0")/order-lib.sh"
+order_workspace startup-order
 
 # Its own mount and network namespace, as the tests run a daemon: its bridge and mounts stay there.
 unshare --mount --net --propagation private bash -c "mount --make-rshared /; ip link set lo up; exec valgrind \
   --tool=callgrind --demangle=no --callgrind-out-file=$work/callgrind.out $gockerd --root $work/root \
-  -H unix://$work/gockerd.sock --cgroup-parent gocker-startup-order-$$ >$work/gockerd.log 2>&1" &
+  -H unix://$work/gockerd.sock --cgroup-parent $parent >$work/gockerd.log 2>&1" &
 daemon_pid=$!
 for _ in $(seq 600); do [ -S "$work/gockerd.sock" ] && break; sleep 0.1; done
 [ -S "$work/gockerd.sock" ] || { cat "$work/gockerd.log" >&2; exit 1; }
@@ -40,18 +30,5 @@ kill -TERM "$daemon_pid"
 wait "$daemon_pid" || true
 daemon_pid=""
 
-# The functions of gockerd itself that ran, from a callgrind profile (its names are compressed:
-# "fn=(12) name" defines number 12 at its first use, later lines give the number alone).
-functions_run() {
-  awk '
-    match($0, /^(ob|cob|fn|cfn)=\([0-9]+\)/) {
-      kind = substr($0, 1, index($0, "=") - 1)
-      id = substr($0, index($0, "(") + 1, index($0, ")") - index($0, "(") - 1)
-      name = substr($0, index($0, ")") + 2)
-      if (name != "") { if (kind ~ /ob$/) objects[id] = name; else functions[id] = name }
-      if (kind == "ob") current = objects[id]
-      if (kind == "fn" && current ~ /\/gockerd$/ && functions[id] !~ /^(0x|\(below main\))/) print functions[id]
-    }' "$1" | sort -u
-}
-functions_run "$work/callgrind.out" >daemon/startup-order.txt
+callgrind_functions "$work/callgrind.out" gockerd >daemon/startup-order.txt
 echo "startup-order: $(wc -l <daemon/startup-order.txt) functions of gockerd's start"

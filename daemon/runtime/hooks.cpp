@@ -12,6 +12,7 @@
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "runtime/file_util.hpp"
+#include "runtime/spawn_setup.hpp"
 #include "runtime/sys/syscalls.hpp"
 
 namespace gocker::runtime {
@@ -40,27 +41,16 @@ Status run_hook(const OciHook& hook, const std::string& state) {
   if (::pipe2(fds, O_CLOEXEC) != 0) return Error::from_errno(errno, what + ": create stdin pipe");
   UniqueFd read_end{fds[0]}, write_end{fds[1]};
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, read_end.get(), 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t signals;
-  sigemptyset(&signals);
-  posix_spawnattr_setsigmask(&attributes, &signals);
-  sigfillset(&signals);
-  posix_spawnattr_setsigdefault(&attributes, &signals);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  SpawnSetup spawn;
+  ::posix_spawn_file_actions_adddup2(&spawn.actions, read_end.get(), 0);
+  ::posix_spawn_file_actions_addopen(&spawn.actions, 1, "/dev/null", O_WRONLY, 0);
+  ::posix_spawn_file_actions_addopen(&spawn.actions, 2, "/dev/null", O_WRONLY, 0);
   std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
   std::vector<std::string> env = hook.env;
   std::vector<char*> argv = as_pointers(args);
   std::vector<char*> envp = as_pointers(env);
   pid_t pid = 0;
-  int spawned = ::posix_spawn(&pid, hook.path.c_str(), &actions, &attributes, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+  int spawned = ::posix_spawn(&pid, hook.path.c_str(), &spawn.actions, &spawn.attributes, argv.data(), envp.data());
   if (spawned != 0) return Error::from_errno(spawned, what + ": start");
   read_end.reset();
   UniqueFd pidfd{sys::pidfd_open(pid, 0)};

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/strings.hpp"
+#include "runtime/spawn_setup.hpp"
 #include "base/unique_fd.hpp"
 #include "runtime/file_util.hpp"
 #include "runtime/security/security_config.hpp"
@@ -24,23 +25,6 @@ std::string lowercase(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
-
-// posix_spawn owns its attribute objects only between init and destroy.
-class SpawnFileActions {
- public:
-  SpawnFileActions() {
-    ::posix_spawn_file_actions_init(&actions_);
-    ::posix_spawnattr_init(&attributes_);
-  }
-  ~SpawnFileActions() {
-    ::posix_spawn_file_actions_destroy(&actions_);
-    ::posix_spawnattr_destroy(&attributes_);
-  }
-  SpawnFileActions(const SpawnFileActions&) = delete;
-  SpawnFileActions& operator=(const SpawnFileActions&) = delete;
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attributes_;
-};
 
 std::string command_name(const std::vector<std::string>& argv) {
   // The first word after the global options: create, start, delete, exec.
@@ -169,21 +153,14 @@ Status run_runtime_command(const OciRuntimeCommand& runtime, const std::vector<s
     UniqueFd log_file{::open(runtime.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
     if (!log_file) return Error::from_errno(errno, what + ": create log " + gocker::quoted(runtime.log_path));
   }
-  SpawnFileActions spawn;
-  // A clean signal state whatever the caller blocks (the monitor blocks SIGCHLD for its signalfd).
-  sigset_t signals;
-  sigemptyset(&signals);
-  ::posix_spawnattr_setsigmask(&spawn.attributes_, &signals);
-  sigfillset(&signals);
-  ::posix_spawnattr_setsigdefault(&spawn.attributes_, &signals);
-  ::posix_spawnattr_setflags(&spawn.attributes_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  SpawnSetup spawn;
   const int targets[3] = {0, 1, 2};
   const int sources[3] = {stdin_fd, stdout_fd, stderr_fd};
   for (int index = 0; index < 3; ++index) {
     if (sources[index] >= 0) {
-      ::posix_spawn_file_actions_adddup2(&spawn.actions_, sources[index], targets[index]);
+      ::posix_spawn_file_actions_adddup2(&spawn.actions, sources[index], targets[index]);
     } else {
-      ::posix_spawn_file_actions_addopen(&spawn.actions_, targets[index], "/dev/null", index == 0 ? O_RDONLY : O_WRONLY, 0);
+      ::posix_spawn_file_actions_addopen(&spawn.actions, targets[index], "/dev/null", index == 0 ? O_RDONLY : O_WRONLY, 0);
     }
   }
   std::vector<std::string> arguments = argv;
@@ -194,7 +171,7 @@ Status run_runtime_command(const OciRuntimeCommand& runtime, const std::vector<s
   std::string path_variable = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   char* environment[] = {path_variable.data(), nullptr};
   pid_t pid = 0;
-  int error = ::posix_spawn(&pid, runtime.path.c_str(), &spawn.actions_, &spawn.attributes_, pointers.data(), environment);
+  int error = ::posix_spawn(&pid, runtime.path.c_str(), &spawn.actions, &spawn.attributes, pointers.data(), environment);
   if (error != 0) return Error::from_errno(error, "run " + what);
   // The child is reaped here on every path: no zombie outlives this call.
   int status = 0;

@@ -65,9 +65,12 @@ function(gocker_link_code_in_order target)
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${order_file})
 endfunction()
 
-# The start's functions first, then those of a container's run that the start did not need. With a
+# The start's functions first, then those of a container's run that the start did not need, then
+# those only page faults showed (scripts/fault-order.sh: static libraries' code, and code the
+# instrumented build inlined). With a
 # section per function, unreferenced code is dropped, and with it the libraries only that code
 # needed: libarchive's pax writer calls a helper that sits beside its table of every format's
 # writer, and xar's needs libxml2, which loads ICU and libstdc++.so (1.3 MB of idle RSS, and 1.4 MB
 # less text).
-gocker_link_code_in_order(gockerd ${PROJECT_SOURCE_DIR}/daemon/startup-order.txt ${PROJECT_SOURCE_DIR}/daemon/run-path-order.txt)
+gocker_link_code_in_order(gockerd ${PROJECT_SOURCE_DIR}/daemon/startup-order.txt ${PROJECT_SOURCE_DIR}/daemon/run-path-order.txt
+                          ${PROJECT_SOURCE_DIR}/daemon/fault-order.txt)

@@ -21,18 +21,8 @@ cmake --build "$build_dir" --target gockerd gockerctl gocker-monitor builtin_ima
 gockerd=$build_dir/daemon/gockerd
 gockerctl=$build_dir/client/gockerctl
 
-work=$(mktemp -d /tmp/gk.runorder.XXXXXX)
-parent=gocker-run-path-order-$$
-daemon_pid=""
-cleanup() {
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
-  rm -rf "$work"
-  for directory in /sys/fs/cgroup/*/$parent /sys/fs/cgroup/$parent; do
-    [ -d "$directory" ] && rmdir "$directory" 2>/dev/null
-  done
-  return 0
-}
-trap cleanup EXIT
+. "$(dirname "$0")/order-lib.sh"
+order_workspace run-path-order
 
 # Its own mount and network namespace, as the tests run a daemon; the workload runs in it too.
 export GOCKER_FUNCTION_LOG=$work/functions GOCKER_HOST=unix://$work/gockerd.sock

@@ -499,6 +499,23 @@ TEST_CASE("a standby monitor made ahead serves the next container; one that died
   CHECK(contains(read_file(second_dir + "/json.log").value_or(""), "afresh"));
 }
 
+TEST_CASE("a waiting standby monitor holds none of its spawner's descriptors") {
+  // A pipe without O_CLOEXEC, as Boost.Asio leaves the daemon's client connections: the standby
+  // must not keep our write end open, or the read end would never see EOF.
+  int ends[2];
+  REQUIRE(::pipe(ends) == 0);
+  UniqueFd read_end{ends[0]};
+  UniqueFd write_end{ends[1]};
+  runtime::MonitorStandby standby(monitor_binary());
+  REQUIRE(standby.refill());
+  REQUIRE(standby.waiting_pid() > 0);
+  write_end.reset();
+  struct pollfd closed = {read_end.get(), POLLIN, 0};
+  REQUIRE(::poll(&closed, 1, 10000) == 1);
+  char byte = 0;
+  CHECK(::read(read_end.get(), &byte, 1) == 0);  // EOF: no other writer is left
+}
+
 TEST_CASE("an unused standby monitor ends with its owner and leaves no process") {
   pid_t waiting = 0;
   {

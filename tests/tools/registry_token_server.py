@@ -75,6 +75,14 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def answer(self, status, document, account, scopes, granted, grant_type=""):
+        # Logged before the answer goes out: a test that counts the lines once its client has the
+        # answer must find this request's line there already.
+        options = self.server.options
+        account_parameter = parse_qs(urlsplit(self.path).query).get("account", [""])[0]
+        line = {"account": account, "account_parameter": account_parameter, "grant_type": grant_type, "scopes": scopes,
+                "granted": granted, "status": status}
+        with self.server.log_lock, open(options.log, "a") as log:
+            log.write(json.dumps(line) + "\n")
         body = json.dumps(document).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -83,12 +91,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("WWW-Authenticate", 'Basic realm="gocker-test-token"')
         self.end_headers()
         self.wfile.write(body)
-        options = self.server.options
-        account_parameter = parse_qs(urlsplit(self.path).query).get("account", [""])[0]
-        line = {"account": account, "account_parameter": account_parameter, "grant_type": grant_type, "scopes": scopes,
-                "granted": granted, "status": status}
-        with self.server.log_lock, open(options.log, "a") as log:
-            log.write(json.dumps(line) + "\n")
 
     def authenticate(self):
         """(account, refused): account "" for anonymous."""

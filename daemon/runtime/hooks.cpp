@@ -45,6 +45,7 @@ Status run_hook(const OciHook& hook, const std::string& state) {
   ::posix_spawn_file_actions_adddup2(&spawn.actions, read_end.get(), 0);
   ::posix_spawn_file_actions_addopen(&spawn.actions, 1, "/dev/null", O_WRONLY, 0);
   ::posix_spawn_file_actions_addopen(&spawn.actions, 2, "/dev/null", O_WRONLY, 0);
+  spawn.close_inherited_from(3);
   std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
   std::vector<std::string> env = hook.env;
   std::vector<char*> argv = as_pointers(args);

@@ -163,6 +163,7 @@ Status run_runtime_command(const OciRuntimeCommand& runtime, const std::vector<s
       ::posix_spawn_file_actions_addopen(&spawn.actions, targets[index], "/dev/null", index == 0 ? O_RDONLY : O_WRONLY, 0);
     }
   }
+  spawn.close_inherited_from(3);
   std::vector<std::string> arguments = argv;
   std::vector<char*> pointers;
   for (std::string& argument : arguments) pointers.push_back(argument.data());

@@ -27,4 +27,6 @@ void SpawnSetup::stdio_to_dev_null() {
   ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
 }
 
+void SpawnSetup::close_inherited_from(int lowest) { ::posix_spawn_file_actions_addclosefrom_np(&actions, lowest); }
+
 }  // namespace gocker::runtime

@@ -17,6 +17,11 @@ class SpawnSetup {
 
   // The child's fds 0-2 on /dev/null.
   void stdio_to_dev_null();
+  // Closes the child's fds from `lowest` up before its exec (after the file actions added before):
+  // Boost.Asio opens the daemon's connections without O_CLOEXEC, and a child holding a copy keeps
+  // a closed connection registered in the daemon's epoll set. Not for a binary exec'd through
+  // /proc/self/fd (a sealed monitor): its descriptor would go first.
+  void close_inherited_from(int lowest);
 
   posix_spawnattr_t attributes;
   posix_spawn_file_actions_t actions;

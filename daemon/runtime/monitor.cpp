@@ -162,8 +162,9 @@ Status detach_monitor(DetachedMonitor& detached, char* stack_top) {
 // A standby (monitor_standby.hpp) faults in, while nobody waits, the memory a container's setup
 // touches first: the detached monitor's stack top, the heap that parsing config.json takes, the
 // binary's data, and its code. Each first touch is a page fault, 10-16 us on a VM where they are
-// slow; a served monitor made about 100 of them. What is faulted in here is what a running monitor
-// has resident anyway (all of its code, about 190 kB of heap, 32 kB of stack).
+// slow; a served monitor made about 100 of them. A running monitor has most of it resident anyway:
+// 1.7 of the 2.2 MB of code mapped here (shared by every monitor), about 190 kB of heap and 32 kB
+// of stack.
 char* prefault_setup_memory() {
   constexpr size_t kStackTop = 32 * 1024;
   constexpr size_t kHeapBlock = 80 * 1024;  // two of them: below the mmap threshold, each

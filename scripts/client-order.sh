@@ -9,12 +9,9 @@
 #   scripts/client-order.sh [BUILD_DIR]     (default build/test)
 set -euo pipefail
 build_dir=${1:-build/test}
-gockerd=$build_dir/daemon/gockerd
-gockerctl=$build_dir/client/gockerctl
-command -v valgrind >/dev/null || { echo "client-order: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-[ -x "$gockerd" ] && [ -x "$gockerctl" ] || { echo "client-order: build $build_dir first" >&2; exit 1; }
-
 . "$(dirname "$0")/order-lib.sh"
+order_requires client-order valgrind valgrind
+order_built client-order "$build_dir"
 order_workspace client-order
 
 unshare --mount --net --propagation private bash -c "

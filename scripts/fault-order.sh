@@ -12,11 +12,10 @@
 set -euo pipefail
 build_dir=${1:-build/test}
 rounds=${2:-4}
-command -v perf >/dev/null || { echo "fault-order: needs perf (apt-get install linux-perf)" >&2; exit 1; }
 . "$(dirname "$0")/order-lib.sh"
+order_requires fault-order perf linux-perf
+order_binaries "$build_dir"  # built by each round below
 order_workspace fault-order
-gockerd=$build_dir/daemon/gockerd
-gockerctl=$build_dir/client/gockerctl
 touch daemon/fault-order.txt
 
 for round in $(seq "$rounds"); do

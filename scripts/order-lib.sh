@@ -2,6 +2,23 @@
 # run-path-order.sh, client-order.sh): their work dir, the cleanup of the daemon they profile, and
 # the reading of callgrind profiles.
 
+# Stops the script named $1 unless the tool $2 (Debian package $3) is installed.
+order_requires() {
+  command -v "$2" >/dev/null || { echo "$1: needs $2 (apt-get install $3)" >&2; exit 1; }
+}
+
+# $gockerd and $gockerctl of the build dir $1.
+order_binaries() {
+  gockerd=$1/daemon/gockerd
+  gockerctl=$1/client/gockerctl
+}
+
+# order_binaries for the script named $1 and the build dir $2, stopping unless both are built.
+order_built() {
+  order_binaries "$2"
+  [ -x "$gockerd" ] && [ -x "$gockerctl" ] || { echo "$1: build $2 first" >&2; exit 1; }
+}
+
 # Makes $work (a temp dir) and $parent (the profiled daemon's cgroup parent), and on exit stops the
 # daemon whose pid is in $daemon_pid and removes both.
 order_workspace() {

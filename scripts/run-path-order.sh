@@ -18,10 +18,8 @@ build_dir=${2:-build/record}
 [ -x "$reference_gockerd" ] || { echo "run-path-order: build ${1:-build/test} first" >&2; exit 1; }
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF -DGOCKER_RECORD_FUNCTIONS=ON >/dev/null
 cmake --build "$build_dir" --target gockerd gockerctl gocker-monitor builtin_image -j "$(nproc)"
-gockerd=$build_dir/daemon/gockerd
-gockerctl=$build_dir/client/gockerctl
-
 . "$(dirname "$0")/order-lib.sh"
+order_binaries "$build_dir"
 order_workspace run-path-order
 
 # Its own mount and network namespace, as the tests run a daemon; the workload runs in it too.

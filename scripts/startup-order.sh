@@ -7,12 +7,9 @@
 #   scripts/startup-order.sh [BUILD_DIR]     (default build/test)
 set -euo pipefail
 build_dir=${1:-build/test}
-gockerd=$build_dir/daemon/gockerd
-gockerctl=$build_dir/client/gockerctl
-command -v valgrind >/dev/null || { echo "startup-order: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-[ -x "$gockerd" ] && [ -x "$gockerctl" ] || { echo "startup-order: build $build_dir first" >&2; exit 1; }
-
 . "$(dirname "$0")/order-lib.sh"
+order_requires startup-order valgrind valgrind
+order_built startup-order "$build_dir"
 order_workspace startup-order
 
 # Its own mount and network namespace, as the tests run a daemon: its bridge and mounts stay there.

@@ -73,6 +73,19 @@ class SqliteStore final : public Store {
 
   int schema_version() const override { return schema_version_; }
 
+  void release_cache_memory() override {
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    if (lock.owns_lock()) ::sqlite3_db_release_memory(database_->getHandle());
+  }
+
+  size_t cache_memory_bytes() const override {
+    std::lock_guard lock(mutex_);
+    int used = 0;
+    int highest = 0;
+    ::sqlite3_db_status(database_->getHandle(), SQLITE_DBSTATUS_CACHE_USED, &used, &highest, 0);
+    return static_cast<size_t>(used);
+  }
+
   Status insert_container(const ContainerRecord& record) override {
     std::lock_guard lock(mutex_);
     try {

@@ -113,6 +113,10 @@ class Store {
   static Result<std::unique_ptr<Store>> open(const std::string& db_path);
 
   virtual int schema_version() const = 0;
+  // Frees the pages the store caches for speed; the next statements read them from the file
+  // again. Skipped while another thread is using the store: it must never make its caller wait.
+  virtual void release_cache_memory() {}
+  virtual size_t cache_memory_bytes() const { return 0; }
 
   // Conflict if the id or the name is taken.
   virtual Status insert_container(const ContainerRecord& record) = 0;

@@ -22,24 +22,6 @@ namespace gocker::engine {
 
 namespace asio = boost::asio;
 
-struct EngineImpl::RestartState {
-  struct Tracker {
-    RestartBackoff backoff;
-    uint64_t generation = 0;  // bumped by every schedule and cancel: a stale timer does nothing
-    std::shared_ptr<asio::steady_timer> timer;
-  };
-  std::mutex mutex;  // innermost: taken with container.mutex held, never the other way round
-  std::map<std::string, Tracker> trackers;
-
-  void cancel(const std::string& id) {
-    std::lock_guard lock(mutex);
-    auto& tracker = trackers[id];
-    ++tracker.generation;
-    if (tracker.timer) tracker.timer->cancel();
-    tracker.timer.reset();
-  }
-};
-
 namespace {
 
 ExitFacts exit_facts(const state::ContainerRecord& record) {
@@ -58,11 +40,6 @@ std::string strip_slash(const std::string& name) { return !name.empty() && name[
 
 }  // namespace
 
-EngineImpl::RestartState& EngineImpl::restart_state() {
-  std::call_once(restart_state_once_, [this] { restart_state_ = std::make_shared<RestartState>(); });
-  return *restart_state_;
-}
-
 bool EngineImpl::note_manual_stop(Container& container) {
   auto& record = container.record;
   if (record.status == "running") {
@@ -71,7 +48,7 @@ bool EngineImpl::note_manual_stop(Container& container) {
     return false;
   }
   if (record.status != "restarting") return false;
-  restart_state().cancel(record.id);
+  restarts_.cancel(record.id);
   record.manually_stopped = true;
   record.status = "exited";
   if (auto saved = persist_state(container); !saved) spdlog::error("{}", saved.error().message);
@@ -82,13 +59,7 @@ void EngineImpl::note_start(Container& container) {
   auto& record = container.record;
   const bool by_policy = record.status == "restarting";
   record.manually_stopped = false;
-  auto& restarts = restart_state();
-  std::lock_guard lock(restarts.mutex);
-  auto& tracker = restarts.trackers[record.id];
-  ++tracker.generation;  // any pending timer is now stale
-  if (tracker.timer) tracker.timer->cancel();
-  tracker.timer.reset();
-  if (!by_policy) tracker.backoff.reset();
+  restarts_.on_start(record.id, by_policy);
 }
 
 void EngineImpl::apply_restart_policy(const std::shared_ptr<Container>& container) {
@@ -97,12 +68,7 @@ void EngineImpl::apply_restart_policy(const std::shared_ptr<Container>& containe
     std::lock_guard lock(container->mutex);
     auto& record = container->record;
     if (record.status != "exited" || container->removing) return;
-    const auto facts = exit_facts(record);
-    {
-      auto& restarts = restart_state();
-      std::lock_guard restart_lock(restarts.mutex);
-      decision = restarts.trackers[record.id].backoff.on_exit(container->host_config.restart_policy, facts);
-    }
+    decision = restarts_.on_exit(record.id, container->host_config.restart_policy, exit_facts(record));
     if (!decision.restart) return;
     ++record.restart_count;
     record.status = "restarting";
@@ -128,9 +94,7 @@ void EngineImpl::resume_restart_policy(const std::shared_ptr<Container>& contain
       return;
     }
     // apply_restart_policy may already have scheduled it (a monitor that ended while we were away).
-    auto& restarts = restart_state();
-    std::lock_guard restart_lock(restarts.mutex);
-    if (restarts.trackers[record.id].timer) return;
+    if (restarts_.pending(record.id)) return;
   }
   spdlog::info("container {}: restart policy {}: starting it again", container->record.id.substr(0, 12),
                container->host_config.restart_policy.name);
@@ -139,24 +103,9 @@ void EngineImpl::resume_restart_policy(const std::shared_ptr<Container>& contain
 
 void EngineImpl::schedule_restart(const std::shared_ptr<Container>& container, std::chrono::milliseconds delay) {
   auto timer = std::make_shared<asio::steady_timer>(executor_, delay);
-  uint64_t generation = 0;
-  {
-    auto& restarts = restart_state();
-    std::lock_guard lock(restarts.mutex);
-    auto& tracker = restarts.trackers[container->record.id];
-    generation = ++tracker.generation;
-    if (tracker.timer) tracker.timer->cancel();
-    tracker.timer = timer;
-  }
+  const uint64_t generation = restarts_.arm(container->record.id, timer);
   timer->async_wait([this, container, generation, timer](boost::system::error_code error) {
-    if (error) return;
-    {
-      auto& restarts = restart_state();
-      std::lock_guard lock(restarts.mutex);
-      auto& tracker = restarts.trackers[container->record.id];
-      if (tracker.generation != generation) return;
-      tracker.timer.reset();
-    }
+    if (error || !restarts_.fire(container->record.id, generation)) return;
     asio::co_spawn(executor_, start_by_policy(container), asio::detached);
   });
 }
@@ -166,7 +115,11 @@ Task<void> EngineImpl::start_by_policy(std::shared_ptr<Container> container) {
   {
     std::lock_guard lock(container->mutex);
     // A user started, stopped or removed it while we waited.
-    if (container->record.status != "restarting" || container->removing) co_return;
+    if (container->removing) {
+      restarts_.forget(id);  // armed after the removal forgot it: nothing else would now
+      co_return;
+    }
+    if (container->record.status != "restarting") co_return;
   }
   Status started = co_await start_container(id);
   if (started || started.error().kind == ErrorKind::NotModified) co_return;
@@ -189,7 +142,7 @@ Task<Status> EngineImpl::restart_container(std::string ref, std::optional<int> t
     if (container->removing) co_return Error::conflict("cannot restart container " + id + ": it is being removed");
     // Waiting for a policy restart: the user's restart replaces it.
     if (container->record.status == "restarting") {
-      restart_state().cancel(id);
+      restarts_.cancel(id);
       container->record.status = "exited";
     }
   }

@@ -151,6 +151,7 @@ Status EngineImpl::destroy_container(const std::shared_ptr<Container>& container
   }
   refresh_hosts_files(neighbours);
   forget_execs(id);
+  restarts_.forget(id);
   remove_anonymous_volumes(anonymous_volumes);
   for (const auto& waiter : waiters) waiter.notify(response);
   spdlog::debug("removed container {}", id.substr(0, 12));

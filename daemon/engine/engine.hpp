@@ -139,6 +139,9 @@ class Engine {
 
   // Stops accepting work; containers keep running (their monitors outlive the daemon).
   virtual void shutdown() = 0;
+  // The daemon has gone quiet: drop what is cached only for speed (the store's pages), so the
+  // allocator can give those pages back. Never waits for work in progress.
+  virtual void release_idle_memory() {}
 
   // ---- resources: stats, top, pause/unpause, update (section owned by the resources work) ----
   // One sample of the container's cgroup counters with `read` set and precpu_stats empty (the

@@ -19,6 +19,7 @@
 #include "engine/container_index.hpp"
 #include "engine/container_mounts.hpp"
 #include "engine/engine.hpp"
+#include "engine/restart_trackers.hpp"
 #include "engine/image_store.hpp"
 #include "engine/network_manager.hpp"
 #include "engine/seccomp_programs.hpp"
@@ -57,6 +58,7 @@ class EngineImpl final : public Engine {
   Task<void> stream_logs(std::string ref, LogOptions options, UnixSocket client) override;
   Status check_logs(const std::string& ref, const LogOptions& options) const override;
   void shutdown() override;
+  void release_idle_memory() override;
 
   // ---- resources (public overrides) ----
   Result<api::ContainerStats> container_stats(const std::string& ref) override;
@@ -240,12 +242,9 @@ class EngineImpl final : public Engine {
   // ---- resources (private members) ----
   // ---- end resources ----
   // ---- manage (private members) ----
-  struct RestartState;  // back-off and pending timers per container (container_manage.cpp)
-  RestartState& restart_state();
   void schedule_restart(const std::shared_ptr<Container>& container, std::chrono::milliseconds delay);
   Task<void> start_by_policy(std::shared_ptr<Container> container);
-  std::once_flag restart_state_once_;
-  std::shared_ptr<RestartState> restart_state_;
+  RestartTrackers restarts_;
   // ---- end manage ----
   // ---- exec (private members) ----
   struct ExecInstance;  // container_exec.cpp

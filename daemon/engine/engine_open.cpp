@@ -270,4 +270,6 @@ Status EngineImpl::persist_state(const Container& container) {
 // while the daemon is away (gockerd --cleanup-network removes them).
 void EngineImpl::shutdown() { spdlog::info("engine shutting down; containers keep running"); }
 
+void EngineImpl::release_idle_memory() { store_->release_cache_memory(); }
+
 }  // namespace gocker::engine

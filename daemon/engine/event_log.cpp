@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <span>
+#include <string_view>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -97,12 +98,11 @@ struct EventLog::Subscriber {
 };
 
 struct EventLog::State {
-  explicit State(asio::any_io_executor executor_in, size_t capacity_in)
-      : executor(std::move(executor_in)), capacity(capacity_in) {}
+  explicit State(asio::any_io_executor executor_in, size_t capacity)
+      : executor(std::move(executor_in)), history(capacity, kHistoryBytes) {}
   asio::any_io_executor executor;
-  size_t capacity;
   mutable std::mutex mutex;
-  std::deque<api::EventMessage> ring;
+  EventHistory history;
   std::vector<std::shared_ptr<Subscriber>> subscribers;
 };
 
@@ -169,7 +169,10 @@ EventLog::~EventLog() {
 }
 
 void EventLog::publish(api::EventMessage event) {
+  const std::string text = nlohmann::json(event).dump();
   std::lock_guard lock(state_->mutex);
+  if (!state_->history.push(text))
+    spdlog::warn("events: a {} event of {} bytes is too large to keep for `since`", event.action, text.size());
   for (const auto& subscriber : state_->subscribers) {
     if (!event_matches(event, subscriber->filters)) continue;
     if (!subscriber->channel->try_send(boost::system::error_code{}, event) && !subscriber->warned_full) {
@@ -177,8 +180,6 @@ void EventLog::publish(api::EventMessage event) {
       spdlog::warn("events: a subscriber is not reading; dropping events for it");
     }
   }
-  state_->ring.push_back(std::move(event));
-  while (state_->ring.size() > state_->capacity) state_->ring.pop_front();
 }
 
 Result<std::unique_ptr<Engine::EventStream>> EventLog::subscribe(const Engine::EventQuery& query, int64_t now_nanos) {
@@ -193,11 +194,13 @@ Result<std::unique_ptr<Engine::EventStream>> EventLog::subscribe(const Engine::E
     // up to it.
     if (query.since_nanos || query.until_nanos) {
       const int64_t since = query.since_nanos.value_or(0);
-      for (const auto& event : state_->ring) {
-        if (event.time_nano < since) continue;
-        if (query.until_nanos && event.time_nano > *query.until_nanos) continue;
-        if (event_matches(event, query.filters)) replay.push_back(event);
-      }
+      state_->history.for_each([&](std::string_view text) {
+        // The daemon wrote each text itself: one that does not parse is a bug, not input.
+        auto event = nlohmann::json::parse(text).get<api::EventMessage>();
+        if (event.time_nano < since) return;
+        if (query.until_nanos && event.time_nano > *query.until_nanos) return;
+        if (event_matches(event, query.filters)) replay.push_back(std::move(event));
+      });
     }
     if (!query.until_nanos || *query.until_nanos > now_nanos) {
       subscriber->channel = std::make_shared<EventChannel>(state_->executor, kSubscriberBuffer);
@@ -219,7 +222,7 @@ Result<std::unique_ptr<Engine::EventStream>> EventLog::subscribe(const Engine::E
 
 size_t EventLog::size() const {
   std::lock_guard lock(state_->mutex);
-  return state_->ring.size();
+  return state_->history.size();
 }
 
 size_t EventLog::subscriber_count() const {

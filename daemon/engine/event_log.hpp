@@ -20,6 +20,7 @@
 #include "api/event_types.hpp"
 #include "base/result.hpp"
 #include "engine/engine.hpp"
+#include "engine/event_history.hpp"
 
 namespace gocker::engine {
 
@@ -32,10 +33,11 @@ bool event_matches(const api::EventMessage& event, const EventFilters& filters);
 
 class EventLog {
  public:
-  // As many as dockerd keeps: `since` reaches back over the last ~40 containers' lives. Each
-  // event is ~0.7 kB of strings and attributes, and a daemon that has run containers holds a
-  // full ring for good (4096 were 2.8 MB of its idle RSS).
+  // As many as dockerd keeps: `since` reaches back over the last ~40 containers' lives. A
+  // daemon that has run containers holds a full history for good, so it is bounded in bytes too
+  // (EventHistory): a container event is 0.3-0.5 kB of JSON, more with many labels.
   static constexpr size_t kCapacity = 256;
+  static constexpr size_t kHistoryBytes = 192 * 1024;
   static constexpr size_t kSubscriberBuffer = 1024;
 
   EventLog(boost::asio::any_io_executor executor, size_t capacity = kCapacity);

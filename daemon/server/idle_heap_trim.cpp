@@ -31,6 +31,7 @@ engine::Task<void> IdleHeapTrimmer::trim_when_quiet() {
     auto [error] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
     if (error) co_return;  // the io_context is stopping
   }
+  if (release_caches_) release_caches_();
   ::malloc_trim(0);
   // Activity between the check and here started no waiter of its own; it is a moment old and the
   // trim just ran, so the next connection is soon enough to start one.

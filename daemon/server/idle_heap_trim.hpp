@@ -6,9 +6,12 @@
 // idle daemon kept the high-water mark of its last burst, about 0.9 MB after 50 `run --rm`.
 // malloc_trim(0) returns every free page of every arena. It runs once per quiet spell: a period
 // after the last connection opened or closed. Nothing runs while the daemon is idle, and a busy
-// daemon pays an atomic store per connection.
+// daemon pays an atomic store per connection. Caches kept only for speed are dropped first
+// (`release_caches`): the store's pages are long-lived blocks scattered over the heap the burst
+// grew, and while they stay, the pages around them cannot be given back.
 #include <atomic>
 #include <chrono>
+#include <functional>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -18,8 +21,9 @@ namespace gocker::server {
 
 class IdleHeapTrimmer {
  public:
-  IdleHeapTrimmer(boost::asio::any_io_executor executor, std::chrono::milliseconds quiet_period)
-      : executor_(std::move(executor)), quiet_period_(quiet_period) {}
+  IdleHeapTrimmer(boost::asio::any_io_executor executor, std::chrono::milliseconds quiet_period,
+                  std::function<void()> release_caches = {})
+      : executor_(std::move(executor)), quiet_period_(quiet_period), release_caches_(std::move(release_caches)) {}
 
   // A connection opened or closed; from any thread.
   void note_activity();
@@ -30,6 +34,7 @@ class IdleHeapTrimmer {
 
   boost::asio::any_io_executor executor_;
   std::chrono::milliseconds quiet_period_;
+  std::function<void()> release_caches_;
   std::atomic<int64_t> last_activity_ns_{0};
   std::atomic<bool> waiting_{false};
 };

@@ -50,7 +50,7 @@ Server::Server(net::io_context& io_context, engine::Engine& engine, ServerOption
       options_(std::move(options)),
       router_(engine, options_.server_version, options_.session.request_timeout),
       acceptor_(io_context),
-      heap_trimmer_(io_context.get_executor(), std::chrono::seconds(1)) {}
+      heap_trimmer_(io_context.get_executor(), std::chrono::seconds(1), [&engine] { engine.release_idle_memory(); }) {}
 
 Status Server::start(UniqueFd listen_socket) {
   boost::system::error_code error;

@@ -77,3 +77,18 @@ TEST_CASE("after a quiet period the pages a burst freed in another thread's aren
   INFO("resident before " << before << " kB, after " << after << " kB");
   CHECK(before - after > 32 * 1024);
 }
+
+TEST_CASE("the idle heap trimmer drops the caches first, once per quiet spell") {
+  boost::asio::io_context io;
+  int released = 0;
+  IdleHeapTrimmer trimmer(io.get_executor(), 10ms, [&released] { ++released; });
+  trimmer.note_activity();
+  trimmer.note_activity();
+  CHECK(released == 0);
+  io.run();
+  CHECK(released == 1);
+  io.restart();
+  trimmer.note_activity();
+  io.run();
+  CHECK(released == 2);
+}

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string_view>
 
 namespace gocker::server {
@@ -32,9 +33,14 @@ void exec_self_with_allocator_tunables(char** argv) {
   auto tunables = tunables_without_tcache(current);
   if (!tunables) return;
   const std::optional<std::string> previous = current ? std::optional<std::string>(current) : std::nullopt;
+  // The binary by its own path, not /proc/self/exe: the kernel names the process after the file
+  // it executes, and ps, pgrep and the journal know the daemon as gockerd.
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return;
   ::setenv("GLIBC_TUNABLES", tunables->c_str(), 1);
-  ::execv("/proc/self/exe", argv);
-  // No /proc, or the binary is gone: run as we are, with the environment as it was.
+  ::execv(self.c_str(), argv);
+  // The binary was replaced or removed since it started: run as we are, with the environment as it was.
   if (previous) {
     ::setenv("GLIBC_TUNABLES", previous->c_str(), 1);
   } else {

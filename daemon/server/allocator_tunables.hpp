@@ -19,7 +19,7 @@ namespace gocker::server {
 // tcache is already configured there.
 std::optional<std::string> tunables_without_tcache(const char* current);
 
-// Called first thing in main: re-executes /proc/self/exe with argv and the tunables above unless
+// Called first thing in main: re-executes its own binary with argv and the tunables above unless
 // they are already in effect. Returns only if they are, or if the exec failed (then nothing changed
 // and the daemon runs with glibc's defaults).
 void exec_self_with_allocator_tunables(char** argv);

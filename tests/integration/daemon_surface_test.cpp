@@ -542,3 +542,20 @@ TEST_CASE("200 kept-alive connections: all served, a new client too, no thread p
                                                             << ", after closing " << after);
   CHECK(thread_count(pid) <= baseline_threads + 2);
 }
+
+TEST_CASE("gockerd re-executes itself with glibc's tcache off and keeps its name") {
+  Daemon daemon;
+  REQUIRE_DAEMON(daemon);
+  const std::string proc = "/proc/" + std::to_string(daemon.pid());
+  std::ifstream comm_file(proc + "/comm");
+  std::string comm;
+  std::getline(comm_file, comm);
+  CHECK(comm == "gockerd");  // executed by its path, not as /proc/self/exe ("exe")
+  std::ifstream environ_file(proc + "/environ");
+  std::string variable;
+  bool tuned = false;
+  while (std::getline(environ_file, variable, '\0'))
+    if (variable.rfind("GLIBC_TUNABLES=", 0) == 0) tuned = contains(variable, "glibc.malloc.tcache_count=0");
+  CHECK(tuned);
+  CHECK(daemon.http("GET", "/_ping").body == "OK");
+}

@@ -514,6 +514,8 @@ TEST_CASE("a waiting standby monitor holds none of its spawner's descriptors") {
   REQUIRE(::poll(&closed, 1, 10000) == 1);
   char byte = 0;
   CHECK(::read(read_end.get(), &byte, 1) == 0);  // EOF: no other writer is left
+  // Named before it let go of them, so ps shows what it is while it waits.
+  CHECK(read_file("/proc/" + std::to_string(standby.waiting_pid()) + "/comm").value_or("") == "gocker-monitor\n");
 }
 
 TEST_CASE("an unused standby monitor ends with its owner and leaves no process") {

@@ -538,12 +538,8 @@ int monitor_main(int argc, char** argv) {
   char* stack_top = nullptr;
   if (argc > 1 && std::strcmp(argv[1], kStandbyMode) == 0) {
     // Started ahead of need (monitor_standby.hpp): the container's arguments come when it starts.
-    // Nothing but the control socket is ours, and waiting we must not hold what the spawner
-    // leaked: Boost.Asio opens the daemon's client connections without O_CLOEXEC, and a copy held
-    // here would keep a client from seeing its connection closed.
-    // Executed from a memfd, the process is named after the fd ("5") until it serves a container.
+    // Executed from a memfd, the process is named after the fd until it serves a container.
     ::prctl(PR_SET_NAME, "gocker-monitor");
-    ::close_range(static_cast<unsigned>(kMonitorControlFd + 1), ~0U, 0);
     stack_top = prefault_setup_memory();
     auto received = sync::receive_message(control.get());
     if (!received || !received->has_value()) return 0;  // let go unused

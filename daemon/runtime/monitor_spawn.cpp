@@ -36,6 +36,10 @@ Result<pid_t> spawn_monitor_process(const MonitorProcessSpec& spec) {
   }
   // control_fd is above every fd moved here, so dup2 makes a distinct fd 3 without O_CLOEXEC.
   ::posix_spawn_file_actions_adddup2(&spawn.actions, spec.control_fd, kMonitorControlFd);
+  // Nothing else of the spawner's reaches the monitor, not even for the moment until it closes
+  // them itself: Boost.Asio opens the daemon's client connections without O_CLOEXEC, and while a
+  // child holds a copy, a connection the daemon closes stays registered in its epoll set.
+  spawn.close_inherited_from(kMonitorControlFd + 1 + spec.preserved_fds);
 
   std::vector<std::string> arguments = spec.arguments;
   std::vector<char*> argv;

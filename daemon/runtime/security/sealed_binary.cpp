@@ -48,6 +48,8 @@ Result<SealedBinary> SealedBinary::copy_of(const std::string& path) {
   return SealedBinary(std::move(copy));
 }
 
-std::string SealedBinary::exec_path() const { return "/proc/self/fd/" + std::to_string(fd_.get()); }
+std::string SealedBinary::exec_path() const {
+  return "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd_.get());
+}
 
 }  // namespace gocker::runtime

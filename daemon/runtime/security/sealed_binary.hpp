@@ -13,11 +13,12 @@ namespace gocker::runtime {
 
 class SealedBinary {
  public:
-  // Copies `path` into a memfd and seals it. The fd is close-on-exec: the kernel opens the file of
-  // "/proc/self/fd/N" before it closes those, so a spawned child can still exec it.
+  // Copies `path` into a memfd and seals it. The fd is close-on-exec.
   static Result<SealedBinary> copy_of(const std::string& path);
 
-  // What to pass to execve/posix_spawn in this process: "/proc/self/fd/N".
+  // What a child of this process passes to execve: "/proc/<this pid>/fd/N", the fd of its parent,
+  // so the child can close every fd it inherited before the exec (posix_spawn's closefrom), this
+  // one included.
   std::string exec_path() const;
   int fd() const { return fd_.get(); }
 

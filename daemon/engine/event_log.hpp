@@ -7,7 +7,6 @@
 // channel; publish() never blocks on a slow reader: when a subscriber's channel is full the event
 // is dropped for it (and logged), as dockerd drops events for a reader that does not keep up.
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>

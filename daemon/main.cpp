@@ -25,6 +25,7 @@
 #include "engine/engine.hpp"
 #include "runtime/security/process_limits.hpp"
 #include "server/allocator_tunables.hpp"
+#include "server/inherited_fds.hpp"
 #include "server/listener.hpp"
 #include "server/server.hpp"
 #include "server/systemd_daemon.hpp"
@@ -301,6 +302,7 @@ int run_daemon(const DaemonFlags& flags) {
 
 int main(int argc, char** argv) {
   server::exec_self_with_allocator_tunables(argv);
+  server::mark_inherited_fds_close_on_exec();
   // glibc gives each thread that allocates an arena of its own (up to 8 per core), and every arena
   // keeps the memory its thread freed. Requests, monitors' exits and the network wiring all land
   // on whichever pool thread runs them, so after a burst of runs each arena holds its high-water

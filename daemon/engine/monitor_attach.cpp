@@ -15,6 +15,7 @@
 
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/adopted_socket.hpp"
 #include "runtime/attach_codec.hpp"
 
 namespace gocker::engine {
@@ -87,6 +88,8 @@ asio::awaitable<Result<std::shared_ptr<MonitorSocket>>> connect_to_monitor(std::
   auto executor = co_await asio::this_coro::executor;
   auto socket = std::make_shared<MonitorSocket>(executor);
   const std::string what = "attach to monitor socket " + quoted(socket_path);
+  if (auto opened = open_adopted(*socket, asio::local::stream_protocol()); opened)
+    co_return Error::unavailable(what + ": socket: " + opened.message());
   auto [connect_error] = co_await socket->async_connect(asio::local::stream_protocol::endpoint(socket_path),
                                                         asio::as_tuple(asio::use_awaitable));
   if (connect_error) co_return Error::unavailable(what + ": " + connect_error.message());

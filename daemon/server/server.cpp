@@ -14,6 +14,7 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include "engine/adopted_socket.hpp"
 #include "server/systemd_daemon.hpp"
 #include "server/tls_listener.hpp"
 
@@ -55,6 +56,7 @@ Server::Server(net::io_context& io_context, engine::Engine& engine, ServerOption
 Status Server::start(UniqueFd listen_socket) {
   boost::system::error_code error;
   acceptor_.assign(net::local::stream_protocol(), listen_socket.get(), error);
+  if (!error) acceptor_.non_blocking(true, error);  // accept_adopted accepts itself, between waits
   if (error) return Error::internal("adopt the listening socket: " + error.message());
   listen_socket.release();  // the acceptor owns it now
   net::co_spawn(io_context_, accept_connections(), log_session_end);
@@ -69,6 +71,7 @@ Status Server::start_tls(UniqueFd listen_socket, std::shared_ptr<net::ssl::conte
     return Error::from_errno(errno, "adopt the TCP listening socket: getsockname");
   auto acceptor = std::make_unique<net::ip::tcp::acceptor>(io_context_);
   acceptor->assign(address.ss_family == AF_INET6 ? net::ip::tcp::v6() : net::ip::tcp::v4(), listen_socket.get(), error);
+  if (!error) acceptor->non_blocking(true, error);
   if (error) return Error::internal("adopt the TCP listening socket: " + error.message());
   listen_socket.release();  // the acceptor owns it now
   net::co_spawn(io_context_, accept_tls_connections(*acceptor, std::move(context)), log_session_end);
@@ -90,7 +93,7 @@ engine::Task<void> Server::accept_connections() {
   for (;;) {
     // Each connection gets its own strand: its session's steps never overlap, and no lock is needed
     // for per-connection state.
-    auto [error, socket] = co_await acceptor_.async_accept(net::make_strand(io_context_), net::as_tuple(net::use_awaitable));
+    auto [error, socket] = co_await engine::accept_adopted(acceptor_, net::make_strand(io_context_));
     if (error == net::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (error) {
       co_await pause_after_accept_error(error);
@@ -103,7 +106,7 @@ engine::Task<void> Server::accept_connections() {
 engine::Task<void> Server::accept_tls_connections(net::ip::tcp::acceptor& acceptor,
                                                   std::shared_ptr<net::ssl::context> context) {
   for (;;) {
-    auto [error, socket] = co_await acceptor.async_accept(net::make_strand(io_context_), net::as_tuple(net::use_awaitable));
+    auto [error, socket] = co_await engine::accept_adopted(acceptor, net::make_strand(io_context_));
     if (error == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (error) {
       co_await pause_after_accept_error(error);

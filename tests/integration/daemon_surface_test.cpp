@@ -559,3 +559,47 @@ TEST_CASE("gockerd re-executes itself with glibc's tcache off and keeps its name
   CHECK(tuned);
   CHECK(daemon.http("GET", "/_ping").body == "OK");
 }
+
+TEST_CASE("every descriptor gockerd holds is close-on-exec: client connections and monitor sockets too") {
+  // A child holding a copy of a closed connection kept it in the daemon's epoll set (adopted_socket.hpp).
+  Daemon daemon;
+  REQUIRE_DAEMON(daemon);
+  std::vector<int> connections;
+  for (int i = 0; i < 3; ++i) {
+    const int fd = connect_unix(daemon.socket_path());
+    const std::string ping = get_request("/_ping");
+    REQUIRE(::send(fd, ping.data(), ping.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(ping.size()));
+    char buffer[512];
+    REQUIRE(::recv(fd, buffer, sizeof buffer, 0) > 0);  // accepted and answered: the daemon holds it
+    connections.push_back(fd);
+  }
+  auto run = daemon.gockerctl({"run", "-d", "--name", "cloexec", "busybox", "sleep", "100"});
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  auto logs = daemon.gockerctl({"logs", "cloexec"});  // a connection to its monitor
+  CHECK(logs.exit_code == 0);
+
+  const std::string proc = "/proc/" + std::to_string(daemon.pid());
+  std::vector<std::string> inheritable;
+  size_t sockets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd")) {
+    const int fd = std::stoi(entry.path().filename().string());
+    if (fd <= 2) continue;
+    std::error_code error;
+    const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+    if (error) continue;  // closed while we looked
+    std::ifstream info(proc + "/fdinfo/" + std::to_string(fd));
+    std::string key;
+    std::string flags;
+    while (info >> key && key != "flags:") {}
+    info >> flags;
+    if (flags.empty()) continue;
+    if (target.rfind("socket:", 0) == 0) ++sockets;
+    if ((std::stoul(flags, nullptr, 8) & O_CLOEXEC) == 0) inheritable.push_back(std::to_string(fd) + " " + target);
+  }
+  for (int fd : connections) ::close(fd);
+  CHECK(sockets >= 4);  // the listener and the connections above
+  std::string listed;
+  for (const auto& line : inheritable) listed += "\n  " + line;
+  CHECK_MESSAGE(inheritable.empty(), "descriptors a child would inherit:" << listed);
+  daemon.gockerctl({"rm", "-f", "cloexec"});
+}

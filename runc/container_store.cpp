@@ -98,8 +98,15 @@ std::vector<std::string> ContainerStore::list_ids() const {
 }
 
 Status ContainerStore::remove(const std::string& id) {
+  // The monitors of a container's exec'd processes clean up their own files in its state dir when
+  // those processes end, which a forced delete makes happen now: an entry that vanishes while
+  // remove_all walks the tree fails it with ENOENT. The tree is still to go; walk it again.
   std::error_code error;
-  std::filesystem::remove_all(state_dir(id), error);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    error.clear();
+    std::filesystem::remove_all(state_dir(id), error);
+    if (error != std::errc::no_such_file_or_directory) break;
+  }
   if (error) return Error::from_errno(error.value(), "remove state dir " + gocker::quoted(state_dir(id)));
   return ok();
 }

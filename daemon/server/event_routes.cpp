@@ -9,10 +9,13 @@
 #include <charconv>
 #include <span>
 
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
 
 #include "base/strings.hpp"
 #include "base/time_math.hpp"
@@ -62,7 +65,14 @@ engine::Task<void> pump_events(std::shared_ptr<engine::Engine::EventStream> stre
     auto outcome = co_await (stream->next() ||
                              client.async_wait(engine::UnixSocket::wait_read, asio::as_tuple(asio::use_awaitable)));
     // Readable while we only write: the client hung up (or broke protocol); either way, done.
-    if (outcome.index() == 1) co_return;
+    if (outcome.index() == 1) {
+      auto [wait_error] = std::get<1>(outcome);
+      char byte = 0;
+      const ssize_t peeked = ::recv(client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      spdlog::debug("events: the client's side became readable ({}; peek {} errno {}), ending the stream",
+                    wait_error.message(), peeked, peeked < 0 ? errno : 0);
+      co_return;
+    }
     auto event = std::get<0>(std::move(outcome));
     if (!event) break;
     auto [error, written] = co_await asio::async_write(client, asio::buffer(chunk(json_text(*event))),

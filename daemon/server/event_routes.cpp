@@ -9,17 +9,15 @@
 #include <charconv>
 #include <span>
 
-#include <sys/socket.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "base/strings.hpp"
 #include "base/time_math.hpp"
 #include "engine/time_format.hpp"
+#include "server/client_hangup.hpp"
 #include "server/error_status.hpp"
 #include "server/route.hpp"
 
@@ -66,12 +64,8 @@ engine::Task<void> pump_events(std::shared_ptr<engine::Engine::EventStream> stre
                              client.async_wait(engine::UnixSocket::wait_read, asio::as_tuple(asio::use_awaitable)));
     // Readable while we only write: the client hung up (or broke protocol); either way, done.
     if (outcome.index() == 1) {
-      auto [wait_error] = std::get<1>(outcome);
-      char byte = 0;
-      const ssize_t peeked = ::recv(client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      spdlog::debug("events: the client's side became readable ({}; peek {} errno {}), ending the stream",
-                    wait_error.message(), peeked, peeked < 0 ? errno : 0);
-      co_return;
+      if (client_hung_up(client.native_handle())) co_return;
+      continue;  // a stale readiness edge; a pending receive of next() was cancelled, losing nothing
     }
     auto event = std::get<0>(std::move(outcome));
     if (!event) break;

@@ -15,6 +15,7 @@
 
 #include "api/stats_types.hpp"
 #include "base/strings.hpp"
+#include "server/client_hangup.hpp"
 #include "server/error_status.hpp"
 #include "server/route.hpp"
 
@@ -60,7 +61,8 @@ engine::Task<void> pump_stats(engine::Engine* engine, std::string id, api::Conta
     timer.expires_after(kStatsInterval);
     auto woke = co_await (timer.async_wait(asio::as_tuple(asio::use_awaitable)) ||
                           client.async_wait(engine::UnixSocket::wait_read, asio::as_tuple(asio::use_awaitable)));
-    if (woke.index() == 1) co_return;  // the client went away (or spoke out of turn)
+    // The client went away (or spoke out of turn); a stale readiness edge only brings the sample on.
+    if (woke.index() == 1 && client_hung_up(client.native_handle())) co_return;
     auto next = engine->container_stats(id);
     if (!next) {
       std::string last = "0\r\n\r\n";

@@ -2,6 +2,11 @@
 # run-path-order.sh, client-order.sh): their work dir, the cleanup of the daemon they profile, and
 # the reading of callgrind profiles.
 
+# gockerd executes itself again unless its allocator tunables are set already
+# (daemon/server/allocator_tunables.hpp), and a recorder that does not follow an exec (callgrind
+# without --trace-children) would see only the first image: give it the same tunables.
+export GLIBC_TUNABLES=glibc.malloc.tcache_count=0
+
 # Stops the script named $1 unless the tool $2 (Debian package $3) is installed.
 order_requires() {
   command -v "$2" >/dev/null || { echo "$1: needs $2 (apt-get install $3)" >&2; exit 1; }

@@ -1,5 +1,6 @@
 // gockerd: the gocker daemon. Parses flags, claims the API socket, opens the engine (state,
 // built-in image, reconciliation with running containers' monitors), then serves until SIGTERM.
+#include <linux/close_range.h>
 #include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,7 +26,6 @@
 #include "engine/engine.hpp"
 #include "runtime/security/process_limits.hpp"
 #include "server/allocator_tunables.hpp"
-#include "server/inherited_fds.hpp"
 #include "server/listener.hpp"
 #include "server/server.hpp"
 #include "server/systemd_daemon.hpp"
@@ -204,6 +204,9 @@ int run_daemon(const DaemonFlags& flags) {
   // by mistake stops here instead of reconciling containers behind the live daemon's back.
   auto listen_socket = server::listen_socket_from_systemd();
   if (!listen_socket) return fail(listen_socket.error().message);
+  // Whatever else gockerd was started with beyond stdio (a shell's or a test runner's leaks) must
+  // reach no process it runs. systemd's sockets are adopted and close-on-exec by now.
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   bool socket_activated = listen_socket->valid();
   if (!socket_activated) {
     // A socket systemd passed has the owner, group and mode its .socket unit gave it.
@@ -302,7 +305,6 @@ int run_daemon(const DaemonFlags& flags) {
 
 int main(int argc, char** argv) {
   server::exec_self_with_allocator_tunables(argv);
-  server::mark_inherited_fds_close_on_exec();
   // glibc gives each thread that allocates an arena of its own (up to 8 per core), and every arena
   // keeps the memory its thread freed. Requests, monitors' exits and the network wiring all land
   // on whichever pool thread runs them, so after a burst of runs each arena holds its high-water

@@ -23,7 +23,7 @@
 
 namespace gocker::engine {
 
-// ::socket with SOCK_CLOEXEC | SOCK_NONBLOCK, adopted by `socket` (closed and open afresh).
+// ::socket with SOCK_CLOEXEC | SOCK_NONBLOCK, adopted by `socket`, which is not open yet.
 template <class Socket>
 boost::system::error_code open_adopted(Socket& socket, const typename Socket::protocol_type& protocol) {
   UniqueFd fd{::socket(protocol.family(), protocol.type() | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol.protocol())};
@@ -34,18 +34,18 @@ boost::system::error_code open_adopted(Socket& socket, const typename Socket::pr
   return error;
 }
 
-// The next connection of `acceptor` (which must be non-blocking), accepted close-on-exec and
-// adopted by a socket on `executor`.
+// The next connection of `acceptor` (which must be non-blocking, and listen for `protocol`),
+// accepted close-on-exec and adopted by a socket on `executor`.
 template <class Acceptor, class Executor>
 boost::asio::awaitable<std::tuple<boost::system::error_code, typename Acceptor::protocol_type::socket>> accept_adopted(
-    Acceptor& acceptor, const Executor& executor) {
+    Acceptor& acceptor, const typename Acceptor::protocol_type& protocol, const Executor& executor) {
   using Socket = typename Acceptor::protocol_type::socket;
   Socket socket(executor);
   for (;;) {
     const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd >= 0) {
       boost::system::error_code error;
-      socket.assign(acceptor.local_endpoint().protocol(), fd, error);
+      socket.assign(protocol, fd, error);
       if (error) ::close(fd);
       co_return std::make_tuple(error, std::move(socket));
     }

@@ -93,7 +93,7 @@ engine::Task<void> Server::accept_connections() {
   for (;;) {
     // Each connection gets its own strand: its session's steps never overlap, and no lock is needed
     // for per-connection state.
-    auto [error, socket] = co_await engine::accept_adopted(acceptor_, net::make_strand(io_context_));
+    auto [error, socket] = co_await engine::accept_adopted(acceptor_, net::local::stream_protocol(), net::make_strand(io_context_));
     if (error == net::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (error) {
       co_await pause_after_accept_error(error);
@@ -105,8 +105,9 @@ engine::Task<void> Server::accept_connections() {
 
 engine::Task<void> Server::accept_tls_connections(net::ip::tcp::acceptor& acceptor,
                                                   std::shared_ptr<net::ssl::context> context) {
+  const net::ip::tcp protocol = acceptor.local_endpoint().protocol();
   for (;;) {
-    auto [error, socket] = co_await engine::accept_adopted(acceptor, net::make_strand(io_context_));
+    auto [error, socket] = co_await engine::accept_adopted(acceptor, protocol, net::make_strand(io_context_));
     if (error == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (error) {
       co_await pause_after_accept_error(error);
